@@ -1,0 +1,105 @@
+"""The one place that reads configuration from the environment.
+
+Every setting has a documented default that runs the embedded stack (SQLite file,
+in-process cache) on a fresh machine. Operators point the bot at PostgreSQL and
+Redis with ``DATABASE_URL`` and ``REDIS_URL``. See README "Configuration".
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:  # a clear error for operators
+        raise ValueError(f"Environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"Environment variable {name} must be a number, got {raw!r}") from exc
+
+
+def normalise_database_url(url: str) -> str:
+    """Make plain ``postgresql://`` URLs use psycopg 3 (the driver we install)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Storage
+    database_url: str
+    redis_url: str | None
+    # Servers
+    rasa_port: int
+    action_port: int
+    # Domain
+    timezone: ZoneInfo
+    data_dir: Path
+    var_dir: Path
+    sample_data_path: Path
+    # Recommendation defaults (seed 001 §3.1 step 4, issue 4)
+    search_radius_m: int
+    walk_speed_m_per_min: int
+    max_recommendations: int
+    low_balance_threshold: int
+    # Models (every path configurable; nothing downloads at run time)
+    models_dir: Path = field(default=PROJECT_ROOT / "models")
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    var_dir = Path(_env("NAVIYAM_VAR_DIR", str(PROJECT_ROOT / "var")))
+    default_db = f"sqlite:///{var_dir / 'naviyam.db'}"
+    return Settings(
+        database_url=normalise_database_url(_env("DATABASE_URL", default_db)),
+        redis_url=_env("REDIS_URL"),
+        rasa_port=_env_int("RASA_PORT", 5005),
+        action_port=_env_int("ACTION_PORT", 5055),
+        timezone=ZoneInfo(_env("NAVIYAM_TIMEZONE", "Asia/Seoul")),
+        data_dir=Path(_env("NAVIYAM_DATA_DIR", str(PROJECT_ROOT / "data"))),
+        var_dir=var_dir,
+        sample_data_path=Path(
+            _env("NAVIYAM_SAMPLE_DATA", str(PROJECT_ROOT / "data" / "sample_data.xlsx"))
+        ),
+        search_radius_m=_env_int("NAVIYAM_SEARCH_RADIUS_M", 1000),
+        walk_speed_m_per_min=_env_int("NAVIYAM_WALK_SPEED_M_PER_MIN", 80),
+        max_recommendations=_env_int("NAVIYAM_MAX_RECOMMENDATIONS", 3),
+        low_balance_threshold=_env_int("NAVIYAM_LOW_BALANCE_THRESHOLD", 5000),
+        models_dir=Path(_env("NAVIYAM_MODELS_DIR", str(PROJECT_ROOT / "models"))),
+    )
+
+
+def reset_settings_cache() -> None:
+    """Re-read the environment (tests change it between sessions)."""
+    get_settings.cache_clear()

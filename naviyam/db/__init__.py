@@ -1,0 +1,1 @@
+"""Data access: models, the engine/session factory and repositories."""

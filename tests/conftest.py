@@ -1,0 +1,156 @@
+"""Shared pytest fixtures: a real database per test session, a transaction per test.
+
+Where the database and cache come from:
+- ``CI=true``: PostgreSQL and Redis of the machine (``TEST_POSTGRES_ADMIN_URL``,
+  ``TEST_REDIS_URL``); a test that needs them fails, never skips, if unreachable.
+- locally: the same when they answer, otherwise the embedded default (a SQLite file,
+  the in-process cache). ``NAVIYAM_TEST_BACKEND=sqlite`` forces the embedded default.
+
+Each test session gets its own freshly migrated database (``naviyam_test_<random>``),
+dropped at the end, so parallel runs never see each other's rows.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from naviyam import cache as cache_module
+from naviyam.config import reset_settings_cache
+from naviyam.db import session as db_session_module
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = create_engine(ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - we report whatever went wrong
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _redis_reachable() -> str | None:
+    try:
+        import redis
+
+        redis.Redis.from_url(TEST_REDIS_URL, socket_timeout=2).ping()
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}"
+
+
+def migrate(url: str) -> None:
+    """Build the schema the way production does: alembic upgrade head."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "naviyam/db/migrations"))
+    config.attributes["url"] = url
+    command.upgrade(config, "head")
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    """'postgres' or 'sqlite': which database this test session runs against."""
+    forced = os.environ.get("NAVIYAM_TEST_BACKEND")
+    if forced == "sqlite" and not IN_CI:
+        return "sqlite"
+    problem = _postgres_reachable()
+    if problem is None:
+        return "postgres"
+    if IN_CI:
+        pytest.fail(f"CI=true but PostgreSQL is unreachable at {ADMIN_URL}: {problem}")
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated database for this test session; also exported as DATABASE_URL."""
+    if backend == "postgres":
+        name = f"naviyam_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'naviyam_test.db'}"
+    migrate(url)
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    reset_settings_cache()
+    try:
+        yield url
+    finally:
+        db_session_module.dispose_engines()
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+        reset_settings_cache()
+        if backend == "postgres":
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str):
+    return db_session_module.get_engine(database_url)
+
+
+@pytest.fixture()
+def db_session(engine) -> Iterator[Session]:
+    """A session inside one transaction that is rolled back after the test.
+
+    Code under test may call ``session.commit()``: it commits a savepoint only.
+    """
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint",
+                      expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    """The Redis URL for cache/lock tests, or None for the in-process cache locally."""
+    problem = _redis_reachable()
+    if problem is None:
+        return TEST_REDIS_URL
+    if IN_CI:
+        pytest.fail(f"CI=true but Redis is unreachable at {TEST_REDIS_URL}: {problem}")
+    return None
+
+
+@pytest.fixture()
+def cache(redis_url: str | None) -> Iterator[cache_module.Cache]:
+    """The cache the code under test sees (Redis in CI), emptied before each test."""
+    instance = cache_module.make_cache(redis_url)
+    if redis_url:
+        instance.client.flushdb()
+    cache_module.set_cache(instance)
+    try:
+        yield instance
+    finally:
+        cache_module.set_cache(None)
