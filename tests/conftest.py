@@ -109,6 +109,27 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="session")
+def loaded_database_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The session's test database with the sample dataset imported once.
+
+    Imports ``data/sample_data.xlsx`` (shops, menus, demo users, coupons, wallets; see
+    docs/SAMPLE_DATA.md). If the committed file is missing, a fresh copy is generated
+    into a temporary directory first. Re-importing is idempotent, so tests may call
+    the importer again on the same database.
+    """
+    from naviyam.sampledata.importer import import_workbook
+
+    path = PROJECT_ROOT / "data" / "sample_data.xlsx"
+    if not path.exists():
+        from naviyam.sampledata.generate import generate_workbook
+
+        path = tmp_path_factory.mktemp("sample") / "sample_data.xlsx"
+        generate_workbook(path)
+    import_workbook(path, url=database_url)
+    return database_url
+
+
+@pytest.fixture(scope="session")
 def engine(database_url: str):
     return db_session_module.get_engine(database_url)
 
