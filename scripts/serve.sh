@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server in the foreground with the configured
+# settings (DATABASE_URL, REDIS_URL, RASA_PORT, ACTION_PORT, NAVIYAM_MODEL). Ctrl-C or
+# SIGTERM stops both; if either dies, the other is stopped too.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+RASA_PORT="${RASA_PORT:-5005}"
+ACTION_PORT="${ACTION_PORT:-5055}"
+MODEL="${NAVIYAM_MODEL:-$ROOT/models/rasa}"
+export RASA_PORT ACTION_PORT
+[[ -x "$APP_ENV/bin/python" && -x "$RASA_ENV/bin/rasa" ]] || die "environments missing: run scripts/setup.sh"
+[[ -e "$MODEL" ]] || die "no trained Rasa model at $MODEL: run 'make train' (or scripts/run.sh)"
+mkdir -p "$ROOT/var"
+ENDPOINTS="$("$APP_ENV/bin/python" scripts/render_endpoints.py "$ROOT/var/endpoints.yml")"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  say "stopping servers"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+
+"$APP_ENV/bin/python" -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+pids+=($!)
+"$RASA_ENV/bin/rasa" run --enable-api --port "$RASA_PORT" --model "$MODEL" \
+  --endpoints "$ENDPOINTS" --credentials "$ROOT/credentials.yml" --cors "*" &
+pids+=($!)
+
+say "action server: http://127.0.0.1:$ACTION_PORT  (health: /health)"
+say "Rasa server:   http://127.0.0.1:$RASA_PORT  (REST: POST /webhooks/rest/webhook)"
+say "press Ctrl-C to stop both"
+wait -n "${pids[@]}"
+die "a server exited; stopping the other"

@@ -1,0 +1,148 @@
+"""Start the real action server and the real Rasa server for end-to-end tests.
+
+Both run as subprocesses from the project's two environments on free ports; readiness
+is polled with a deadline (no fixed sleeps); logs go to files the failure message names.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+RASA_ENV = PROJECT_ROOT / ".venv-rasa"
+APP_ENV = PROJECT_ROOT / ".venv-app"
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "naviyam.tar.gz"
+TRAINING_INPUTS = ("domain", "data/nlu", "data/rules", "data/stories", "config.yml", "bot")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def model_is_stale(model: Path) -> bool:
+    if not model.exists():
+        return True
+    built = model.stat().st_mtime
+    for name in TRAINING_INPUTS:
+        path = PROJECT_ROOT / name
+        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        if any(f.is_file() and f.stat().st_mtime > built for f in files):
+            return True
+    return False
+
+
+def ensure_model() -> Path:
+    """The trained model (NAVIYAM_MODEL or models/naviyam.tar.gz), training it if stale."""
+    configured = os.environ.get("NAVIYAM_MODEL")
+    if configured:
+        return Path(configured)
+    if model_is_stale(DEFAULT_MODEL):
+        subprocess.run(["bash", str(PROJECT_ROOT / "scripts/train.sh")], cwd=PROJECT_ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+    return DEFAULT_MODEL
+
+
+def wait_for(url: str, deadline_s: float, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} process exited early; log:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} not ready after {deadline_s}s; log:\n{log.read_text()[-4000:]}")
+
+
+@dataclass
+class BotServers:
+    rasa_url: str
+    action_url: str
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+
+    def send(self, sender: str, text: str, metadata: dict | None = None,
+             channel: str = "rest") -> list[dict]:
+        body = {"sender": sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/{channel}/webhook",
+            data=json.dumps(body).encode(), headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read().decode("utf-8"))
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
+                  credentials: Path | None = None) -> BotServers:
+    """Start actions + Rasa with ``env_overrides`` (DATABASE_URL, REDIS_URL, KAKAO_BOT_IDS...)."""
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_ROOT),
+           **env_overrides}
+    action_port, rasa_port = free_port(), free_port()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    endpoints = log_dir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    action_log, rasa_log = log_dir / "actions.log", log_dir / "rasa.log"
+    servers = BotServers(rasa_url=f"http://127.0.0.1:{rasa_port}",
+                         action_url=f"http://127.0.0.1:{action_port}", logs=[action_log, rasa_log])
+    try:
+        actions = subprocess.Popen(
+            [str(APP_ENV / "bin/python"), "-m", "rasa_sdk", "--actions", "actions",
+             "--port", str(action_port)],
+            cwd=PROJECT_ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
+        )
+        servers.processes.append(actions)
+        rasa_cmd = [str(RASA_ENV / "bin/rasa"), "run", "--enable-api", "--port", str(rasa_port),
+                    "--model", str(model), "--endpoints", str(endpoints)]
+        creds = credentials or PROJECT_ROOT / "credentials.yml"
+        if creds.exists():
+            rasa_cmd += ["--credentials", str(creds)]
+        rasa = subprocess.Popen(rasa_cmd, cwd=PROJECT_ROOT, env=env, stdout=rasa_log.open("w"),
+                                stderr=subprocess.STDOUT)
+        servers.processes.append(rasa)
+        wait_for(f"{servers.action_url}/health", 120, actions, action_log)
+        wait_for(f"{servers.rasa_url}/status", 300, rasa, rasa_log)
+        # /status answers before the model is loaded: wait for a parse to succeed.
+        _wait_model_loaded(servers, rasa, rasa_log)
+        return servers
+    except Exception:
+        servers.stop()
+        raise
+
+
+def _wait_model_loaded(servers: BotServers, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Rasa exited; log:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{servers.rasa_url}/status", timeout=5) as response:
+                status = json.loads(response.read())
+            if status.get("model_file"):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"Rasa model not loaded in time; log:\n{log.read_text()[-4000:]}")
