@@ -54,7 +54,9 @@ build_env() {
     rm -rf "$target"
     mkdir -p "$VENV_HOME"
     "$PYTHON_BIN" -m venv "$target"
-    "$target/bin/python" -m pip install -q --upgrade "pip<26" wheel "setuptools<70" \
+    # Build tools first (their pinned versions are in the lock file), with the
+    # constraints rasa's old setuptools needs for source builds (matplotlib).
+    "$target/bin/python" -m pip install -q $(grep -E '^(pip|setuptools|wheel)==' "$lock") \
       || die "could not prepare pip in $target"
     if ! "$target/bin/python" -m pip install -q --no-deps "$@" -r "$lock"; then
       die "installing $lock failed; re-run the command to retry (nothing half-built is kept)"
