@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
-MODEL="${NAVIYAM_MODEL:-$ROOT/models/rasa}"
+MODEL="${NAVIYAM_MODEL:-$ROOT/models/naviyam.tar.gz}"
 export RASA_PORT ACTION_PORT
 [[ -x "$APP_ENV/bin/python" && -x "$RASA_ENV/bin/rasa" ]] || die "environments missing: run scripts/setup.sh"
 [[ -e "$MODEL" ]] || die "no trained Rasa model at $MODEL: run 'make train' (or scripts/run.sh)"
