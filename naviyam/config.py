@@ -103,3 +103,38 @@ def get_settings() -> Settings:
 def reset_settings_cache() -> None:
     """Re-read the environment (tests change it between sessions)."""
     get_settings.cache_clear()
+    get_card_operator_settings.cache_clear()
+
+
+@dataclass(frozen=True)
+class CardOperatorSettings:
+    """The meal-card operator's balance API and how hard we try (issue 4, COUPONS_AND_BALANCE.md)."""
+
+    base_url: str | None          # NAVIYAM_CARD_OPERATOR_URL; None: no sync, balances as stored
+    timeout_s: float              # per HTTP attempt (connect and read)
+    retries: int                  # extra attempts after the first, with exponential backoff
+    backoff_base_s: float         # first backoff; doubles each retry, plus jitter
+    backoff_max_s: float
+    breaker_failures: int         # failed attempts within breaker_window_s that open the breaker
+    breaker_window_s: int
+    breaker_reset_s: int          # how long the breaker stays open before one trial call
+    batch_size: int               # card numbers per batch request
+    freshness_s: int              # a balance older than this is reported as possibly stale
+    emergency_cooldown_days: int  # at most one emergency coupon per this many days
+
+
+@lru_cache(maxsize=1)
+def get_card_operator_settings() -> CardOperatorSettings:
+    return CardOperatorSettings(
+        base_url=_env("NAVIYAM_CARD_OPERATOR_URL"),
+        timeout_s=_env_float("NAVIYAM_CARD_OPERATOR_TIMEOUT_S", 2.0),
+        retries=_env_int("NAVIYAM_CARD_OPERATOR_RETRIES", 2),
+        backoff_base_s=_env_float("NAVIYAM_CARD_OPERATOR_BACKOFF_S", 0.2),
+        backoff_max_s=_env_float("NAVIYAM_CARD_OPERATOR_BACKOFF_MAX_S", 2.0),
+        breaker_failures=_env_int("NAVIYAM_CARD_OPERATOR_BREAKER_FAILURES", 5),
+        breaker_window_s=_env_int("NAVIYAM_CARD_OPERATOR_BREAKER_WINDOW_S", 60),
+        breaker_reset_s=_env_int("NAVIYAM_CARD_OPERATOR_BREAKER_RESET_S", 30),
+        batch_size=_env_int("NAVIYAM_CARD_OPERATOR_BATCH_SIZE", 100),
+        freshness_s=_env_int("NAVIYAM_BALANCE_FRESHNESS_S", 600),
+        emergency_cooldown_days=_env_int("NAVIYAM_EMERGENCY_COUPON_COOLDOWN_DAYS", 7),
+    )
