@@ -1,0 +1,58 @@
+"""Small helpers shared by the channels: cache calls off the event loop, HTTP posting."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
+
+import aiohttp
+
+from naviyam.cache import Cache, get_cache
+
+log = logging.getLogger(__name__)
+
+CHOICES_TTL_SECONDS = 30 * 60
+LOCATION_TTL_SECONDS = 30 * 60
+CALLBACK_TOKEN_TTL_SECONDS = 24 * 3600
+
+
+async def cache_call(cache: Cache | None, method: str, *args: Any) -> Any:
+    """Call a cache method; Redis calls run in a worker thread. Errors are logged, not raised."""
+    cache = cache or get_cache()
+    fn: Callable[..., Any] = getattr(cache, method)
+    try:
+        if getattr(cache, "backend", "") == "redis":
+            return await asyncio.get_running_loop().run_in_executor(None, lambda: fn(*args))
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - a cache outage must not break a conversation
+        log.warning("Cache %s failed (%s: %s)", method, type(exc).__name__, exc)
+        return None
+
+
+async def post_json(url: str, body: dict[str, Any], *, timeout: float = 10.0,
+                    headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    """POST JSON and return (status, decoded JSON or text). Network errors give status 0."""
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+            async with session.post(url, json=body, headers=headers) as resp:
+                try:
+                    data = await resp.json(content_type=None)
+                except ValueError:
+                    data = await resp.text()
+                return resp.status, data
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        return 0, f"{type(exc).__name__}: {exc}"
+
+
+def location_from(raw: Any) -> dict[str, float] | None:
+    """``{"lat", "lng"}`` from a dict with lat/lng or latitude/longitude, if valid."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        lat = float(raw.get("lat", raw.get("latitude")))
+        lng = float(raw.get("lng", raw.get("longitude")))
+    except (TypeError, ValueError):
+        return None
+    if -90 <= lat <= 90 and -180 <= lng <= 180:
+        return {"lat": lat, "lng": lng}
+    return None

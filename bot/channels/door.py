@@ -1,0 +1,101 @@
+"""At the door: every message is checked here before Rasa sees it (seed 001 §3.1 step 2.1).
+
+- Rate limit per user over a one-minute window (seed appendix: 60/min for a user the
+  platform identifies, 10/min for anonymous senders, keyed by IP), counted with
+  ``naviyam.cache`` (Redis when ``REDIS_URL`` is set, in-process otherwise). If Redis
+  fails the door stays open and logs it: an outage of the cache must not silence the bot.
+- Text: NFC normalisation, control and invisible formatting characters removed,
+  at most 500 characters. Typed text cannot smuggle Rasa intent payloads (a leading
+  ``/`` is dropped); payloads only come from our own buttons.
+- Refusals get a warm Korean answer that never repeats the user's text.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from naviyam.cache import Cache, get_cache
+from naviyam.text_safety import clean_user_text
+
+from bot.channels.settings import DoorSettings
+
+log = logging.getLogger(__name__)
+
+# Bot wording at the door (Rasa is not asked, so these are not domain responses).
+REPLY_TOO_LONG = (
+    "메시지가 조금 길어요 😅 {limit}자 안으로 줄여서 다시 보내 주시겠어요? "
+    "예를 들어 \"5천원으로 점심 추천해줘\"처럼 말해 주시면 돼요."
+)
+REPLY_EMPTY = "무엇을 도와드릴까요? 먹고 싶은 음식이나 예산을 말씀해 주세요 🙂"
+REPLY_RATE_LIMITED = (
+    "앗, 메시지가 너무 빨리 오고 있어요 🐢 잠깐 쉬었다가 1분 뒤에 다시 말씀해 주세요!"
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    text: str
+    reason: str = "ok"  # ok | empty | too_long | rate_limited
+    reply: str | None = None
+
+
+class Door:
+    def __init__(self, settings: DoorSettings | None = None, cache: Cache | None = None) -> None:
+        self.settings = settings or DoorSettings.from_env()
+        self._cache = cache
+
+    @property
+    def cache(self) -> Cache:
+        return self._cache or get_cache()
+
+    def rate_key(self, platform: str, user_id: str | None, client_ip: str | None) -> tuple[str, int]:
+        if user_id:
+            return f"ratelimit:{platform}:{user_id}", self.settings.rate_limit_known
+        return f"ratelimit:anonymous:{client_ip or 'unknown'}", self.settings.rate_limit_anonymous
+
+    async def over_limit(self, platform: str, user_id: str | None, client_ip: str | None) -> bool:
+        key, limit = self.rate_key(platform, user_id, client_ip)
+        cache = self.cache
+        try:
+            if getattr(cache, "backend", "") == "redis":
+                count = await asyncio.get_running_loop().run_in_executor(
+                    None, cache.incr_window, key, self.settings.window_seconds
+                )
+            else:
+                count = cache.incr_window(key, self.settings.window_seconds)
+        except Exception as exc:  # noqa: BLE001 - fail open, but say so
+            log.warning("Rate limiter unavailable (%s: %s); letting the message in", type(exc).__name__, exc)
+            return False
+        if count > limit:
+            log.info("Rate limit hit on %s (%d > %d per %ds)", key, count, limit, self.settings.window_seconds)
+            return True
+        return False
+
+    def check_text(self, raw: str | None, *, is_payload: bool = False) -> Verdict:
+        """Validation only (no counting): cleaned text or a polite refusal."""
+        text = clean_user_text(raw)
+        if not is_payload:
+            text = text.lstrip("/").strip()
+        if not text:
+            return Verdict(False, "", "empty", REPLY_EMPTY)
+        if len(text) > self.settings.max_message_chars:
+            return Verdict(
+                False, "", "too_long", REPLY_TOO_LONG.format(limit=self.settings.max_message_chars)
+            )
+        return Verdict(True, text)
+
+    async def admit(
+        self,
+        platform: str,
+        user_id: str | None,
+        raw_text: str | None,
+        *,
+        client_ip: str | None = None,
+        is_payload: bool = False,
+    ) -> Verdict:
+        """Count the message against the sender's limit, then validate its text."""
+        if await self.over_limit(platform, user_id, client_ip):
+            return Verdict(False, "", "rate_limited", REPLY_RATE_LIMITED)
+        return self.check_text(raw_text, is_payload=is_payload)

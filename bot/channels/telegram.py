@@ -1,0 +1,233 @@
+"""Telegram channel: Bot API webhook inside the Rasa server.
+
+Route: ``POST /webhooks/telegram/webhook`` (``credentials.yml``:
+``bot.channels.telegram.TelegramInput:``; its ``name()`` is ``telegram``, so Rasa's own
+aiogram-based telegram channel must not be configured at the same time).
+
+- Every request must carry ``X-Telegram-Bot-Api-Secret-Token`` equal to
+  ``TELEGRAM_WEBHOOK_SECRET`` (the ``secret_token`` given to setWebhook; see
+  ``scripts/telegram_webhook.py``). Without a configured secret every request is
+  refused (secure by default).
+- Commands: ``/start`` (greeting and onboarding), ``/balance``, ``/coupons``, ``/help``.
+- Recommendations become one message per shop with an inline keyboard (choose, menu)
+  and a final keyboard of next steps; a tapped button (callback query) becomes the
+  matching intent payload and is acknowledged with answerCallbackQuery.
+- A shared location becomes ``metadata.location`` for this turn and the next ones
+  (30 minutes), and asks for places near there (``/location_inquiry``).
+- Text is sent with ``parse_mode=HTML``, everything escaped, split at 4096 characters.
+- Outbound calls go to ``TELEGRAM_API_BASE`` + ``/bot<token>/<method>``.
+- ``bot/channels/telegram_polling.py`` feeds this same webhook from getUpdates for
+  development without a public URL.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from naviyam.cache import Cache
+from naviyam.text_safety import mask_personal_data
+
+from bot.channels import rendering
+from bot.channels.common import (
+    CALLBACK_TOKEN_TTL_SECONDS,
+    LOCATION_TTL_SECONDS,
+    cache_call,
+    location_from,
+    post_json,
+)
+from bot.channels.door import Door
+from bot.channels.settings import TelegramSettings
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+COMMAND_PAYLOADS = {
+    "start": "/greet",
+    "balance": "/balance_check",
+    "coupons": "/coupon_inquiry",
+}
+LOCATION_PAYLOAD = "/location_inquiry"  # "places near me", with metadata.location
+HELP_TEXT = (
+    "안녕하세요! 저는 급식카드로 먹을 수 있는 맛집을 찾아 드리는 나비얌이에요 🦋\n\n"
+    "이렇게 말해 보세요:\n"
+    "• \"5천원으로 점심 추천해줘\"\n"
+    "• \"친구 3명이랑 떡볶이 먹고 싶어\"\n"
+    "• 📎 버튼으로 위치를 보내 주시면 가까운 곳부터 찾아 드려요\n\n"
+    "명령어:\n"
+    "/start 처음 시작하기\n"
+    "/balance 급식카드 잔액 보기\n"
+    "/coupons 내 쿠폰 보기\n"
+    "/help 도움말"
+)
+NON_TEXT_REPLY = "글자로 말씀해 주시면 더 잘 도와드릴 수 있어요 🙂 (위치 공유도 좋아요!)"
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """``"/start@NaviyamBot abc"`` → ``("start", "abc")``; ``None`` for plain text."""
+    if not text.startswith("/"):
+        return None
+    head, _, rest = text[1:].partition(" ")
+    command = head.split("@", 1)[0].lower()
+    if not command.isascii() or not command.replace("_", "").isalnum():
+        return None
+    return command, rest.strip()
+
+
+class TelegramInput(InputChannel):
+    """Rasa input channel for the Telegram Bot API (webhook mode)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
+        return cls(TelegramSettings.from_env(credentials))
+
+    def __init__(self, settings: TelegramSettings | None = None, door: Door | None = None,
+                 cache: Cache | None = None) -> None:
+        self.settings = settings or TelegramSettings.from_env()
+        self.door = door or Door(cache=cache)
+        self.cache = cache
+        if not self.settings.webhook_secret:
+            log.warning("TELEGRAM_WEBHOOK_SECRET is not set: the Telegram channel refuses "
+                        "every update (see docs/CHANNELS.md)")
+        if not self.settings.bot_token:
+            log.warning("TELEGRAM_BOT_TOKEN is not set: the Telegram channel cannot answer")
+
+    # --- HTTP -------------------------------------------------------------------
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        telegram = Blueprint("naviyam_telegram_webhook", __name__)
+
+        @telegram.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok", "configured": self.configured})
+
+        @telegram.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.settings.webhook_secret:
+                log.warning("Refused a Telegram update: TELEGRAM_WEBHOOK_SECRET is not set")
+                return response.json({"ok": False, "error": "webhook secret not configured"}, status=403)
+            given = request.headers.get(SECRET_HEADER) or ""
+            if not hmac.compare_digest(given.encode(), self.settings.webhook_secret.encode()):
+                log.warning("Refused a Telegram update with a wrong secret token from %s", request.ip)
+                return response.json({"ok": False, "error": "wrong secret token"}, status=403)
+            if not self.settings.bot_token:
+                log.error("Telegram update received but TELEGRAM_BOT_TOKEN is not set")
+                return response.json({"ok": False, "error": "bot token not configured"}, status=503)
+            try:
+                update = json.loads(request.body or b"null")
+            except ValueError:
+                return response.json({"ok": False, "error": "body is not JSON"}, status=400)
+            if not isinstance(update, dict):
+                return response.json({"ok": False, "error": "not an Update"}, status=400)
+            await self.handle_update(update, on_new_message)
+            return response.json({"ok": True})
+
+        return telegram
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.settings.webhook_secret and self.settings.bot_token)
+
+    # --- one update -------------------------------------------------------------
+
+    async def handle_update(self, update: dict[str, Any],
+                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        metadata: dict[str, Any] = {"platform": "telegram"}
+        if isinstance(update.get("callback_query"), dict):
+            query = update["callback_query"]
+            chat_id = ((query.get("message") or {}).get("chat") or {}).get("id") \
+                or (query.get("from") or {}).get("id")
+            user_id = (query.get("from") or {}).get("id")
+            await self.call("answerCallbackQuery", {"callback_query_id": query.get("id")})
+            text, is_payload = await self._resolve_callback(str(query.get("data") or ""))
+        elif isinstance(update.get("message"), dict):
+            message = update["message"]
+            chat_id = (message.get("chat") or {}).get("id")
+            user_id = (message.get("from") or {}).get("id")
+            location = location_from(message.get("location"))
+            if location:
+                metadata["location"] = location
+                await cache_call(self.cache, "set", f"channel:location:telegram:{chat_id}",
+                                 location, LOCATION_TTL_SECONDS)
+                text, is_payload = LOCATION_PAYLOAD, True
+            elif isinstance(message.get("text"), str):
+                command = parse_command(message["text"].strip())
+                if command and command[0] == "help":
+                    await self.send_texts(chat_id, [HELP_TEXT])
+                    return
+                if command and command[0] in COMMAND_PAYLOADS:
+                    text, is_payload = COMMAND_PAYLOADS[command[0]], True
+                else:
+                    text, is_payload = message["text"], False
+            else:
+                if chat_id is not None:
+                    await self.send_texts(chat_id, [NON_TEXT_REPLY])
+                return
+        else:
+            return  # edited messages, channel posts, ...: nothing to answer
+        if chat_id is None:
+            return
+
+        verdict = await self.door.admit("telegram", str(user_id) if user_id else None, text,
+                                        is_payload=is_payload)
+        if not verdict.allowed:
+            log.info("Telegram door refused a message from chat %s (%s)", chat_id, verdict.reason)
+            await self.send_texts(chat_id, [verdict.reply or rendering.EMPTY_REPLY])
+            return
+        if "location" not in metadata:
+            known = await cache_call(self.cache, "get", f"channel:location:telegram:{chat_id}")
+            if location_from(known):
+                metadata["location"] = location_from(known)
+        log.debug("Telegram message from chat %s: %s", chat_id, mask_personal_data(verdict.text))
+
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(UserMessage(verdict.text, collector, f"telegram:{chat_id}",
+                                             input_channel=self.name(), metadata=metadata))
+        except Exception:  # noqa: BLE001 - the user still hears from us
+            log.exception("Rasa failed on a Telegram message from chat %s", chat_id)
+        await self.send_reply(chat_id, collector.messages)
+
+    async def _resolve_callback(self, data: str) -> tuple[str, bool]:
+        if data.startswith("p:"):
+            payload = await cache_call(self.cache, "get", f"channel:cb:{data}")
+            if isinstance(payload, str):
+                return payload, payload.startswith("/")
+            return "", False  # expired button: the door answers politely
+        return data, data.startswith("/")
+
+    # --- Bot API ----------------------------------------------------------------
+
+    async def send_reply(self, chat_id: int | str, messages: list[dict[str, Any]]) -> None:
+        outgoing, tokens = rendering.to_telegram(rendering.collect(messages), chat_id)
+        for token, payload in tokens.items():
+            await cache_call(self.cache, "set", f"channel:cb:{token}", payload,
+                             CALLBACK_TOKEN_TTL_SECONDS)
+        for params in outgoing:
+            await self.call("sendMessage", params)
+
+    async def send_texts(self, chat_id: int | str, texts: list[str]) -> None:
+        await self.send_reply(chat_id, [{"text": t} for t in texts])
+
+    async def call(self, method: str, params: dict[str, Any]) -> Any:
+        if not self.settings.bot_token:
+            log.error("Cannot call Telegram %s: TELEGRAM_BOT_TOKEN is not set", method)
+            return None
+        status, body = await post_json(self.settings.method_url(method), params)
+        if status != 200 or not (isinstance(body, dict) and body.get("ok")):
+            description = body.get("description") if isinstance(body, dict) else body
+            log.warning("Telegram %s failed: %s %s", method, status, str(description)[:200])
+            return None
+        return body.get("result")
+
+

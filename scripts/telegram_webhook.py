@@ -1,0 +1,106 @@
+"""Register, inspect or remove the Telegram webhook (python-telegram-bot, app env).
+
+    .venv-app/bin/python scripts/telegram_webhook.py set --url https://bot.example.com/webhooks/telegram/webhook
+    .venv-app/bin/python scripts/telegram_webhook.py info
+    .venv-app/bin/python scripts/telegram_webhook.py delete
+
+Reads TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET and TELEGRAM_API_BASE (default
+https://api.telegram.org) from the environment. ``set`` registers the webhook with the
+secret token the Rasa server checks (X-Telegram-Bot-Api-Secret-Token), limits the
+updates to messages and button presses, and publishes the command menu
+(/start, /balance, /coupons, /help). Tokens are never printed.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+
+from telegram import Bot, BotCommand
+from telegram.error import TelegramError
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+COMMANDS = [
+    BotCommand("start", "처음 시작하기"),
+    BotCommand("balance", "급식카드 잔액 보기"),
+    BotCommand("coupons", "내 쿠폰 보기"),
+    BotCommand("help", "도움말"),
+]
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = (os.environ.get(name) or "").strip()
+    return value or default
+
+
+def make_bot() -> Bot:
+    token = _env("TELEGRAM_BOT_TOKEN")
+    if not token:
+        raise SystemExit("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather; see docs/CHANNELS.md)")
+    base = _env("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
+    return Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+
+
+async def set_webhook(url: str, drop_pending: bool) -> dict:
+    secret = _env("TELEGRAM_WEBHOOK_SECRET")
+    if not secret:
+        raise SystemExit("TELEGRAM_WEBHOOK_SECRET is not set: choose a random value "
+                         "(e.g. `openssl rand -hex 32`) and give the Rasa server the same one")
+    if not SECRET_RE.match(secret):
+        raise SystemExit("TELEGRAM_WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and - (1-256 chars)")
+    async with make_bot() as bot:
+        await bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
+                              drop_pending_updates=drop_pending)
+        await bot.set_my_commands(COMMANDS)
+        info = await bot.get_webhook_info()
+    return {"webhook_url": info.url, "pending_update_count": info.pending_update_count}
+
+
+async def webhook_info() -> dict:
+    async with make_bot() as bot:
+        info = await bot.get_webhook_info()
+    return {
+        "webhook_url": info.url,
+        "pending_update_count": info.pending_update_count,
+        "last_error_message": info.last_error_message,
+        "allowed_updates": list(info.allowed_updates or []),
+    }
+
+
+async def delete_webhook(drop_pending: bool) -> dict:
+    async with make_bot() as bot:
+        ok = await bot.delete_webhook(drop_pending_updates=drop_pending)
+    return {"deleted": bool(ok)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Manage the Telegram webhook of the Naviyam bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_set = sub.add_parser("set", help="register the webhook URL with the secret token")
+    p_set.add_argument("--url", required=True,
+                       help="public https URL of POST /webhooks/telegram/webhook")
+    p_set.add_argument("--drop-pending", action="store_true", help="discard queued updates")
+    sub.add_parser("info", help="show the registered webhook")
+    p_del = sub.add_parser("delete", help="remove the webhook (e.g. before long polling)")
+    p_del.add_argument("--drop-pending", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "set":
+            result = asyncio.run(set_webhook(args.url, args.drop_pending))
+        elif args.command == "info":
+            result = asyncio.run(webhook_info())
+        else:
+            result = asyncio.run(delete_webhook(args.drop_pending))
+    except TelegramError as exc:
+        print(f"Telegram refused the request: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

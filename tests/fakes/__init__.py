@@ -1,0 +1,1 @@
+"""Fakes of third-party servers (Kakao callback, Telegram Bot API) for tests."""
