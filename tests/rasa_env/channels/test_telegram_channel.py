@@ -1,0 +1,100 @@
+"""Telegram channel logic against the fake Bot API: commands, buttons, location, door."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.channels.door import Door
+from bot.channels.settings import TelegramSettings
+from bot.channels.telegram import HELP_TEXT, TelegramInput, parse_command
+from tests.fakes.telegram import (
+    TEST_SECRET,
+    TEST_TOKEN,
+    FakeTelegramAPI,
+    callback_update,
+    html_error,
+    location_update,
+    text_update,
+    visible_text,
+)
+
+
+@pytest.fixture
+def api():
+    with FakeTelegramAPI() as server:
+        yield server
+
+
+@pytest.fixture
+def channel(api, memory_cache) -> TelegramInput:
+    settings = TelegramSettings(bot_token=TEST_TOKEN, webhook_secret=TEST_SECRET, api_base=api.url)
+    return TelegramInput(settings, door=Door(cache=memory_cache), cache=memory_cache)
+
+
+def handle(channel, update, bot_stub):
+    asyncio.run(channel.handle_update(update, bot_stub))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("/start", ("start", "")), ("/start@naviyam_bot ref42", ("start", "ref42")),
+    ("/Balance", ("balance", "")), ("안녕", None), ("/떡볶이", None)])
+def test_parse_command(text, expected):
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize("command,payload", [("/start", "/greet"), ("/balance", "/balance_check"),
+                                             ("/coupons", "/coupon_inquiry")])
+def test_commands_become_intents(channel, bot_stub, api, command, payload):
+    handle(channel, text_update(555, command), bot_stub)
+    message = bot_stub.received[0]
+    assert (message.text, message.sender_id, message.input_channel) == (payload, "telegram:555", "telegram")
+    assert message.metadata == {"platform": "telegram"}
+    assert api.sent() == [{"chat_id": 555, "text": "안녕하세요! 무엇을 도와드릴까요?", "parse_mode": "HTML"}]
+
+
+def test_help_is_answered_by_the_channel(channel, bot_stub, api):
+    handle(channel, text_update(555, "/help"), bot_stub)
+    assert bot_stub.received == []
+    sent = api.sent()
+    assert len(sent) == 1 and visible_text(sent[0]["text"]) == HELP_TEXT
+
+
+def test_recommendations_and_a_button_press(channel, bot_stub, api, recommendation_answer):
+    bot_stub.answer = recommendation_answer
+    handle(channel, text_update(777, "5천원으로 <뭐> 먹지 & 어디"), bot_stub)
+    assert bot_stub.received[0].text == "5천원으로 <뭐> 먹지 & 어디"
+    sent = api.sent()
+    assert len(sent) == 4 and all(html_error(m["text"]) is None for m in sent)
+    choose = sent[1]["reply_markup"]["inline_keyboard"][0][0]
+    assert choose == {"text": "이걸로 할게요", "callback_data": '/choose_option{"option_number": 1}'}
+
+    api.clear()
+    bot_stub.answer = [{"text": "좋은 선택이에요!"}]
+    handle(channel, callback_update(777, choose["callback_data"]), bot_stub)
+    assert bot_stub.received[-1].text == '/choose_option{"option_number": 1}'
+    assert [c["method"] for c in api.calls] == ["answerCallbackQuery", "sendMessage"]
+
+
+def test_location_is_used_now_and_remembered(channel, bot_stub, api):
+    handle(channel, location_update(888, 37.5404, 127.0693), bot_stub)
+    first = bot_stub.received[0]
+    assert first.text == "/location_inquiry"
+    assert first.metadata == {"platform": "telegram", "location": {"lat": 37.5404, "lng": 127.0693}}
+    handle(channel, text_update(888, "떡볶이 먹고 싶어"), bot_stub)
+    assert bot_stub.received[1].metadata["location"] == {"lat": 37.5404, "lng": 127.0693}
+
+
+def test_over_long_text_gets_a_polite_answer(channel, bot_stub, api):
+    handle(channel, text_update(999, "<b>" + "가" * 600), bot_stub)
+    assert bot_stub.received == []
+    [sent] = api.sent()
+    assert "500자" in sent["text"] and "<b>" not in sent["text"]
+
+
+def test_sticker_gets_a_gentle_hint(channel, bot_stub, api):
+    update = text_update(1000, "x")
+    del update["message"]["text"]
+    update["message"]["sticker"] = {"file_id": "abc", "width": 512, "height": 512}
+    handle(channel, update, bot_stub)
+    assert bot_stub.received == [] and len(api.sent()) == 1
