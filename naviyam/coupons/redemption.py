@@ -90,6 +90,19 @@ def _find_by_key(session: Session, key: str) -> UserCouponWallet | None:
     return session.scalar(select(UserCouponWallet).where(UserCouponWallet.redemption_key == key))
 
 
+def _lost_race(session: Session, key: str, row: UserCouponWallet,
+               reason: str = ALREADY_USED) -> RedemptionResult:
+    """Not redeemable now: a replay if a caller with our own key won, else ``reason``."""
+    session.expire_all()
+    winner = _find_by_key(session, key)
+    if winner is not None and winner.id == row.id:
+        return _replay(winner)
+    session.refresh(row)
+    if row.status == "USED":
+        reason = ALREADY_USED  # the most useful answer: this very coupon was just used
+    return _rejected(reason, row.id, row.coupon_id)
+
+
 def _utc(now: datetime) -> datetime:
     if now.tzinfo is None:
         now = now.replace(tzinfo=get_settings().timezone)
@@ -157,7 +170,7 @@ def redeem_in_session(
             return _rejected(NOT_FOUND, None, coupon_id)
     session.refresh(row)  # the lock may have waited for another redemption of this row
     if row.status == "USED":
-        return _rejected(ALREADY_USED, row.id, row.coupon_id)
+        return _lost_race(session, idempotency_key, row)
 
     shop = session.get(Shop, shop_id)
     if shop is None:
@@ -167,7 +180,8 @@ def redeem_in_session(
         load_user_facts(session, user_id, now), now, local_date(now),
     )
     if not verdict.applicable:
-        return _rejected(verdict.reason, row.id, row.coupon_id)
+        # Without row locks (SQLite) a same-key caller may have won meanwhile.
+        return _lost_race(session, idempotency_key, row, verdict.reason)
 
     changed = session.execute(
         update(UserCouponWallet)
@@ -179,7 +193,7 @@ def redeem_in_session(
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        return _rejected(ALREADY_USED, row.id, row.coupon_id)
+        return _lost_race(session, idempotency_key, row)
     session.execute(
         update(Coupon).where(Coupon.id == row.coupon_id)
         .values(total_used=Coupon.total_used + 1)
