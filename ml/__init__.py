@@ -1,0 +1,1 @@
+"""Training code and model servers (app environment)."""

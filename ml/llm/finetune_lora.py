@@ -1,0 +1,421 @@
+"""LoRA fine-tuning of a causal LM for Naviyam's intents and entities (seed 001 §5.2).
+
+Data: Rasa NLU yml (``data/nlu``; entity annotations stripped from the text and kept as
+targets) plus collected rows (JSONL, ``--collected``). Each example becomes
+``prompt → " <intent>\\n개체: <entities>" + EOS`` (``ml.llm.prompts``); the loss is on
+the target tokens only.
+
+Defaults are the seed's settings: r=16, alpha=32, dropout 0.05, lr 2e-4, batch 4,
+gradient accumulation 4, 3 epochs, gradient clipping 1.0. A stratified held-out split
+is evaluated after every epoch (validation loss; the best epoch's adapter is kept,
+optional early stopping) and at the end by intent accuracy and macro F1 measured the
+way the model server answers (``ml.llm.inference``). The adapter (``save_pretrained``),
+tokenizer, ``naviyam_adapter.json`` (metadata) and ``metrics.json`` go to ``--output``.
+
+    python -m ml.llm.finetune_lora --base-model models/llm/tiny-base --output models/llm/adapter
+    python -m ml.llm.finetune_lora --base-model skt/A.X-3.1-Light --load-in-4bit ...   # GPU box
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ml.llm import prompts
+from ml.llm.dataset import (
+    Example,
+    deduplicate,
+    entity_types_of,
+    intents_of,
+    read_collected_rows,
+    read_rasa_nlu,
+    stratified_split,
+)
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_NLU = os.environ.get("NAVIYAM_NLU_DATA", str(PROJECT_ROOT / "data" / "nlu"))
+DEFAULT_BASE = os.environ.get("NAVIYAM_LLM_BASE_MODEL", str(PROJECT_ROOT / "models" / "llm" / "tiny-base"))
+DEFAULT_OUTPUT = os.environ.get("NAVIYAM_LLM_ADAPTER", str(PROJECT_ROOT / "models" / "llm" / "adapter"))
+
+
+@dataclass
+class TrainConfig:
+    base_model: str = DEFAULT_BASE
+    output: str = DEFAULT_OUTPUT
+    nlu: list[str] = field(default_factory=lambda: [DEFAULT_NLU])
+    collected: list[str] = field(default_factory=list)
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    target_modules: str = "all-linear"
+    # Extra modules trained fully and saved with the adapter ("auto": what the base
+    # model's naviyam_model.json recommends, i.e. the tiny dev model's embeddings and
+    # norms, which a random-init base needs; nothing for real pretrained models).
+    modules_to_save: str = "auto"
+    lr: float = 2e-4
+    batch_size: int = 4
+    grad_accum: int = 4
+    epochs: int = 3
+    max_steps: int = 0  # optimizer steps cap (0: no cap)
+    warmup_ratio: float = 0.03
+    max_grad_norm: float = 1.0
+    max_length: int = 192
+    eval_fraction: float = 0.1
+    early_stopping_patience: int = 0  # epochs without validation improvement (0: off)
+    select: str = "best"  # "best": keep the epoch with the lowest validation loss; "last"
+    limit_examples: int = 0  # use only this many examples (quick runs; 0: all)
+    seed: int = 42
+    threads: int = 1
+    load_in_4bit: bool = False
+    model_name: str = ""  # name the server reports (default: output dir name)
+    metrics_path: str = ""  # extra copy of metrics.json (default: only in output)
+
+
+def _set_seed(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def load_examples(config: TrainConfig) -> list[Example]:
+    examples = read_rasa_nlu([Path(p) for p in config.nlu if Path(p).exists()])
+    for path in config.collected:
+        examples.extend(read_collected_rows(Path(path)))
+    examples = deduplicate(examples)
+    if config.limit_examples and len(examples) > config.limit_examples:
+        rng = random.Random(config.seed)
+        # keep every intent represented: round-robin over intents
+        by_intent: dict[str, list[Example]] = {}
+        for example in examples:
+            by_intent.setdefault(example.intent, []).append(example)
+        for items in by_intent.values():
+            rng.shuffle(items)
+        picked: list[Example] = []
+        while len(picked) < config.limit_examples and any(by_intent.values()):
+            for intent in sorted(by_intent):
+                if by_intent[intent] and len(picked) < config.limit_examples:
+                    picked.append(by_intent[intent].pop())
+        examples = picked
+    if not examples:
+        raise SystemExit(f"No training examples in {config.nlu} / {config.collected}")
+    return examples
+
+
+def load_base(config: TrainConfig):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(config.base_model)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    kwargs: dict = {"dtype": torch.float32}
+    if config.load_in_4bit:  # the seed's 4-bit base (QLoRA); needs a CUDA GPU + bitsandbytes
+        from transformers import BitsAndBytesConfig
+
+        kwargs = {
+            "quantization_config": BitsAndBytesConfig(
+                load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16
+            ),
+            "device_map": "auto",
+        }
+    model = AutoModelForCausalLM.from_pretrained(config.base_model, **kwargs)
+    if config.load_in_4bit:
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(model)
+    return model, tokenizer
+
+
+def resolve_modules_to_save(config: TrainConfig) -> list[str]:
+    value = config.modules_to_save.strip()
+    if value == "auto":
+        marker = Path(config.base_model) / "naviyam_model.json"
+        if marker.exists():
+            return list(json.loads(marker.read_text(encoding="utf-8")).get("lora_modules_to_save", []))
+        return []
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def attach_lora(model, config: TrainConfig):
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    targets: str | list[str] = config.target_modules
+    if targets != "all-linear":
+        targets = [name.strip() for name in targets.split(",") if name.strip()]
+    lora = LoraConfig(
+        task_type=TaskType.CAUSAL_LM, r=config.r, lora_alpha=config.alpha,
+        lora_dropout=config.dropout, target_modules=targets, bias="none",
+        modules_to_save=resolve_modules_to_save(config) or None,
+    )
+    return get_peft_model(model, lora)
+
+
+def encode(examples: Sequence[Example], tokenizer, max_length: int) -> list[tuple[list[int], list[int]]]:
+    """(input_ids, labels) per example; prompt tokens are masked out of the loss (-100)."""
+    from ml.llm.inference import encode_example
+
+    encoded = []
+    for example in examples:
+        ids, prompt_len = encode_example(
+            tokenizer, prompts.build_prompt(example.text),
+            prompts.training_target(example.intent, example.entity_dicts),
+        )
+        ids = ids[:max_length]
+        labels = [-100] * min(prompt_len, len(ids)) + ids[prompt_len:]
+        encoded.append((ids, labels))
+    return encoded
+
+
+def collate(batch: Sequence[tuple[list[int], list[int]]], pad_id: int):
+    import torch
+
+    width = max(len(ids) for ids, _ in batch)
+    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(batch), width), -100, dtype=torch.long)
+    attention = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, (ids, labs) in enumerate(batch):
+        input_ids[row, : len(ids)] = torch.tensor(ids)
+        labels[row, : len(labs)] = torch.tensor(labs)
+        attention[row, : len(ids)] = 1
+    return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
+
+
+def validation_loss(model, encoded, pad_id: int, batch_size: int) -> float:
+    import torch
+
+    if not encoded:
+        return float("nan")
+    model.eval()
+    total, count = 0.0, 0
+    with torch.inference_mode():
+        for start in range(0, len(encoded), batch_size):
+            batch = collate(encoded[start : start + batch_size], pad_id)
+            device = next(model.parameters()).device
+            batch = {k: v.to(device) for k, v in batch.items()}
+            tokens = int((batch["labels"][:, 1:] != -100).sum())
+            total += float(model(**batch).loss) * tokens
+            count += tokens
+    model.train()
+    return total / max(count, 1)
+
+
+def intent_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict:
+    """Accuracy, macro F1 (over the gold intents) and per-intent precision/recall/F1."""
+    labels = sorted(set(gold))
+    per_intent = {}
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, predicted) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, predicted) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, predicted) if g == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_intent[label] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+    accuracy = sum(1 for g, p in zip(gold, predicted) if g == p) / len(gold) if gold else float("nan")
+    macro_f1 = sum(v["f1"] for v in per_intent.values()) / len(labels) if labels else float("nan")
+    return {"intent_accuracy": accuracy, "macro_f1": macro_f1, "per_intent": per_intent, "examples": len(gold)}
+
+
+def evaluate(model, tokenizer, examples: Sequence[Example], intents: Sequence[str]) -> dict:
+    """Intent accuracy / macro F1 on ``examples``, scored as the model server scores."""
+    from ml.llm.inference import IntentScorer
+
+    if not examples:
+        return {"intent_accuracy": None, "macro_f1": None, "per_intent": {}, "examples": 0}
+    scorer = IntentScorer(model, tokenizer, intents=intents)
+    predicted = [scorer.rank_intents(example.text)[0]["name"] for example in examples]
+    model.train()
+    return intent_metrics([example.intent for example in examples], predicted)
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def train(config: TrainConfig) -> dict:
+    import torch
+    from tqdm.auto import tqdm
+    from transformers import get_linear_schedule_with_warmup
+
+    torch.set_num_threads(max(1, config.threads))
+    _set_seed(config.seed)
+    started = time.monotonic()
+    examples = load_examples(config)
+    intents = intents_of(examples)
+    entity_types = entity_types_of(examples)
+    train_set, held_out = stratified_split(examples, config.eval_fraction, config.seed)
+    model, tokenizer = load_base(config)
+    model = attach_lora(model, config)
+    trainable, total = model.get_nb_trainable_parameters()
+    print(f"{len(train_set)} training / {len(held_out)} held-out examples, {len(intents)} intents; "
+          f"LoRA trainable parameters {trainable:,} of {total:,}", file=sys.stderr)
+
+    train_encoded = encode(train_set, tokenizer, config.max_length)
+    eval_encoded = encode(held_out, tokenizer, config.max_length)
+    pad_id = tokenizer.pad_token_id
+    device = next(model.parameters()).device
+    batches_per_epoch = math.ceil(len(train_encoded) / config.batch_size)
+    steps_per_epoch = max(1, math.ceil(batches_per_epoch / config.grad_accum))
+    total_steps = steps_per_epoch * config.epochs
+    if config.max_steps:
+        total_steps = min(total_steps, config.max_steps)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr)
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, int(total_steps * config.warmup_ratio), total_steps
+    )
+
+    output = Path(config.output)
+    best_dir = output.with_name(output.name + ".best-tmp")
+    history: list[dict] = []
+    best_loss, kept_loss, stale_epochs, optimizer_steps = float("inf"), float("nan"), 0, 0
+    rng = random.Random(config.seed)
+    model.train()
+    progress = tqdm(total=total_steps, desc="LoRA fine-tuning", unit="step")
+    for epoch in range(config.epochs):
+        order = list(range(len(train_encoded)))
+        rng.shuffle(order)
+        running, micro = 0.0, 0
+        for batch_index in range(batches_per_epoch):
+            chunk = [train_encoded[i] for i in order[batch_index * config.batch_size:(batch_index + 1) * config.batch_size]]
+            batch = {k: v.to(device) for k, v in collate(chunk, pad_id).items()}
+            loss = model(**batch).loss / config.grad_accum
+            loss.backward()
+            running += float(loss.detach()) * config.grad_accum
+            micro += 1
+            last_of_epoch = batch_index == batches_per_epoch - 1
+            if micro % config.grad_accum == 0 or last_of_epoch:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad()
+                optimizer_steps += 1
+                progress.update(1)
+                progress.set_postfix(epoch=epoch + 1, loss=f"{running / micro:.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+                if config.max_steps and optimizer_steps >= config.max_steps:
+                    break
+        val_loss = validation_loss(model, eval_encoded, pad_id, config.batch_size)
+        history.append({"epoch": epoch + 1, "train_loss": running / max(micro, 1),
+                        "validation_loss": val_loss, "optimizer_steps": optimizer_steps})
+        improved = math.isfinite(val_loss) and val_loss < best_loss
+        if improved:
+            best_loss, stale_epochs = val_loss, 0
+        else:
+            stale_epochs += 1
+        if improved or config.select == "last" or not math.isfinite(val_loss):
+            model.save_pretrained(best_dir)  # the checkpoint to keep (seed §5.2 step 4)
+            kept_loss = val_loss
+        if config.max_steps and optimizer_steps >= config.max_steps:
+            break
+        if config.early_stopping_patience and stale_epochs >= config.early_stopping_patience:
+            print(f"Early stopping after epoch {epoch + 1}", file=sys.stderr)
+            break
+    progress.close()
+
+    # Reload the best epoch's adapter weights before the final evaluation and save.
+    from peft import set_peft_model_state_dict
+    from peft.utils import load_peft_weights
+
+    set_peft_model_state_dict(model, load_peft_weights(str(best_dir), device=str(device)))
+    metrics = evaluate(model, tokenizer, held_out, intents)
+    metrics.update({
+        "validation_loss": kept_loss,
+        "history": history,
+        "train_examples": len(train_set),
+        "held_out_examples": len(held_out),
+        "seconds": round(time.monotonic() - started, 1),
+    })
+    output.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(output)
+    tokenizer.save_pretrained(output)
+    shutil.rmtree(best_dir, ignore_errors=True)
+    metadata = {
+        "model_name": config.model_name or output.name,
+        "base_model": config.base_model,
+        "prompt_version": prompts.PROMPT_VERSION,
+        "intents": intents,
+        "entity_types": entity_types,
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "config": asdict(config),
+        "metrics": {k: metrics[k] for k in ("intent_accuracy", "macro_f1", "validation_loss", "held_out_examples")},
+    }
+    from ml.llm.inference import ADAPTER_METADATA
+
+    (output / ADAPTER_METADATA).write_text(json.dumps(_json_safe(metadata), ensure_ascii=False, indent=2), encoding="utf-8")
+    metrics_text = json.dumps(_json_safe(metrics), ensure_ascii=False, indent=2)
+    (output / "metrics.json").write_text(metrics_text, encoding="utf-8")
+    if config.metrics_path:
+        Path(config.metrics_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(config.metrics_path).write_text(metrics_text, encoding="utf-8")
+    return metrics
+
+
+def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
+    defaults = TrainConfig()
+    parser = argparse.ArgumentParser(description="LoRA fine-tuning for Naviyam's LLM NLU (seed 001 §5.2)")
+    parser.add_argument("--base-model", default=defaults.base_model,
+                        help="local path or hub id (default: $NAVIYAM_LLM_BASE_MODEL or models/llm/tiny-base)")
+    parser.add_argument("--output", default=defaults.output,
+                        help="adapter dir (default: $NAVIYAM_LLM_ADAPTER or models/llm/adapter)")
+    parser.add_argument("--nlu", nargs="+", default=defaults.nlu, help="Rasa NLU files/dirs (default: data/nlu)")
+    parser.add_argument("--collected", action="append", default=[], help="JSONL of collected rows (repeatable)")
+    parser.add_argument("--r", type=int, default=defaults.r, help="LoRA rank")
+    parser.add_argument("--alpha", type=int, default=defaults.alpha, help="LoRA alpha")
+    parser.add_argument("--dropout", type=float, default=defaults.dropout, help="LoRA dropout")
+    parser.add_argument("--target-modules", default=defaults.target_modules,
+                        help="'all-linear' or comma-separated module names (e.g. q_proj,v_proj)")
+    parser.add_argument("--modules-to-save", default=defaults.modules_to_save,
+                        help="'auto', '' or comma-separated modules trained fully (e.g. embed_tokens,lm_head)")
+    parser.add_argument("--lr", type=float, default=defaults.lr, help="learning rate")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--grad-accum", type=int, default=defaults.grad_accum, help="gradient accumulation steps")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--max-steps", type=int, default=0, help="cap on optimizer steps (0: none)")
+    parser.add_argument("--warmup-ratio", type=float, default=defaults.warmup_ratio)
+    parser.add_argument("--max-grad-norm", type=float, default=defaults.max_grad_norm)
+    parser.add_argument("--max-length", type=int, default=defaults.max_length, help="max tokens per example")
+    parser.add_argument("--eval-fraction", type=float, default=defaults.eval_fraction, help="held-out share per intent")
+    parser.add_argument("--early-stopping-patience", type=int, default=0)
+    parser.add_argument("--select", choices=("best", "last"), default=defaults.select,
+                        help="adapter to keep: lowest validation loss (default) or the last epoch")
+    parser.add_argument("--limit-examples", type=int, default=0, help="train on a subset (quick runs)")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("NAVIYAM_TORCH_THREADS", "1")),
+                        help="torch CPU threads (default: $NAVIYAM_TORCH_THREADS or 1)")
+    parser.add_argument("--load-in-4bit", action="store_true", help="QLoRA on a 4-bit base (CUDA + bitsandbytes)")
+    parser.add_argument("--model-name", default="", help="name the model server reports")
+    parser.add_argument("--metrics", dest="metrics_path", default="", help="also write metrics JSON here")
+    args = vars(parser.parse_args(argv))
+    return TrainConfig(**args)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    config = parse_args(argv)
+    metrics = train(config)
+    summary = {k: metrics[k] for k in ("intent_accuracy", "macro_f1", "validation_loss",
+                                       "train_examples", "held_out_examples", "seconds")}
+    print(json.dumps(_json_safe(summary), ensure_ascii=False))
+    print(f"Adapter saved to {config.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
