@@ -30,6 +30,9 @@ def make_card(session: Session, user: User, **values: Any) -> FoodcardUser:
                                 target_age_group="중학생", status="ACTIVE", balance=20000,
                                 balance_alert_threshold=5000)
     data.update(values)
+    for key, value in data.items():  # SQLite keeps wall time only: store instants in UTC
+        if isinstance(value, datetime):
+            data[key] = value.astimezone(timezone.utc)
     card = FoodcardUser(user_id=user.id, **data)
     session.add(card)
     session.flush()
