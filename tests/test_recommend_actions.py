@@ -1,0 +1,107 @@
+"""The recommendation actions end to end inside the action server process (no Rasa)."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.recommend import ActionChooseOption, ActionMoreOptions, ActionRecommend
+from naviyam.db.models import Conversation, RecommendationLog
+from naviyam.db.session import unit_of_work
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def domain() -> dict:
+    merged: dict = {"responses": {}}
+    for path in sorted((ROOT / "domain").glob("*.yml")):
+        data = yaml.safe_load(path.read_text()) or {}
+        merged["responses"].update(data.get("responses") or {})
+    return merged
+
+
+@pytest.fixture(autouse=True)
+def _settings(monkeypatch, tmp_path, cache):
+    monkeypatch.setenv("NAVIYAM_CATALOG_REFRESH_S", "0")
+    monkeypatch.setenv("NAVIYAM_INDEX_AUTOBUILD", "0")
+    monkeypatch.setenv("NAVIYAM_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("NAVIYAM_RANKER_DIR", str(tmp_path / "ranker"))
+
+
+def tracker(sender: str, text: str, intent: str, entities: list[dict], slots: dict | None = None,
+            metadata: dict | None = None) -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities}
+    events = [{"event": "user", "text": text, "parse_data": message, "metadata": metadata or {}}]
+    return Tracker(sender, slots or {}, message, events, False, None, {}, "action_listen")
+
+
+def run(action, dispatcher, trk, domain):
+    return asyncio.run(action.run(dispatcher, trk, domain))
+
+
+def slots_of(events: list[dict]) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_recommend_more_and_choose(loaded_database_url, domain):
+    sender = "demo_kid_01"
+    meta = {"now": "2026-11-17T12:30:00+09:00"}
+    d = CollectingDispatcher()
+    events = run(ActionRecommend(), d, tracker(sender, "5천원으로 점심 추천해줘", "budget_inquiry",
+                                               [{"entity": "budget", "value": 5000},
+                                                {"entity": "time_preference", "value": "점심"}],
+                                               metadata=meta), domain)
+    texts = [m["text"] for m in d.messages if m.get("text")]
+    custom = [m["custom"] for m in d.messages if m.get("custom")][0]
+    assert texts and "5,000원" in texts[0]
+    assert "1." in texts[0] and "급식카드" in texts[0]
+    buttons = [b["title"] for m in d.messages for b in (m.get("buttons") or [])]
+    assert "1번 선택" in buttons and "다른 추천" in buttons
+    assert custom["kind"] == "recommendations" and 1 <= len(custom["recommendations"]) <= 3
+    assert all(r["menu"]["final_price"] <= 5000 for r in custom["recommendations"])
+    assert custom["quick_replies"]
+    slots = slots_of(events)
+    first_ids = {r["shop_id"] for r in custom["recommendations"]}
+    assert set(slots["shown_shop_ids"]) == first_ids
+
+    d2 = CollectingDispatcher()
+    events2 = run(ActionMoreOptions(), d2, tracker(sender, "다른 거", "request_more", [], slots=slots,
+                                                   metadata=meta), domain)
+    custom2 = [m["custom"] for m in d2.messages if m.get("custom")][0]
+    second_ids = {r["shop_id"] for r in custom2["recommendations"]}
+    assert second_ids and not second_ids & first_ids
+    slots2 = {**slots, **slots_of(events2)}
+
+    d3 = CollectingDispatcher()
+    run(ActionChooseOption(), d3, tracker(sender, "2번", "choose_option", [{"entity": "option_number", "value": 2}],
+                                          slots=slots2, metadata=meta), domain)
+    chosen = slots2["last_recommendations"][1]
+    assert chosen["shop_name"] in d3.messages[0]["text"]
+    with unit_of_work() as s:
+        log_row = s.get(RecommendationLog, int(slots2["recommendation_log_id"]))
+        assert log_row.user_final_selection == chosen["shop_id"]
+        turns = s.scalars(select(Conversation).where(Conversation.selected_shop_id == chosen["shop_id"])).all()
+        assert turns
+
+
+def test_choose_without_options_is_polite(loaded_database_url, domain):
+    d = CollectingDispatcher()
+    run(ActionChooseOption(), d, tracker("demo_kid_02", "3번", "choose_option",
+                                         [{"entity": "option_number", "value": 3}]), domain)
+    assert "추천해 드린 곳이 없어요" in d.messages[0]["text"]
+
+
+def test_zero_balance_still_answers(loaded_database_url, domain):
+    d = CollectingDispatcher()
+    run(ActionRecommend(), d, tracker("demo_zero_01", "뭐 먹지", "food_request", [],
+                                      metadata={"now": "2026-11-17T12:30:00+09:00"}), domain)
+    texts = [m["text"] for m in d.messages if m.get("text")]
+    custom = [m["custom"] for m in d.messages if m.get("custom")][0]
+    assert texts and texts[0]
+    assert custom["recommendations"] == []
