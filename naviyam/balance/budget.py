@@ -38,6 +38,7 @@ class SpendableBudget:
     threshold: int | None = None
     card_status: str | None = None  # ACTIVE, SUSPENDED, LOST... None: no card at all
     limited_by: str | None = None   # "balance", "daily" or "monthly": which figure set amount
+    operator_down: bool = False     # the operator's circuit breaker is open right now
 
     def as_payload(self) -> dict[str, Any]:
         data = asdict(self)
@@ -87,7 +88,7 @@ def compute_budget(card: Any | None, now: datetime, *, freshness_s: int,
     threshold = card.balance_alert_threshold if card.balance_alert_threshold is not None else 5000
     if card.status != "ACTIVE":
         return SpendableBudget(None, card.balance, None, None, False, False, last_sync, stale,
-                               threshold=threshold, card_status=card.status)
+                               threshold=threshold, card_status=card.status, operator_down=breaker_open)
     today = _local(now).date()
     daily_spent, monthly_spent = effective_spent(card.daily_spent or 0, card.monthly_spent or 0,
                                                  card.spent_as_of, today)
@@ -104,7 +105,7 @@ def compute_budget(card: Any | None, now: datetime, *, freshness_s: int,
         amount=amount, balance=balance, daily_remaining=daily_remaining,
         monthly_remaining=monthly_remaining, is_low=balance < threshold, has_card=True,
         last_sync_at=last_sync, is_stale=stale, threshold=threshold, card_status=card.status,
-        limited_by=limited_by,
+        limited_by=limited_by, operator_down=breaker_open,
     )
 
 

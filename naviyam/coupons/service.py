@@ -300,6 +300,9 @@ class IssueResult:
     def issued(self) -> bool:
         return self.reason == ISSUED
 
+    def __bool__(self) -> bool:  # "if result:" reads as "was a coupon issued now?"
+        return self.issued
+
 
 def ensure_system_coupon(session: Session, coupon_id: str, now: datetime) -> Coupon:
     """The system coupon row, created with the defaults above if missing."""
