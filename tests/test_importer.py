@@ -89,13 +89,24 @@ def test_loaded_database_holds_the_sample(loaded_database_url):
         assert isinstance(menu.tags, list) and menu.tags
 
 
-def test_reimporting_the_same_file_changes_nothing(loaded_database_url):
-    before = _counts(loaded_database_url)
-    report = import_workbook(SAMPLE, loaded_database_url)
+def test_reimporting_the_same_file_changes_nothing(fresh_url):
+    first = import_workbook(SAMPLE, fresh_url)
+    assert first.counts["shops"].inserted >= 300 and first.updated == 0
+    before = _counts(fresh_url)
+    report = import_workbook(SAMPLE, fresh_url)
     assert report.inserted == 0 and report.updated == 0
     assert report.counts["menus"].unchanged == before["menus"]
-    assert _counts(loaded_database_url) == before
+    assert _counts(fresh_url) == before
     assert "orders" in report.validated_only
+
+
+def test_insert_only_keeps_what_the_bot_changed(loaded_database_url):
+    # other tests of the session may have changed rows of the shared database: an
+    # insert-only import must neither add rows nor revert their changes
+    before = _counts(loaded_database_url)
+    report = import_workbook(SAMPLE, loaded_database_url, update_existing=False)
+    assert report.inserted == 0 and report.updated == 0
+    assert _counts(loaded_database_url) == before
 
 
 def test_new_rows_get_ids_after_the_imported_ones(loaded_database_url, db_session):
