@@ -30,10 +30,13 @@ def migrate() -> None:
     print(f"schema up to date on {_safe_url()}")
 
 
-def import_sample(path: str | None = None) -> None:
+def import_sample(path: str | None = None, *, update_existing: bool = True) -> None:
+    """Load the sample workbook. ``update_existing=False`` (used by ``prepare``) only adds
+    missing rows, so balances, wallets and profiles changed at run time are kept."""
     from naviyam.sampledata.importer import import_workbook
 
-    report = import_workbook(Path(path) if path else get_settings().sample_data_path)
+    report = import_workbook(Path(path) if path else get_settings().sample_data_path,
+                             update_existing=update_existing)
     print(report)
 
 
@@ -108,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         return check()
     elif args.command == "prepare":
         migrate()
-        import_sample()
+        import_sample(update_existing=False)
         build_index()
         train_ranker()
     return 0
