@@ -103,12 +103,13 @@ def get_settings() -> Settings:
 def reset_settings_cache() -> None:
     """Re-read the environment (tests change it between sessions)."""
     get_settings.cache_clear()
-    get_card_operator_settings.cache_clear()
+    get_balance_settings.cache_clear()
 
 
 @dataclass(frozen=True)
-class CardOperatorSettings:
-    """The meal-card operator's balance API and how hard we try (issue 4, COUPONS_AND_BALANCE.md)."""
+class BalanceSettings:
+    """Meal-card balance and system coupons: the operator's balance API and how hard we
+    try, balance freshness, welcome/emergency coupons (issue 4, COUPONS_AND_BALANCE.md)."""
 
     base_url: str | None          # NAVIYAM_CARD_OPERATOR_URL; None: no sync, balances as stored
     timeout_s: float              # per HTTP attempt (connect and read)
@@ -121,11 +122,13 @@ class CardOperatorSettings:
     batch_size: int               # card numbers per batch request
     freshness_s: int              # a balance older than this is reported as possibly stale
     emergency_cooldown_days: int  # at most one emergency coupon per this many days
+    welcome_coupon_id: str        # coupons.id issued after onboarding (created if missing)
+    emergency_coupon_id: str      # coupons.id issued when the balance runs low (created if missing)
 
 
 @lru_cache(maxsize=1)
-def get_card_operator_settings() -> CardOperatorSettings:
-    return CardOperatorSettings(
+def get_balance_settings() -> BalanceSettings:
+    return BalanceSettings(
         base_url=_env("NAVIYAM_CARD_OPERATOR_URL"),
         timeout_s=_env_float("NAVIYAM_CARD_OPERATOR_TIMEOUT_S", 2.0),
         retries=_env_int("NAVIYAM_CARD_OPERATOR_RETRIES", 2),
@@ -137,6 +140,8 @@ def get_card_operator_settings() -> CardOperatorSettings:
         batch_size=_env_int("NAVIYAM_CARD_OPERATOR_BATCH_SIZE", 100),
         freshness_s=_env_int("NAVIYAM_BALANCE_FRESHNESS_S", 600),
         emergency_cooldown_days=_env_int("NAVIYAM_EMERGENCY_COUPON_COOLDOWN_DAYS", 7),
+        welcome_coupon_id=_env("NAVIYAM_WELCOME_COUPON_ID", "WELCOME1000") or "WELCOME1000",
+        emergency_coupon_id=_env("NAVIYAM_EMERGENCY_COUPON_ID", "EMERGENCY_ASSIST") or "EMERGENCY_ASSIST",
     )
 
 

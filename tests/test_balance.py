@@ -122,7 +122,7 @@ def test_handle_low_balance_alerts_and_issues_the_emergency_coupon(db_session, c
     make_card(db_session, user, balance=2000, last_sync_at=now)
     first = alerts.handle_low_balance(db_session, user.id, now)
     assert first.budget.is_low and first.alert
-    assert first.emergency.issued and first.emergency.item.coupon_id == coupon_service.EMERGENCY_COUPON_ID
+    assert first.emergency.issued and first.emergency.item.coupon_id == coupon_service.system_coupon_id(coupon_service.EMERGENCY)
     second = alerts.handle_low_balance(db_session, user.id, now + timedelta(minutes=5))
     assert not second.alert and not second.emergency.issued
 

@@ -64,7 +64,7 @@ def test_check_balance_low_alerts_once_and_gives_emergency_coupon(database_url, 
     assert "3,000원" in text and "7,000원" in text and "80,000원" in text
     assert "3분 전 기준" in text
     assert "예산 안에서" in text                       # low-balance note
-    assert "긴급 식사 지원 쿠폰" in text and "24시간" in text
+    assert "든든 지원 쿠폰" in text and "24시간" in text
     assert custom["kind"] == "balance" and custom["low_balance_alert"] is True
     assert custom["balance"]["amount"] == 3000 and custom["balance"]["is_low"]
     assert custom["emergency_coupon"]["status"] == "ACTIVE"
@@ -72,12 +72,12 @@ def test_check_balance_low_alerts_once_and_gives_emergency_coupon(database_url, 
     later = now + timedelta(minutes=10)
     text2, custom2 = run(ActionCheckBalance(), tracker(sender, "balance_check", later), domain)
     assert custom2["low_balance_alert"] is False and "emergency_coupon" not in custom2
-    assert "긴급 식사 지원 쿠폰" not in text2
+    assert "든든 지원 쿠폰" not in text2
 
     coupons_text, coupons = run(ActionShowCoupons(), tracker(sender, "coupon_inquiry", later), domain)
     assert coupons["kind"] == "coupons" and coupons["counts"]["active"] == 1
-    assert coupons["coupons"][0]["coupon_id"] == "EMERGENCY_FOOD_AID"
-    assert "긴급 식사 지원 쿠폰 · 2,000원 할인" in coupons_text and "내일" in coupons_text
+    assert coupons["coupons"][0]["coupon_id"] == "EMERGENCY_ASSIST"
+    assert "든든 지원 쿠폰 · 2,000원 할인" in coupons_text and "내일" in coupons_text
 
 
 def test_operator_down_answers_with_stale_note(database_url, cache, domain):

@@ -94,7 +94,7 @@ def test_welcome_coupon_is_issued_once(db_session, cache, now):
     user = make_user(db_session)
     cache.set(cache_keys.profile_key(user.id), {"cached": True}, ttl=60)
     first = service.issue_welcome_coupon(db_session, user.id, now)
-    assert first.issued and first.item.coupon_id == service.WELCOME_COUPON_ID
+    assert first.issued and first.item.coupon_id == service.system_coupon_id(service.WELCOME)
     assert first.item.usage_type == "NEW_USER"
     assert cache.get(cache_keys.profile_key(user.id)) is None  # invalidated
 
@@ -103,10 +103,10 @@ def test_welcome_coupon_is_issued_once(db_session, cache, now):
     rows = db_session.scalar(select(func.count()).select_from(UserCouponWallet).where(
         UserCouponWallet.user_id == user.id, UserCouponWallet.acquisition_source == "WELCOME_BONUS"))
     assert rows == 1
-    assert db_session.get(Coupon, service.WELCOME_COUPON_ID).total_issued >= 1
+    assert db_session.get(Coupon, service.system_coupon_id(service.WELCOME)).total_issued >= 1
     # A new user can use it on a 3,000원+ menu anywhere.
     applied = service.best_coupon_for(db_session, user.id, make_shop(db_session), 5000, now)
-    assert applied is not None and applied.coupon_id == service.WELCOME_COUPON_ID
+    assert applied is not None and applied.coupon_id == service.system_coupon_id(service.WELCOME)
     assert applied.final_price == 4000
     assert service.issue_welcome_coupon(db_session, 10**9, now).reason == service.NO_USER
 
@@ -122,7 +122,7 @@ def test_emergency_coupon_eligibility_and_cooldown(db_session, cache, now):
     assert abs((expires - now).total_seconds() - 24 * 3600) < 2
     # Usable right away at a meal-card shop, 2,000원 off.
     applied = service.best_coupon_for(db_session, user.id, make_shop(db_session, foodcard="Y"), 4500, now)
-    assert applied is not None and applied.coupon_id == service.EMERGENCY_COUPON_ID
+    assert applied is not None and applied.coupon_id == service.system_coupon_id(service.EMERGENCY)
     assert applied.final_price == 2500
 
     assert service.issue_emergency_coupon(db_session, user.id, now + timedelta(hours=1)).reason \
@@ -141,7 +141,7 @@ def test_emergency_coupon_eligibility_and_cooldown(db_session, cache, now):
 
 
 def test_switched_off_or_exhausted_system_coupon_is_not_issued(db_session, cache, now):
-    coupon = service.ensure_system_coupon(db_session, service.EMERGENCY_COUPON_ID, now)
+    coupon = service.ensure_system_coupon(db_session, service.EMERGENCY, now)
     coupon.is_active = False
     db_session.flush()
     user = make_user(db_session)
@@ -152,5 +152,9 @@ def test_switched_off_or_exhausted_system_coupon_is_not_issued(db_session, cache
     coupon.max_issue_count = coupon.total_issued
     db_session.flush()
     assert service.issue_emergency_coupon(db_session, user.id, now).reason == service.COUPON_UNAVAILABLE
+
+    coupon.max_issue_count, coupon.max_use_per_user = None, 0  # the user could not use it
+    db_session.flush()
+    assert service.issue_emergency_coupon(db_session, user.id, now).reason == service.USE_LIMIT
     assert db_session.scalar(select(func.count()).select_from(UserCouponWallet)
                              .where(UserCouponWallet.user_id == user.id)) == 0

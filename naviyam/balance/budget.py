@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from naviyam.config import get_card_operator_settings, get_settings
+from naviyam.config import get_balance_settings, get_settings
 from naviyam.db.models import FoodcardUser
 
 
@@ -119,6 +119,6 @@ def operator_breaker_open() -> bool:
 def spendable_budget(session: Session, user_id: int, now: datetime) -> SpendableBudget:
     """The user's spendable budget now; ``amount`` is None without an active card."""
     card = session.scalar(select(FoodcardUser).where(FoodcardUser.user_id == user_id))
-    settings = get_card_operator_settings()
+    settings = get_balance_settings()
     breaker_open = operator_breaker_open() if card is not None else False
     return compute_budget(card, now, freshness_s=settings.freshness_s, breaker_open=breaker_open)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from naviyam.balance.breaker import CircuitBreaker, CircuitOpenError
 from naviyam.balance.cache_keys import invalidate_users
-from naviyam.config import CardOperatorSettings, get_card_operator_settings
+from naviyam.config import BalanceSettings, get_balance_settings
 from naviyam.db.models import CARD_STATUSES, FoodcardUser
 from naviyam.db.session import unit_of_work
 
@@ -47,8 +47,8 @@ class OperatorUnavailable(RuntimeError):
     """The operator did not answer usefully after all retries."""
 
 
-def operator_breaker(settings: CardOperatorSettings | None = None) -> CircuitBreaker:
-    s = settings or get_card_operator_settings()
+def operator_breaker(settings: BalanceSettings | None = None) -> CircuitBreaker:
+    s = settings or get_balance_settings()
     return CircuitBreaker(BREAKER_NAME, failures=s.breaker_failures, window_s=s.breaker_window_s,
                           reset_s=s.breaker_reset_s)
 
@@ -118,8 +118,8 @@ class CardOperatorClient:
         self.attempts = 0  # total HTTP attempts made (for reports and tests)
 
     @classmethod
-    def from_settings(cls, settings: CardOperatorSettings | None = None, **overrides: Any) -> CardOperatorClient:
-        s = settings or get_card_operator_settings()
+    def from_settings(cls, settings: BalanceSettings | None = None, **overrides: Any) -> CardOperatorClient:
+        s = settings or get_balance_settings()
         kwargs: dict[str, Any] = dict(timeout_s=s.timeout_s, retries=s.retries,
                                       backoff_base_s=s.backoff_base_s, backoff_max_s=s.backoff_max_s,
                                       breaker=operator_breaker(s))
@@ -245,7 +245,7 @@ def sync_balances(url: str | None = None, *, client: CardOperatorClient | None =
                   batch_size: int | None = None) -> SyncReport:
     """Pull every card (or ``card_numbers``) from the operator and store what changed."""
     started = time.perf_counter()
-    settings = get_card_operator_settings()
+    settings = get_balance_settings()
     client = client or CardOperatorClient.from_settings(settings)
     batch_size = max(1, min(batch_size or settings.batch_size, 100))
     numbers = list(card_numbers) if card_numbers is not None else _card_numbers(url)
@@ -285,7 +285,7 @@ def refresh_card(session: Session, user_id: int, now: datetime,
     Returns True when the operator answered (changed or not). Never raises for an
     operator problem: the stored figure stays and is reported as possibly stale.
     """
-    settings = get_card_operator_settings()
+    settings = get_balance_settings()
     if client is None and not settings.base_url:
         return False
     number = session.scalar(select(FoodcardUser.card_number).where(FoodcardUser.user_id == user_id))
@@ -315,7 +315,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="seconds between passes (seed: 300); 0 = one pass")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    if not get_card_operator_settings().base_url:
+    if not get_balance_settings().base_url:
         raise SystemExit("NAVIYAM_CARD_OPERATOR_URL is not set: nothing to sync from")
     while True:
         report = sync_balances()

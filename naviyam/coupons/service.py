@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from naviyam.balance.cache_keys import invalidate_after_commit
-from naviyam.config import get_card_operator_settings, get_settings
+from naviyam.config import get_balance_settings, get_settings
 from naviyam.coupons import rules
 from naviyam.coupons.rules import (
     BestCoupon,
@@ -29,27 +29,35 @@ from naviyam.db.models import Coupon, FoodcardUser, User, UserCouponWallet, User
 
 log = logging.getLogger(__name__)
 
-WELCOME_COUPON_ID = "WELCOME_NAVIYAM"
-EMERGENCY_COUPON_ID = "EMERGENCY_FOOD_AID"
+WELCOME = "welcome"
+EMERGENCY = "emergency"
 WELCOME_VALID_DAYS = 30
 EMERGENCY_VALID_HOURS = 24
 
-# Coupons the system issues by itself. Created on first use when an operator has not
-# defined them; an operator may change the amounts or switch them off (is_active).
+# The coupons the system issues by itself; their ids are settings
+# (NAVIYAM_WELCOME_COUPON_ID, NAVIYAM_EMERGENCY_COUPON_ID; the defaults are the sample
+# data's WELCOME1000 and EMERGENCY_ASSIST). A missing row is created from these terms;
+# an operator may change the amounts or switch a coupon off (is_active).
 SYSTEM_COUPONS: dict[str, dict[str, Any]] = {
-    WELCOME_COUPON_ID: dict(
-        coupon_name="나비얌 첫 만남 쿠폰",
-        description="나비얌에 처음 오신 친구에게 드리는 1,000원 할인 쿠폰이에요.",
-        coupon_type="FIXED_AMOUNT", discount_amount=1000, min_order_amount=3000,
-        usage_type="NEW_USER", max_use_per_user=1, priority_score=Decimal("0.60"),
+    WELCOME: dict(
+        coupon_name="첫 방문 1,000원 할인",
+        description="처음 오신 친구에게 드리는 환영 쿠폰이에요. 5,000원 이상 주문 시 1,000원 할인!",
+        coupon_type="FIXED_AMOUNT", discount_amount=1000, min_order_amount=5000,
+        usage_type="NEW_USER", max_use_per_user=1, priority_score=Decimal("0.80"),
     ),
-    EMERGENCY_COUPON_ID: dict(
-        coupon_name="긴급 식사 지원 쿠폰",
-        description="급식카드 잔액이 부족할 때 드리는 2,000원 식사 지원 쿠폰이에요.",
+    EMERGENCY: dict(
+        coupon_name="든든 지원 쿠폰",
+        description="잔액이 부족할 때 한 끼를 챙길 수 있도록 2,000원을 지원해 드려요.",
         coupon_type="FIXED_AMOUNT", discount_amount=2000, min_order_amount=0,
-        usage_type="FOODCARD", max_use_per_user=1000, priority_score=Decimal("0.90"),
+        usage_type="FOODCARD", max_use_per_user=100, priority_score=Decimal("0.95"),
     ),
 }
+
+
+def system_coupon_id(role: str) -> str:
+    settings = get_balance_settings()
+    return {WELCOME: settings.welcome_coupon_id, EMERGENCY: settings.emergency_coupon_id}[role]
+
 
 # Issue outcomes
 ISSUED = "ISSUED"
@@ -60,6 +68,7 @@ BALANCE_OK = "BALANCE_OK"
 HAS_ACTIVE_EMERGENCY = "HAS_ACTIVE_EMERGENCY"
 COOLDOWN = "COOLDOWN"
 COUPON_UNAVAILABLE = "COUPON_UNAVAILABLE"
+USE_LIMIT = "USE_LIMIT"
 
 
 def local_date(now: datetime) -> date:
@@ -304,19 +313,19 @@ class IssueResult:
         return self.issued
 
 
-def ensure_system_coupon(session: Session, coupon_id: str, now: datetime) -> Coupon:
-    """The system coupon row, created with the defaults above if missing."""
+def ensure_system_coupon(session: Session, role: str, now: datetime) -> Coupon:
+    """The coupon row of a system role (WELCOME, EMERGENCY), created from defaults if missing."""
+    coupon_id = system_coupon_id(role)
     coupon = session.get(Coupon, coupon_id)
     if coupon is not None:
         return coupon
-    spec = SYSTEM_COUPONS[coupon_id]
     today = local_date(now)
     with session.begin_nested():
         coupon = Coupon(id=coupon_id, valid_from=today, valid_until=date(today.year + 10, 12, 31),
-                        is_active=True, created_by="SYSTEM", **spec)
+                        is_active=True, created_by="SYSTEM", **SYSTEM_COUPONS[role])
         session.add(coupon)
         session.flush()
-    log.info("Created system coupon %s", coupon_id)
+    log.info("Created system coupon %s (%s)", coupon_id, role)
     return coupon
 
 
@@ -330,6 +339,11 @@ def _issue(session: Session, user_id: int, coupon: Coupon, source: str, expires_
     today = local_date(now)
     if rules.check_validity(rules.CouponTerms.from_model(coupon), today) != rules.OK:
         return IssueResult(COUPON_UNAVAILABLE)
+    used = session.scalar(select(func.count()).select_from(UserCouponWallet).where(
+        UserCouponWallet.user_id == user_id, UserCouponWallet.coupon_id == coupon.id,
+        UserCouponWallet.status == "USED"))
+    if used >= coupon.max_use_per_user:
+        return IssueResult(USE_LIMIT)  # a coupon the user could not use is no gift
     # Count the issue atomically against max_issue_count.
     claimed = session.execute(
         update(Coupon)
@@ -367,7 +381,7 @@ def issue_welcome_coupon(session: Session, user_id: int, now: datetime) -> Issue
     )
     if existing is not None:
         return IssueResult(ALREADY_ISSUED, _item(existing, _display_status(existing, _utc(now), local_date(now))))
-    coupon = ensure_system_coupon(session, WELCOME_COUPON_ID, now)
+    coupon = ensure_system_coupon(session, WELCOME, now)
     expires = _utc(now) + timedelta(days=WELCOME_VALID_DAYS)
     return _issue(session, user_id, coupon, "WELCOME_BONUS", expires, now,
                   {"trigger_event": "onboarding_completed"})
@@ -396,7 +410,7 @@ def emergency_eligibility(session: Session, user_id: int, now: datetime) -> str:
     )
     if active:
         return HAS_ACTIVE_EMERGENCY
-    cooldown = timedelta(days=get_card_operator_settings().emergency_cooldown_days)
+    cooldown = timedelta(days=get_balance_settings().emergency_cooldown_days)
     recent = session.scalar(
         select(func.count()).select_from(UserCouponWallet).where(
             UserCouponWallet.user_id == user_id,
@@ -417,7 +431,7 @@ def issue_emergency_coupon(session: Session, user_id: int, now: datetime) -> Iss
     if reason != ISSUED:
         return IssueResult(reason)
     card = session.scalar(select(FoodcardUser).where(FoodcardUser.user_id == user_id))
-    coupon = ensure_system_coupon(session, EMERGENCY_COUPON_ID, now)
+    coupon = ensure_system_coupon(session, EMERGENCY, now)
     expires = _utc(now) + timedelta(hours=EMERGENCY_VALID_HOURS)
     return _issue(session, user_id, coupon, "EMERGENCY_ASSIST", expires, now,
                   {"trigger_event": "low_balance", "balance": card.balance,
