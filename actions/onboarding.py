@@ -1,0 +1,165 @@
+"""Onboarding of new users (seed 001 §3.3.1): favourite foods, usual budget, allergies.
+
+``validate_onboarding_form`` reads the answers (typed or from the quick-reply
+buttons); a message that is a request rather than an answer ("치킨 먹고 싶어") is not
+taken as one, so the form rejects it and the rules in data/rules/onboarding.yml
+serve the request first and come back to the question afterwards.
+``action_onboarding_save`` writes user_profiles (and the welcome coupon) in one
+transaction through ``naviyam.profiles.save_onboarding``.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import Responder, TurnContext, record_turn
+from actions.dialogue import preference_summary
+from naviyam import profiles
+from naviyam.db.session import unit_of_work
+from naviyam.korean.numbers import parse_money
+from naviyam.korean.vocab import normalize_dietary
+from naviyam.users import get_or_create_user
+
+log = logging.getLogger(__name__)
+
+FORM_SLOTS = ("onboarding_foods", "onboarding_budget", "onboarding_restrictions")
+ANSWER_INTENTS = {"inform", "food_request", "menu_option", "budget_inquiry"}
+
+
+def _entity_texts(tracker: Tracker, name: str | None = None) -> list[str]:
+    out = []
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if name is None or entity.get("entity") == name:
+            out.append(str(entity.get("text") or entity.get("value") or ""))
+    return out
+
+
+def _is_answer(ctx: TurnContext, tracker: Tracker, entity: str) -> bool:
+    """An inform, or a bare value ("치킨이요", "오천원") under another intent."""
+    if not ctx.entities.get(entity):
+        return False
+    if ctx.intent == "inform":
+        return True
+    return ctx.intent in ANSWER_INTENTS and profiles.is_bare_answer(
+        ctx.text, _entity_texts(tracker))
+
+
+class ValidateOnboardingForm(FormValidationAction):
+    """Extracts and checks the three onboarding answers."""
+
+    def name(self) -> str:
+        return "validate_onboarding_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        return list(FORM_SLOTS)
+
+    async def extract_onboarding_foods(self, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        ctx = TurnContext.from_tracker(tracker)
+        asked = tracker.get_slot("requested_slot") == "onboarding_foods"
+        if asked and ctx.intent == "skip":
+            return {"onboarding_foods": profiles.SKIPPED}
+        if asked and ctx.intent == "deny":
+            return {"onboarding_foods": []}
+        if _is_answer(ctx, tracker, "food_type") and (asked or ctx.intent == "inform"):
+            return {"onboarding_foods": [str(v) for v in ctx.entities["food_type"]]}
+        return {}
+
+    async def extract_onboarding_budget(self, dispatcher: CollectingDispatcher,
+                                        tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        ctx = TurnContext.from_tracker(tracker)
+        asked = tracker.get_slot("requested_slot") == "onboarding_budget"
+        if asked and ctx.intent in ("skip", "deny"):
+            return {"onboarding_budget": profiles.SKIPPED}
+        if _is_answer(ctx, tracker, "budget") and (asked or ctx.intent == "inform"):
+            return {"onboarding_budget": ctx.entity("budget")}
+        if asked and ctx.intent == "inform":
+            amount = parse_money(ctx.text)
+            if amount is not None:
+                return {"onboarding_budget": amount}
+        return {}
+
+    async def extract_onboarding_restrictions(self, dispatcher: CollectingDispatcher,
+                                              tracker: Tracker,
+                                              domain: DomainDict) -> dict[str, Any]:
+        ctx = TurnContext.from_tracker(tracker)
+        asked = tracker.get_slot("requested_slot") == "onboarding_restrictions"
+        if asked and ctx.intent == "skip":
+            return {"onboarding_restrictions": profiles.SKIPPED}
+        if asked and ctx.intent == "deny":
+            return {"onboarding_restrictions": []}
+        if ctx.entities.get("dietary_restrictions") and (asked or ctx.intent == "inform"):
+            codes = []
+            for value in ctx.entities["dietary_restrictions"]:
+                codes.extend(normalize_dietary(str(value)) or [str(value)])
+            return {"onboarding_restrictions": list(dict.fromkeys(codes))}
+        if asked and ctx.intent == "inform":
+            codes = normalize_dietary(ctx.text)
+            # "알레르기는 없어요", "가리는 거 없어요": an answer meaning none
+            return {"onboarding_restrictions": codes if codes or "없" not in ctx.text else []}
+        return {}
+
+    def validate_onboarding_budget(self, slot_value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if slot_value == profiles.SKIPPED:
+            return {"onboarding_budget": slot_value}
+        won = profiles.valid_budget(slot_value)
+        if won is None:
+            Responder(dispatcher, domain).say("utter_onboarding_budget_invalid")
+            return {"onboarding_budget": None}
+        return {"onboarding_budget": won}
+
+
+def answers_from_slots(tracker: Tracker) -> profiles.OnboardingAnswers:
+    def listed(value: Any) -> list[str] | None:
+        if value is None or value == profiles.SKIPPED:
+            return None
+        return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+    budget = tracker.get_slot("onboarding_budget")
+    return profiles.OnboardingAnswers(
+        foods=listed(tracker.get_slot("onboarding_foods")),
+        budget=None if budget in (None, profiles.SKIPPED) else profiles.valid_budget(budget),
+        restrictions=listed(tracker.get_slot("onboarding_restrictions")),
+    )
+
+
+class ActionOnboardingSave(Action):
+    """Saves the answers to user_profiles, issues the welcome coupon, thanks the user."""
+
+    def name(self) -> str:
+        return "action_onboarding_save"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        ctx = TurnContext.from_tracker(tracker)
+        responder = Responder(dispatcher, domain)
+        answers = answers_from_slots(tracker)
+        coupon = None
+        try:
+            with unit_of_work() as session:
+                user = get_or_create_user(session, ctx.external_user_id, ctx.platform)
+                result = profiles.save_onboarding(session, user.id, answers, ctx.now)
+                coupon = result.welcome_coupon
+        except Exception:  # noqa: BLE001 - nothing was written; the user gets a polite answer
+            log.exception("Could not save the onboarding answers of %s", ctx.sender_id)
+            responder.say("utter_internal_error")
+        else:
+            summary = preference_summary(responder, answers.foods, answers.budget,
+                                         answers.restrictions)
+            if summary:
+                responder.say("utter_onboarding_done", summary=summary)
+            else:
+                responder.say("utter_onboarding_skipped")
+            if coupon:
+                responder.say("utter_welcome_coupon")
+        responder.send_json({"kind": "onboarding_done", "welcome_coupon": bool(coupon),
+                             "quick_replies": []})
+        record_turn(ctx, responder, user_strategy="ONBOARDING")
+        return [SlotSet("onboarding_pending", False)] + [SlotSet(s, None) for s in FORM_SLOTS]

@@ -1,0 +1,220 @@
+"""Entity normaliser: turns extracted entity text into the values the actions use.
+
+Runs after DIET and EntitySynonymMapper. For each entity it sets ``value`` and keeps
+the surface string in ``text``:
+
+| entity | value |
+|---|---|
+| budget | integer won (``naviyam.korean.numbers.parse_money``: 만 이천원 → 12000) |
+| party_size | integer (``parse_head_count``: 세 명이서 → 3, 혼자 → 1) |
+| option_number | integer (``parse_ordinal``: 두번째 거 → 2) |
+| time_preference | one of 아침, 점심, 저녁, 야식, 지금 |
+| urgency | high, normal or low |
+| food_type | canonical name from the synonym table (data/nlu/synonyms.yml), particles stripped |
+| taste_preference | canonical taste (매운, 순한, 단, 담백한...) |
+| companions | 혼자, 친구, 가족, 선생님, 연인 |
+| dietary_restrictions | one entity per code (vegetarian, halal, no_pork, no_nuts...) |
+| portion_size | large, normal, small |
+| location | the place words without trailing particles |
+
+Entities whose number cannot be read (budget "5" with no unit) are dropped rather
+than filling a slot with garbage; ``drop_unparsed`` switches that off. The synonym
+table and the food lookup are learnt from the training data at train time and
+persisted through ``ModelStorage``, so a model is self-contained.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from naviyam.korean import numbers, vocab
+
+logger = logging.getLogger(__name__)
+
+FILENAME = "entity_normalizer.json"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
+)
+class KoreanEntityNormalizer(GraphComponent):
+    """Normalises Korean entity values (money, head counts, closed vocabularies)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Returns the component's default config."""
+        return {
+            # Drop number entities (budget, party_size, option_number) that cannot be parsed
+            "drop_unparsed": True,
+            # Entity whose values are canonicalised through the learnt synonym table
+            "food_entity": "food_type",
+            # Lookup table names whose elements count as canonical food values
+            "food_lookup_tables": ["food_type"],
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        synonyms: Optional[Dict[Text, Text]] = None,
+        foods: Optional[List[Text]] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **(config or {})}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.synonyms: Dict[Text, Text] = dict(synonyms or {})
+        self.foods = set(foods or [])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> KoreanEntityNormalizer:
+        """Creates a new, untrained component."""
+        return cls(config, model_storage, resource)
+
+    # ------------------------------------------------------------------ training
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learns the synonym table and canonical food names; persists them."""
+        synonyms: Dict[Text, Text] = {}
+        for key, value in training_data.entity_synonyms.items():
+            synonyms[vocab.compact(key)] = str(value)
+        foods = set(synonyms.values())
+        for table in training_data.lookup_tables:
+            if table.get("name") in self._config["food_lookup_tables"]:
+                elements = table.get("elements") or []
+                if isinstance(elements, list):
+                    foods.update(str(e) for e in elements)
+        for example in training_data.entity_examples:
+            for entity in example.get(ENTITIES, []):
+                if entity.get("entity") == self._config["food_entity"]:
+                    foods.add(str(entity.get("value")))
+        self.synonyms = synonyms
+        self.foods = foods
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / FILENAME).write_text(
+                json.dumps({"synonyms": synonyms, "foods": sorted(foods)}, ensure_ascii=False),
+                encoding="utf-8",
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> KoreanEntityNormalizer:
+        """Loads the persisted synonym table (an empty one if none was trained)."""
+        synonyms: Dict[Text, Text] = {}
+        foods: List[Text] = []
+        try:
+            with model_storage.read_from(resource) as directory:
+                data = json.loads((directory / FILENAME).read_text(encoding="utf-8"))
+                synonyms, foods = data.get("synonyms", {}), data.get("foods", [])
+        except (ValueError, FileNotFoundError):
+            logger.warning("KoreanEntityNormalizer: no persisted synonyms; using none.")
+        return cls(config, model_storage, resource, synonyms, foods)
+
+    # ------------------------------------------------------------------ inference
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Normalises every entity of each message in place."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            normalised: List[Dict[Text, Any]] = []
+            for entity in message.get(ENTITIES, []) or []:
+                normalised.extend(self.normalise_entity(entity, text))
+            message.set(ENTITIES, normalised, add_to_output=True)
+        return messages
+
+    def normalise_entity(self, entity: Dict[Text, Any], text: Text) -> List[Dict[Text, Any]]:
+        """The entity with a normalised value (zero, one or several entities)."""
+        name = entity.get("entity")
+        start, end = entity.get("start"), entity.get("end")
+        surface = text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+        surface = surface or str(entity.get("value", ""))
+        raw = str(entity.get("value", surface))
+        result = dict(entity)
+        result["text"] = surface
+        value: Any
+
+        if name == "budget":
+            value = numbers.parse_money(surface) or numbers.parse_money(raw)
+        elif name == "party_size":
+            value = numbers.parse_head_count(surface) or numbers.parse_head_count(raw)
+        elif name == "option_number":
+            value = numbers.parse_ordinal(surface) or numbers.parse_ordinal(raw)
+        elif name == "time_preference":
+            value = vocab.normalize_time(raw) or vocab.normalize_time(surface)
+        elif name == "urgency":
+            value = vocab.normalize_urgency(surface)
+        elif name == self._config["food_entity"]:
+            value = self.canonical_food(raw, surface)
+        elif name == "taste_preference":
+            value = vocab.normalize_taste(surface) or vocab.strip_particles(raw)
+        elif name == "companions":
+            value = vocab.normalize_companions(surface) or vocab.strip_particles(raw)
+        elif name == "portion_size":
+            value = vocab.normalize_portion(surface) or "normal"
+        elif name == "location":
+            value = vocab.normalize_location(raw)
+        elif name == "dietary_restrictions":
+            codes = vocab.normalize_dietary(surface) or vocab.normalize_dietary(raw)
+            if not codes:
+                return [self._mark(result, vocab.strip_particles(raw))]
+            return [self._mark(dict(result), code) for code in codes]
+        else:
+            return [entity]
+
+        if value is None or value == "":
+            if name in ("budget", "party_size", "option_number", "time_preference") \
+                    and self._config["drop_unparsed"]:
+                logger.debug("Dropping %s entity %r: no value could be read", name, surface)
+                return []
+            return [entity]
+        return [self._mark(result, value)]
+
+    def canonical_food(self, value: Text, surface: Text) -> Text:
+        """Canonical food name: synonym table first, then without trailing particles."""
+        for candidate in (value, surface):
+            key = vocab.compact(candidate)
+            if key in self.synonyms:
+                return self.synonyms[key]
+            if candidate in self.foods:
+                return candidate
+        stripped = vocab.strip_particles(surface or value)
+        key = vocab.compact(stripped)
+        if key in self.synonyms:
+            return self.synonyms[key]
+        # "치킨이" / "피자가": a known food followed by a one-letter particle
+        for particle in ("이", "가", "도", "나"):
+            if stripped.endswith(particle) and stripped[:-1] in self.foods:
+                return stripped[:-1]
+            if stripped.endswith(particle) and vocab.compact(stripped[:-1]) in self.synonyms:
+                return self.synonyms[vocab.compact(stripped[:-1])]
+        return value if value != surface else stripped
+
+    def _mark(self, entity: Dict[Text, Any], value: Any) -> Dict[Text, Any]:
+        entity["value"] = value
+        processors = list(entity.get("processors") or [])
+        if self.__class__.__name__ not in processors:
+            processors.append(self.__class__.__name__)
+        entity["processors"] = processors
+        return entity
