@@ -131,7 +131,8 @@ class KakaoInput(InputChannel):
         budget = (self.settings.callback_budget_seconds if callback_url
                   else self.settings.response_limit_seconds)
         remaining = max(0.0, budget - (time.perf_counter() - started))
-        done, _ = await asyncio.wait({task}, timeout=remaining)
+        # A budget of 0 with a callback URL means: always answer through the callback.
+        done = set() if callback_url and budget <= 0 else (await asyncio.wait({task}, timeout=remaining))[0]
         if task in done:
             self._report_failure(task, sender_id)
             return 200, await self.render(collector.messages, user_id)

@@ -7,7 +7,7 @@ tokens, secrets and the bot allow-list come from the environment only.
 | variable | default | meaning |
 |---|---|---|
 | KAKAO_BOT_IDS | (unset: refuse all) | comma-separated Open Builder bot ids allowed to call the skill |
-| KAKAO_CALLBACK_BUDGET_SECONDS | 3.5 | wait this long before answering `useCallback` when a callbackUrl is given |
+| KAKAO_CALLBACK_BUDGET_SECONDS | 3.5 | wait this long before answering `useCallback` when a callbackUrl is given (0: always use the callback) |
 | KAKAO_RESPONSE_LIMIT_SECONDS | 4.5 | without a callbackUrl, answer with what is ready after this long (Kakao waits 5 s) |
 | KAKAO_CALLBACK_URL_PREFIXES | (unset: https://*.kakao.com only) | comma-separated URL prefixes a callbackUrl must start with |
 | KAKAO_CARD_THUMBNAIL_URL | (unset) | image for recommendation cards; without it cards are Kakao `textCard`s |

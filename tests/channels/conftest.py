@@ -88,7 +88,7 @@ def get_json(url: str) -> Any:
 
 
 def latest_user_event(servers: BotServers, sender_id: str) -> dict[str, Any]:
-    quoted = urllib.request.quote(sender_id, safe="")
+    quoted = urllib.request.quote(sender_id, safe=":")
     tracker = get_json(f"{servers.rasa_url}/conversations/{quoted}/tracker")
     users = [e for e in tracker.get("events", []) if e.get("event") == "user"]
     assert users, f"no user event for {sender_id}"

@@ -148,3 +148,18 @@ def test_kakao_callback_allow_list_defaults_to_kakao_https_hosts(memory_cache):
     assert not channel._allowed_callback("http://bot-api.kakao.com/v1/callback/abc")
     assert not channel._allowed_callback("https://kakao.com.evil.example/x")
     assert not channel._allowed_callback("http://169.254.169.254/latest/meta-data")
+
+
+def test_zero_budget_always_answers_through_the_callback(memory_cache, bot_stub, callback_server):
+    channel = make_channel(memory_cache, callback_budget_seconds=0.0,
+                           callback_url_prefixes=(callback_server.url + "/",))
+
+    async def scenario():
+        result = await channel.handle(
+            skill_payload("안녕", callback_url=callback_server.new_callback_url()), bot_stub)
+        await asyncio.gather(*channel._pending)
+        return result
+    status, body = run(scenario())
+    assert body["useCallback"] is True
+    [call] = callback_server.wait_for(lambda c: len(c) == 1, timeout=10)
+    assert call["body"]["template"]["outputs"] == [{"simpleText": {"text": "안녕하세요! 무엇을 도와드릴까요?"}}]
