@@ -158,3 +158,32 @@ def test_switched_off_or_exhausted_system_coupon_is_not_issued(db_session, cache
     assert service.issue_emergency_coupon(db_session, user.id, now).reason == service.USE_LIMIT
     assert db_session.scalar(select(func.count()).select_from(UserCouponWallet)
                              .where(UserCouponWallet.user_id == user.id)) == 0
+
+
+def test_sample_data_wallets_budgets_and_best_coupons(loaded_database_url, cache):
+    """Every demo user of data/sample_data.xlsx goes through listing, budget and best coupon."""
+    from naviyam.balance.budget import spendable_budget
+    from naviyam.db.models import Menu, Shop, User
+    from naviyam.db.session import unit_of_work
+
+    now = datetime(2026, 11, 20, 12, 30, tzinfo=SEOUL)  # the sample's AS_OF day
+    applied_any = 0
+    with unit_of_work(loaded_database_url) as session:
+        pairs = session.execute(select(Shop, Menu).join(Menu, Menu.shop_id == Shop.id)
+                                .order_by(Menu.id).limit(40)).all()
+        users = session.scalars(select(User).where(User.platform != "test").order_by(User.id)).all()
+        assert users and pairs
+        for user in users:
+            listing = service.wallet_listing(session, user.id, now)
+            assert all(i.status == "ACTIVE" for i in listing.active)
+            budget = spendable_budget(session, user.id, now)
+            if budget.has_card:
+                assert budget.amount is not None and 0 <= budget.amount <= budget.balance
+            for shop, menu in pairs:
+                applied = service.best_coupon_for(session, user.id, shop, menu.price, now)
+                if applied is not None:
+                    applied_any += 1
+                    assert 0 < applied.discount <= menu.price
+                    assert applied.final_price == menu.price - applied.discount
+                    assert applied.wallet_id in {i.wallet_id for i in listing.active}
+    assert applied_any > 0
