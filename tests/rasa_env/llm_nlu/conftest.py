@@ -5,32 +5,21 @@ dev model is built and LoRA fine-tuned with ``ml.llm`` and served by
 ``ml.llm.model_server`` on a free port. Third-party LLM servers (OpenAI-compatible)
 and a slow server are local fakes (``llm_fakes.py``).
 
-Collected by the app environment's pytest too (it walks ``tests/``): there, without
-Rasa, everything in this directory is ignored.
+Run: ``.venv-rasa/bin/python -m pytest tests/rasa_env/llm_nlu`` (tests/rasa_env/pytest.ini
+makes tests/rasa_env the rootdir, so the app env's tests/conftest.py is never loaded).
 """
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-try:
-    import rasa  # noqa: F401
-except ImportError:  # the app environment's pytest: these tests are not for it
-    collect_ignore_glob = ["*"]
+from llm_nlu.support import APP_PYTHON, FIXTURE_NLU, PROJECT_ROOT, SERVER_START_DEADLINE_S
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-
-APP_PYTHON = os.environ.get("NAVIYAM_APP_PYTHON", str(PROJECT_ROOT / ".venv-app" / "bin" / "python"))
-FIXTURE_NLU = PROJECT_ROOT / "tests" / "fixtures" / "llm" / "nlu_small.yml"
-SERVER_START_DEADLINE_S = 120
 
 
 def _app_env() -> dict:
@@ -126,7 +115,7 @@ def cache():
 
 @pytest.fixture(scope="session")
 def fakes():
-    from llm_fakes import FakeServers
+    from llm_nlu.llm_fakes import FakeServers
 
     servers = FakeServers()
     servers.start()
