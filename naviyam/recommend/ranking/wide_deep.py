@@ -78,8 +78,9 @@ def build_keras_model(hash_buckets: int = HASH_BUCKETS, n_dense: int = N_DENSE):
     cross_in = tf.keras.Input(shape=(N_CROSSES,), dtype="int32", name="crosses")
     wide_emb = tf.keras.layers.Embedding(hash_buckets, 1, name="wide_crosses")(cross_in)
     wide_cross = tf.keras.layers.Flatten()(wide_emb)
-    wide_cross = tf.keras.layers.Lambda(lambda t: tf.reduce_sum(t, axis=1, keepdims=True),
-                                        name="wide_sum", output_shape=(1,))(wide_cross)
+    # a fixed all-ones projection = the sum of the crosses' weights (serialisable, unlike a Lambda)
+    wide_cross = tf.keras.layers.Dense(1, use_bias=False, kernel_initializer="ones", trainable=False,
+                                       name="wide_sum")(wide_cross)
     wide_dense = tf.keras.layers.Dense(1, name="wide_dense")(dense_in)
     h = dense_in
     for i, units in enumerate(DEEP_UNITS):
