@@ -181,3 +181,14 @@ def test_refresh_card_on_demand(db_session, cache, simulator):
     db_session.expire_all()
     budget = spendable_budget(db_session, user.id, now)
     assert budget.balance == 4000 and budget.is_low and not budget.is_stale
+
+
+def test_simulator_seeds_cards_from_the_database(database_url, cache):
+    from naviyam.balance.operator_simulator import cards_from_database
+
+    now = datetime.now(SEOUL)
+    with unit_of_work(database_url) as session:
+        card = make_card(session, make_user(session), balance=4321, spent_as_of=now.date())
+        number = card.card_number
+    state = cards_from_database(database_url)[number]
+    assert state["balance"] == 4321 and state["spent_as_of"] == now.date().isoformat()

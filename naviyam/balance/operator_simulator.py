@@ -244,7 +244,8 @@ def main(argv: list[str] | None = None) -> None:
         sim.cards.update(cards_from_database(args.from_database or None))
     if args.cards:
         for state in json.loads(args.cards.read_text(encoding="utf-8")):
-            sim.put_card(str(state["card_number"]), **state)
+            state = dict(state)
+            sim.put_card(str(state.pop("card_number")), **state)
     log.info("Operator simulator with %d cards on http://%s:%d", len(sim.cards), args.host, args.port)
     web.run_app(sim.make_app(), host=args.host, port=args.port, print=None)
 
