@@ -87,7 +87,7 @@ def build_model(tokenizer, hidden_size: int, layers: int, heads: int, seed: int)
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
-        tie_word_embeddings=True,
+        tie_word_embeddings=False,  # embeddings and head are trained separately (modules_to_save)
     )
     return LlamaForCausalLM(config)
 

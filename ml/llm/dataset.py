@@ -163,3 +163,35 @@ def intents_of(examples: Iterable[Example]) -> list[str]:
 
 def entity_types_of(examples: Iterable[Example]) -> list[str]:
     return sorted({name for example in examples for name, _ in example.entities})
+
+
+def export_conversations(output: Path, min_confidence: float = 0.9, database_url: str | None = None) -> int:
+    """Write confidently predicted answered turns as JSONL training rows; returns the count."""
+    from naviyam.db.session import unit_of_work
+
+    with unit_of_work(database_url) as session:
+        rows = rows_from_conversations(session, min_confidence)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return len(rows)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description="Export collected training rows (JSONL) from the conversations table "
+                    "(DATABASE_URL); review them before passing them to finetune_lora --collected."
+    )
+    parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--min-confidence", type=float, default=0.9)
+    parser.add_argument("--database-url", default=None, help="default: DATABASE_URL / the embedded default")
+    args = parser.parse_args(argv)
+    count = export_conversations(args.output, args.min_confidence, args.database_url)
+    print(f"{count} rows written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
