@@ -219,3 +219,35 @@ def test_llm_entities_only_fill_types_diet_missed():
     merged = merge_entities(diet, llm, text)
     assert merged == diet + [{"entity": "budget", "start": 0, "end": 2, "value": "만원",
                               "extractor": "LLMIntentClassifier"}]
+
+
+# ------------------------------------------------------------------ through Rasa's graph
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::UserWarning")  # whitespace tokens vs Korean entity spans
+def test_rasa_trains_loads_and_parses_with_the_component(tmp_path, model_server, cache, monkeypatch):
+    """The component as Rasa runs it: registered, trained, persisted, loaded, in /model/parse."""
+    import asyncio
+
+    from rasa.core.agent import Agent
+    from rasa.model_training import train_nlu
+
+    monkeypatch.setenv("NAVIYAM_LLM_URL", model_server)  # the trained model holds no URL
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "recipe: default.v1\nlanguage: ko\nassistant_id: llm-test\npipeline:\n"
+        "  - name: WhitespaceTokenizer\n"
+        "  - name: CountVectorsFeaturizer\n    analyzer: char_wb\n    min_ngram: 1\n    max_ngram: 3\n"
+        "  - name: DIETClassifier\n    epochs: 5\n    random_seed: 1\n"
+        "  - name: bot.nlu.llm_intent_classifier.LLMIntentClassifier\n"
+        "    merge_policy: llm_only\n    timeout_ms: 20000\n"
+        "  - name: EntitySynonymMapper\n", encoding="utf-8")
+    model = train_nlu(str(config), str(FIXTURE_NLU), str(tmp_path / "models"))
+    assert model, "rasa did not train"
+    agent = Agent.load(model)
+    result = asyncio.run(agent.parse_message("쿠폰 있어?"))
+    assert result["intent_source"] == "llm"
+    assert sorted(item["name"] for item in result["intent_ranking"]) == INTENTS
+    assert result["intent"]["name"] == result["llm_nlu"]["intent"]["name"]
+    assert result["llm_nlu"]["model"] == "tiny-test"
