@@ -156,6 +156,8 @@ class KoreanEntityNormalizer(GraphComponent):
         value: Any
 
         if name == "budget":
+            surface = self._widen_number(text, start, surface)
+            result["text"] = surface
             value = numbers.parse_money(surface) or numbers.parse_money(raw)
         elif name == "party_size":
             value = numbers.parse_head_count(surface) or numbers.parse_head_count(raw)
@@ -190,6 +192,23 @@ class KoreanEntityNormalizer(GraphComponent):
                 return []
             return [entity]
         return [self._mark(result, value)]
+
+    @staticmethod
+    def _widen_number(text: Text, start: Any, surface: Text) -> Text:
+        """Take in a numeral DIET left out: "팔|천원" → "팔천원", "이|만원" → "이만원".
+
+        Only when the numeral starts a word ("예산이만원" keeps "만원": that 이 is a particle).
+        """
+        if not isinstance(start, int) or start <= 0 or not surface:
+            return surface
+        i = start
+        while i > 0 and (text[i - 1] in numbers.SINO_DIGITS or text[i - 1].isdigit()):
+            i -= 1
+        if i == start:
+            return surface
+        if i > 0 and not (text[i - 1].isspace() or text[i - 1] in ",.!?~"):
+            return surface
+        return text[i:start] + surface
 
     def canonical_food(self, value: Text, surface: Text) -> Text:
         """Canonical food name: synonym table first, then without trailing particles."""

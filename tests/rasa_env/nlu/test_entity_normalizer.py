@@ -97,3 +97,13 @@ def test_unreadable_numbers_are_dropped_not_guessed(normalizer):
 def test_option_numbers(normalizer):
     assert run(normalizer, "두번째 거", "option_number", "두번째")[0]["value"] == 2
     assert run(normalizer, "1번으로", "option_number", "1번")[0]["value"] == 1
+
+
+@pytest.mark.parametrize(("text", "surface", "won"), [
+    ("예산이 팔천원이야", "천원", 8000),      # DIET tagged only 천원: the numeral before it counts
+    ("이만원으로 뭐 먹어", "만원", 20000),
+    ("예산이만원", "만원", 10000),            # 이 after 예산 is a particle
+])
+def test_budget_takes_in_a_numeral_left_out_of_the_span(normalizer, text, surface, won):
+    [entity] = run(normalizer, text, "budget", surface)
+    assert entity["value"] == won

@@ -1,0 +1,206 @@
+"""Dialogue and onboarding actions in the action server process (no Rasa), real database."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dialogue import ActionClarify, ActionSessionStart, ActionSmallTalk, ActionUpdatePreferences
+from actions.onboarding import ActionOnboardingSave, ValidateOnboardingForm
+from naviyam.db.models import UserCouponWallet, UserProfile
+from naviyam.db.session import unit_of_work
+from naviyam.users import find_user
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 3, 2, 12, 30, tzinfo=ZoneInfo("Asia/Seoul"))
+
+
+@pytest.fixture(scope="module")
+def domain() -> dict:
+    merged: dict = {"responses": {}, "slots": {}, "forms": {}, "session_config": {}}
+    for path in sorted((ROOT / "domain").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key in ("responses", "slots", "forms", "session_config"):
+            merged[key].update(data.get(key) or {})
+    return merged
+
+
+def sender() -> str:
+    return f"kid-{uuid.uuid4().hex[:10]}"
+
+
+def make_tracker(sender_id: str, text: str = "", intent: str | None = None,
+                 entities: list[dict] | None = None, slots: dict | None = None,
+                 ranking: list[dict] | None = None, active_loop: dict | None = None) -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9} if intent else {},
+               "entities": entities or [], "intent_ranking": ranking or []}
+    events = [{"event": "user", "text": text, "parse_data": message,
+               "metadata": {"now": NOW.isoformat()}}] if intent else []
+    return Tracker(sender_id, slots or {}, message, events, False, None, active_loop or {},
+                   "action_listen")
+
+
+def run(action, trk, domain) -> tuple[list[dict], CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, trk, domain))
+    return events, dispatcher
+
+
+def texts(dispatcher) -> str:
+    return "\n".join(m["text"] for m in dispatcher.messages if m.get("text"))
+
+
+def slot_events(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_session_start_onboards_new_users_and_drops_request_slots(database_url, domain):
+    who = sender()
+    trk = make_tracker(who, slots={"budget": 5000.0, "food_type": "치킨",
+                                   "shown_shop_ids": [1, 2]})
+    events, _ = run(ActionSessionStart(), trk, domain)
+    assert events[0]["event"] == "session_started"
+    assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
+    slots = slot_events(events)
+    assert slots["onboarding_pending"] is True
+    assert "budget" not in slots and "food_type" not in slots
+    assert slots["shown_shop_ids"] == [1, 2]
+    for _ in range(2):
+        run(ActionSessionStart(), make_tracker(who), domain)
+    events, _ = run(ActionSessionStart(), make_tracker(who), domain)
+    assert slot_events(events)["onboarding_pending"] is False  # fourth session: not new
+
+
+def test_greeting_depends_on_onboarding(database_url, domain):
+    _, new = run(ActionSmallTalk(), make_tracker(sender(), "안녕", "greet",
+                                                 slots={"onboarding_pending": True}), domain)
+    _, known = run(ActionSmallTalk(), make_tracker(sender(), "안녕", "greet"), domain)
+    assert "몇 가지만 여쭤볼게요" in texts(new)
+    assert "몇 가지만" not in texts(known) and "나비얌" in texts(known)
+
+
+def test_negative_feedback_gets_an_apology_and_other_options(database_url, domain):
+    _, dispatcher = run(ActionSmallTalk(), make_tracker(sender(), "거기 별로였어", "feedback"), domain)
+    [message] = [m for m in dispatcher.messages if m.get("text")]
+    assert "아쉬웠군요" in message["text"]
+    assert message["buttons"][0]["payload"] == "/request_more"
+
+
+def test_clarify_offers_likely_requests_and_keeps_entities(database_url, domain):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.7},
+               {"name": "budget_inquiry", "confidence": 0.45},
+               {"name": "general_chat", "confidence": 0.3},
+               {"name": "food_request", "confidence": 0.2}]
+    trk = make_tracker(sender(), "오천원 ㅇㅇ", "nlu_fallback", ranking=ranking,
+                       entities=[{"entity": "budget", "value": 5000, "text": "오천원"}])
+    _, dispatcher = run(ActionClarify(), trk, domain)
+    [message] = [m for m in dispatcher.messages if m.get("text")]
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads[0] == '/budget_inquiry{"budget": 5000}'
+    assert payloads[1].startswith("/food_request")
+    assert len(payloads) == 3
+    custom = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert custom == [{"kind": "clarify", "quick_replies": message["buttons"]}]
+
+
+def form_tracker(text, intent, entities=None, requested="onboarding_foods"):
+    return make_tracker(sender(), text, intent, entities,
+                        slots={"requested_slot": requested, "onboarding_pending": True},
+                        active_loop={"name": "onboarding_form"})
+
+
+def food(value, text=None):
+    return {"entity": "food_type", "value": value, "text": text or value}
+
+
+@pytest.mark.parametrize(("text", "intent", "entities", "expected"), [
+    ("치킨이랑 피자 좋아해요", "inform", [food("치킨"), food("피자")], ["치킨", "피자"]),
+    ("떡볶이요", "food_request", [food("떡볶이")], ["떡볶이"]),
+    ("건너뛰기", "skip", [], "skip"),
+    ("딱히 없어요", "deny", [], []),
+    ("치킨 먹고 싶어", "food_request", [food("치킨")], None),  # a request: recommend first
+    ("5천원으로 뭐 먹지", "budget_inquiry",
+     [{"entity": "budget", "value": 5000, "text": "5천원"}], None),
+])
+def test_onboarding_food_answers_are_told_apart_from_requests(database_url, domain, text,
+                                                               intent, entities, expected):
+    events, _ = run(ValidateOnboardingForm(), form_tracker(text, intent, entities), domain)
+    slots = slot_events(events)
+    if expected is None:
+        assert "onboarding_foods" not in slots
+    else:
+        assert slots["onboarding_foods"] == expected
+
+
+def test_onboarding_budget_is_checked(database_url, domain):
+    ok, _ = run(ValidateOnboardingForm(), form_tracker(
+        "보통 오천원 정도요", "inform", [{"entity": "budget", "value": 5000, "text": "오천원"}],
+        requested="onboarding_budget"), domain)
+    assert slot_events(ok)["onboarding_budget"] == 5000
+    bad, dispatcher = run(ValidateOnboardingForm(), form_tracker(
+        "3원", "inform", [{"entity": "budget", "value": 3, "text": "3원"}],
+        requested="onboarding_budget"), domain)
+    assert slot_events(bad)["onboarding_budget"] is None
+    assert "금액을 잘 못 알아들었어요" in texts(dispatcher)
+
+
+def test_onboarding_restrictions_none_and_codes(database_url, domain):
+    none, _ = run(ValidateOnboardingForm(), form_tracker(
+        "알레르기는 없어요", "inform", requested="onboarding_restrictions"), domain)
+    assert slot_events(none)["onboarding_restrictions"] == []
+    some, _ = run(ValidateOnboardingForm(), form_tracker(
+        "땅콩 알레르기 있어요", "inform",
+        [{"entity": "dietary_restrictions", "value": "no_nuts", "text": "땅콩"}],
+        requested="onboarding_restrictions"), domain)
+    assert slot_events(some)["onboarding_restrictions"] == ["no_nuts"]
+
+
+def test_onboarding_save_writes_the_profile_and_gives_the_welcome_coupon(database_url, domain):
+    who = sender()
+    trk = make_tracker(who, "없어요", "deny", slots={
+        "onboarding_foods": ["치킨", "떡볶이"], "onboarding_budget": 6000,
+        "onboarding_restrictions": ["no_nuts"], "onboarding_pending": True})
+    events, dispatcher = run(ActionOnboardingSave(), trk, domain)
+    said = texts(dispatcher)
+    assert "치킨, 떡볶이" in said and "6,000원" in said and "견과류" in said
+    assert "가입 축하 쿠폰" in said
+    assert slot_events(events)["onboarding_pending"] is False
+    with unit_of_work(database_url) as session:
+        user = find_user(session, who)
+        profile = session.query(UserProfile).filter_by(user_id=user.id).one()
+        assert profile.preferred_categories == ["치킨", "떡볶이"]
+        assert profile.average_budget == 6000
+        assert profile.dietary_restrictions == ["no_nuts"]
+        assert profile.onboarding_completed_at is not None
+        wallet = session.query(UserCouponWallet).filter_by(user_id=user.id).all()
+        assert len(wallet) == 1
+    # saving again (a second onboarding) gives no second coupon
+    _, again = run(ActionOnboardingSave(), trk, domain)
+    assert "가입 축하 쿠폰" not in texts(again)
+
+
+def test_all_skipped_onboarding_is_polite_and_done(database_url, domain):
+    trk = make_tracker(sender(), "건너뛰기", "skip", slots={
+        "onboarding_foods": "skip", "onboarding_budget": "skip",
+        "onboarding_restrictions": "skip"})
+    events, dispatcher = run(ActionOnboardingSave(), trk, domain)
+    assert "나중에 언제든" in texts(dispatcher)
+    assert slot_events(events)["onboarding_pending"] is False
+
+
+def test_stated_preferences_are_saved(database_url, domain):
+    who = sender()
+    _, dispatcher = run(ActionUpdatePreferences(), make_tracker(
+        who, "나 짜장면 좋아해", "inform", [food("짜장면")]), domain)
+    assert "기억해 둘게요" in texts(dispatcher)
+    with unit_of_work(database_url) as session:
+        user = find_user(session, who)
+        assert session.query(UserProfile).filter_by(user_id=user.id).one() \
+            .preferred_categories == ["짜장면"]
