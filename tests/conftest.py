@@ -6,7 +6,8 @@ Where the database and cache come from:
 - locally: the same when they answer, otherwise the embedded default (a SQLite file,
   the in-process cache). ``NAVIYAM_TEST_BACKEND=sqlite`` forces the embedded default.
 
-Each test session gets its own freshly migrated database (``naviyam_test_<random>``),
+Each test session gets its own freshly migrated database (``naviyam_test_<random>``)
+with the sample dataset imported,
 dropped at the end, so parallel runs never see each other's rows.
 """
 from __future__ import annotations
@@ -64,6 +65,19 @@ def migrate(url: str) -> None:
     command.upgrade(config, "head")
 
 
+def _import_sample_data(url: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Load the committed sample workbook (or a freshly generated copy if it is missing)."""
+    from naviyam.sampledata.importer import import_workbook
+
+    path = PROJECT_ROOT / "data" / "sample_data.xlsx"
+    if not path.exists():
+        from naviyam.sampledata.generate import generate_workbook
+
+        path = tmp_path_factory.mktemp("sample") / "sample_data.xlsx"
+        generate_workbook(path)
+    import_workbook(path, url=url)
+
+
 @pytest.fixture(scope="session")
 def backend() -> str:
     """'postgres' or 'sqlite': which database this test session runs against."""
@@ -90,6 +104,7 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'naviyam_test.db'}"
     migrate(url)
+    _import_sample_data(url, tmp_path_factory)
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url
     reset_settings_cache()
@@ -109,23 +124,13 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="session")
-def loaded_database_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The session's test database with the sample dataset imported once.
+def loaded_database_url(database_url: str) -> str:
+    """The session's test database; the sample dataset is already in it.
 
-    Imports ``data/sample_data.xlsx`` (shops, menus, demo users, coupons, wallets; see
-    docs/SAMPLE_DATA.md). If the committed file is missing, a fresh copy is generated
-    into a temporary directory first. Re-importing is idempotent, so tests may call
-    the importer again on the same database.
+    ``database_url`` imports ``data/sample_data.xlsx`` (shops, menus, demo users,
+    coupons, wallets; see docs/SAMPLE_DATA.md) right after migrating, before any test
+    can commit rows of its own, so ids never collide. This name says a test relies on it.
     """
-    from naviyam.sampledata.importer import import_workbook
-
-    path = PROJECT_ROOT / "data" / "sample_data.xlsx"
-    if not path.exists():
-        from naviyam.sampledata.generate import generate_workbook
-
-        path = tmp_path_factory.mktemp("sample") / "sample_data.xlsx"
-        generate_workbook(path)
-    import_workbook(path, url=database_url)
     return database_url
 
 

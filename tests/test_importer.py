@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, func, select, text
 
-from conftest import ADMIN_URL, PROJECT_ROOT, migrate
+from tests.conftest import ADMIN_URL, PROJECT_ROOT, migrate
 from naviyam.db import models
 from naviyam.db.session import unit_of_work
 from naviyam.sampledata.generate import generate_workbook

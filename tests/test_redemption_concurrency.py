@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from conftest import IN_CI
+from tests.conftest import IN_CI
 from helpers_coupons import give, make_coupon, make_shop, make_user
 from naviyam.coupons import redemption
 from naviyam.coupons.redemption import redeem, redeem_in_session
