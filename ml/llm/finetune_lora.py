@@ -79,6 +79,7 @@ class TrainConfig:
     seed: int = 42
     threads: int = 1
     load_in_4bit: bool = False
+    device: str = "cpu"  # "cuda" on a GPU box (ignored with --load-in-4bit: device_map="auto")
     model_name: str = ""  # name the server reports (default: output dir name)
     metrics_path: str = ""  # extra copy of metrics.json (default: only in output)
 
@@ -132,6 +133,8 @@ def load_base(config: TrainConfig):
             "device_map": "auto",
         }
     model = AutoModelForCausalLM.from_pretrained(config.base_model, **kwargs)
+    if not config.load_in_4bit:
+        model = model.to(config.device)
     if config.load_in_4bit:
         from peft import prepare_model_for_kbit_training
 
@@ -401,6 +404,7 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
     parser.add_argument("--threads", type=int, default=int(os.environ.get("NAVIYAM_TORCH_THREADS", "1")),
                         help="torch CPU threads (default: $NAVIYAM_TORCH_THREADS or 1)")
     parser.add_argument("--load-in-4bit", action="store_true", help="QLoRA on a 4-bit base (CUDA + bitsandbytes)")
+    parser.add_argument("--device", default=defaults.device, help="cpu, cuda, cuda:1...")
     parser.add_argument("--model-name", default="", help="name the model server reports")
     parser.add_argument("--metrics", dest="metrics_path", default="", help="also write metrics JSON here")
     args = vars(parser.parse_args(argv))

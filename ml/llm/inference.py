@@ -81,7 +81,8 @@ class IntentScorer:
         for row, seq in enumerate(sequences):
             input_ids[row, : len(seq)] = torch.tensor(seq)
             attention[row, : len(seq)] = 1
-        logits = self.model(input_ids=input_ids, attention_mask=attention).logits.float()
+        device = self.model.device
+        logits = self.model(input_ids=input_ids.to(device), attention_mask=attention.to(device)).logits.float().cpu()
         log_probs = torch.log_softmax(logits[:, :-1, :], dim=-1)
         targets = input_ids[:, 1:]
         token_scores = log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
@@ -105,7 +106,7 @@ class IntentScorer:
     @torch.inference_mode()
     def extract_entities(self, text: str, intent: str, context: Mapping[str, object] | None = None) -> list[dict]:
         prefix = prompts.build_prompt(text, context) + prompts.intent_label(intent) + prompts.ENTITY_PREFIX
-        encoded = self.tokenizer(prefix, return_tensors="pt")
+        encoded = self.tokenizer(prefix, return_tensors="pt").to(self.model.device)
         with self._lock:
             output = self.model.generate(
                 **encoded, max_new_tokens=self.max_entity_tokens, do_sample=False,
@@ -138,17 +139,18 @@ def read_adapter_metadata(adapter: Path | str | None) -> dict:
 
 
 def load_scorer(base_model: str, adapter: str | None = None, *, merge: bool = True,
-                name: str | None = None) -> IntentScorer:
+                name: str | None = None, device: str = "cpu", dtype: str = "float32") -> IntentScorer:
     """Load ``base_model`` (local path or hub id) and, if given, the LoRA ``adapter`` dir.
 
     The tokenizer is read from the adapter dir when it holds one (the fine-tuning run
-    saves it there), else from the base model.
+    saves it there), else from the base model. ``device``: "cpu", "cuda", "cuda:1"...;
+    ``dtype``: "float32", "bfloat16" or "float16" (GPU).
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer_source = adapter if adapter and (Path(adapter) / "tokenizer_config.json").exists() else base_model
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_source)
-    model = AutoModelForCausalLM.from_pretrained(base_model, dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(base_model, dtype=getattr(torch, dtype)).to(device)
     metadata = read_adapter_metadata(adapter)
     if adapter:
         from peft import PeftModel

@@ -13,6 +13,7 @@ Configuration (CLI option, else environment variable, else default):
 - ``--adapter`` / ``NAVIYAM_LLM_ADAPTER`` (default ``models/llm/adapter`` if it exists; ``none`` to serve the base)
 - ``--host`` / ``NAVIYAM_LLM_HOST`` (127.0.0.1), ``--port`` / ``NAVIYAM_LLM_PORT`` (8800; 0 picks a free port)
 - ``--threads`` / ``NAVIYAM_LLM_TORCH_THREADS`` (torch intra-op threads, default 1)
+- ``--device`` / ``NAVIYAM_LLM_DEVICE`` (cpu; cuda on a GPU box), ``--dtype`` / ``NAVIYAM_LLM_DTYPE`` (float32)
 - ``--max-text-chars`` / ``NAVIYAM_LLM_MAX_TEXT_CHARS`` (500)
 
     python -m ml.llm.model_server --port 8800
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -40,6 +42,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCORER_KEY = web.AppKey("scorer", object)
 EXECUTOR_KEY = web.AppKey("executor", ThreadPoolExecutor)
 LIMITS_KEY = web.AppKey("limits", dict)
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -82,7 +88,7 @@ async def parse(request: web.Request) -> web.Response:
     except Exception:  # noqa: BLE001 - report, keep serving
         logger.exception("parse failed for a %d-character text", len(text))
         return _error(500, "inference failed")
-    return web.json_response({
+    return web.json_response(dumps=_dumps, data={
         "intents": result.intents,
         "entities": result.entities,
         "model": scorer.name,
@@ -123,6 +129,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=int(env("NAVIYAM_LLM_PORT") or 8800), help="0: a free port")
     parser.add_argument("--threads", type=int, default=int(env("NAVIYAM_LLM_TORCH_THREADS") or 1))
     parser.add_argument("--max-text-chars", type=int, default=int(env("NAVIYAM_LLM_MAX_TEXT_CHARS") or 500))
+    parser.add_argument("--device", default=env("NAVIYAM_LLM_DEVICE") or "cpu", help="cpu, cuda, cuda:1...")
+    parser.add_argument("--dtype", default=env("NAVIYAM_LLM_DTYPE") or "float32",
+                        choices=("float32", "bfloat16", "float16"))
     parser.add_argument("--no-merge", action="store_true", help="keep the adapter unmerged (slower)")
     parser.add_argument("--log-level", default=env("NAVIYAM_LOG_LEVEL") or "INFO")
     return parser.parse_args(argv)
@@ -153,7 +162,8 @@ def main(argv=None) -> None:
 
     adapter = None if args.adapter.lower() in {"", "none"} else args.adapter
     try:
-        scorer = load_scorer(args.base_model, adapter, merge=not args.no_merge)
+        scorer = load_scorer(args.base_model, adapter, merge=not args.no_merge, device=args.device,
+                             dtype=args.dtype)
     except (OSError, ValueError) as exc:
         print(f"Cannot load the LLM (base {args.base_model}, adapter {adapter}): {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
