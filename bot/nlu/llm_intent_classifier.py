@@ -587,7 +587,9 @@ class LLMIntentClassifier(GraphComponent, IntentClassifier):
             intents = [item.get("name") for item in message.get(INTENT_RANKING_KEY) or [] if item.get("name")]
         if len(intents) < 2:
             return
-        context = message.get("metadata", {}).get("llm_context") if self.component_config["send_context"] else None
+        context = None
+        if self.component_config["send_context"]:
+            context = (message.get("metadata") or {}).get("llm_context") or None
         if time.monotonic() < self._circuit_open_until:
             with self._state_lock:
                 self.fallbacks += 1
