@@ -40,16 +40,25 @@ def import_sample(path: str | None = None, *, update_existing: bool = True) -> N
     print(report)
 
 
-def build_index(force: bool = False) -> None:
+def build_index(force: bool = False) -> int:
+    """Build the retrieval indexes unless an index for the current data exists."""
     from naviyam.recommend import index
 
-    index.build_if_stale(force=force)
+    return index.main(["build"] + (["--force"] if force else []))
 
 
-def train_ranker(force: bool = False) -> None:
+def train_ranker(force: bool = False) -> int:
+    """Train the Wide&Deep ranker when no model version exists (or with ``force``)."""
+    from naviyam.config import get_recommend_settings
+    from naviyam.recommend.ranking.wide_deep import latest_version
+
+    ranker_dir = get_recommend_settings().ranker_dir
+    if not force and Path(ranker_dir).exists() and latest_version(ranker_dir):
+        print(f"ranker model present: {ranker_dir}/{latest_version(ranker_dir)}")
+        return 0
     from ml.ranking import train_wide_deep
 
-    train_wide_deep.ensure_model(force=force)
+    return train_wide_deep.main(["--ranker-dir", str(ranker_dir)])
 
 
 def check() -> int:
@@ -104,16 +113,15 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "import-sample":
         import_sample(args.path)
     elif args.command == "build-index":
-        build_index(args.force)
+        return build_index(args.force)
     elif args.command == "train-ranker":
-        train_ranker(args.force)
+        return train_ranker(args.force)
     elif args.command == "check":
         return check()
     elif args.command == "prepare":
         migrate()
         import_sample(update_existing=False)
-        build_index()
-        train_ranker()
+        return build_index() or train_ranker()
     return 0
 
 
