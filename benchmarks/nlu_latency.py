@@ -148,12 +148,13 @@ def main(argv=None) -> None:
                                               log_dir / "model_server.log")
     try:
         direct = []
-        for text in texts[:30]:
+        for text in WARMUP_TEXTS + texts[:30]:
             request = urllib.request.Request(f"{llm_url}/v1/nlu/parse", data=json.dumps({"text": text}).encode(),
                                              headers={"Content-Type": "application/json"})
             start = time.perf_counter()
             urllib.request.urlopen(request, timeout=60).read()
             direct.append((time.perf_counter() - start) * 1000)
+        direct = direct[len(WARMUP_TEXTS):]
         off = run_phase(model, {"NAVIYAM_LLM_URL": "", "REDIS_URL": ""}, texts, log_dir / "off", repeat=False)
         on = run_phase(model, {"NAVIYAM_LLM_URL": llm_url, "REDIS_URL": ""}, texts, log_dir / "on", repeat=True)
     finally:
