@@ -10,6 +10,7 @@ import re
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from naviyam.db.models import Menu, Shop, User
 from tests.channels.conftest import latest_user_event, post
@@ -69,11 +70,11 @@ def test_recommendation_request_without_callback(channel_servers, engine):
     assert "simpleText" in first and HANGUL.search(first["simpleText"]["text"])
     carousel = carousel_of(body)
     assert carousel is not None, f"no recommendation cards in {body}"
-    with engine.connect() as conn:
+    with Session(engine) as session:
         for number, card in enumerate(carousel["items"], start=1):
             title = card["title"]
             assert title.startswith(f"{number}. ")
-            shop = conn.execute(select(Shop).where(Shop.shop_name == title[len(f"{number}. "):])).first()
+            shop = session.scalars(select(Shop).where(Shop.shop_name == title[len(f"{number}. "):])).first()
             assert shop is not None, f"card for an unknown shop: {title}"
             menu_line = card["description"].splitlines()[0]
             price = int(re.search(r"· ([\d,]+)원", menu_line).group(1).replace(",", ""))
@@ -81,9 +82,9 @@ def test_recommendation_request_without_callback(channel_servers, engine):
             assert card["buttons"][0] == {"label": "이걸로 할게요", "action": "message",
                                           "messageText": f"{number}번 {title[len(f'{number}. '):]} 선택할게요"}
             assert card["buttons"][1]["label"] == "메뉴 보기"
-            names = conn.execute(select(Menu.name).where(Menu.shop_id == shop[0].id)).scalars().all()
+            names = session.scalars(select(Menu.menu_name).where(Menu.shop_id == shop.id)).all()
             assert any(name in menu_line for name in names)
-        user = conn.execute(select(User).where(User.external_user_id == "kakao:kk-rec-1")).scalar_one()
+        user = session.scalars(select(User).where(User.external_user_id == "kakao:kk-rec-1")).one()
         assert user.platform == "kakao"
     event = latest_user_event(channel_servers, "kakao:kk-rec-1")
     assert event["input_channel"] == "kakao"

@@ -13,6 +13,7 @@ import time
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from telegram import Update
 
 from naviyam.db.models import User
@@ -73,8 +74,8 @@ def test_text_message_gets_recommendation_cards_with_keyboards(channel_servers, 
     keyboard = cards[0]["reply_markup"]["inline_keyboard"]
     assert keyboard[0][0] == {"text": "이걸로 할게요", "callback_data": '/choose_option{"option_number": 1}'}
     assert keyboard[0][1]["text"] == "메뉴 보기"
-    with engine.connect() as conn:
-        user = conn.execute(select(User).where(User.external_user_id == f"telegram:{chat}")).scalar_one()
+    with Session(engine) as session:
+        user = session.scalars(select(User).where(User.external_user_id == f"telegram:{chat}")).one()
     assert user.platform == "telegram"
     event = latest_user_event(channel_servers, f"telegram:{chat}")
     assert event["input_channel"] == "telegram" and event["metadata"]["platform"] == "telegram"
