@@ -28,7 +28,8 @@ from naviyam.users import get_or_create_user
 log = logging.getLogger(__name__)
 
 FORM_SLOTS = ("onboarding_foods", "onboarding_budget", "onboarding_restrictions")
-ANSWER_INTENTS = {"inform", "food_request", "menu_option", "budget_inquiry"}
+# Intents under which a bare value ("치킨이요", "오천원 정도요") still answers the question.
+ANSWER_INTENTS = {"inform", "food_request", "menu_option", "budget_inquiry", "nlu_fallback"}
 
 
 def _entity_texts(tracker: Tracker, name: str | None = None) -> list[str]:

@@ -202,7 +202,8 @@ def save_onboarding(session: Session, user_id: int, answers: OnboardingAnswers,
 
 
 _REQUEST_WORDS = re.compile(
-    r"먹고|먹을|싶|추천|배고|뭐|알려|찾아|어디|있어\?|있나|가자|갈래|주문|시켜|땡겨|당기|ㄱㄱ"
+    r"먹고|먹을|싶|추천|배고|뭐|알려|찾아|어디|있어|있나|가자|갈래|주문|시켜|땡겨|당기|ㄱㄱ"
+    r"|\?|그럼|그러면|어때|없어|말고|빼고|은요|는요"  # "그럼 치킨은?" is a follow-up request
 )
 _FILLER = re.compile(r"[\s.,!?~^ㅎㅋㅠㅜ😊🙂]+|요$|이요$|입니다$|이에요$|예요$|요\b")
 

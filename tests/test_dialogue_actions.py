@@ -126,6 +126,7 @@ def food(value, text=None):
     ("건너뛰기", "skip", [], "skip"),
     ("딱히 없어요", "deny", [], []),
     ("치킨 먹고 싶어", "food_request", [food("치킨")], None),  # a request: recommend first
+    ("그럼 치킨은?", "food_request", [food("치킨")], None),   # follow-up on the last request
     ("5천원으로 뭐 먹지", "budget_inquiry",
      [{"entity": "budget", "value": 5000, "text": "5천원"}], None),
 ])
@@ -144,6 +145,10 @@ def test_onboarding_budget_is_checked(database_url, domain):
         "보통 오천원 정도요", "inform", [{"entity": "budget", "value": 5000, "text": "오천원"}],
         requested="onboarding_budget"), domain)
     assert slot_events(ok)["onboarding_budget"] == 5000
+    unsure, _ = run(ValidateOnboardingForm(), form_tracker(
+        "오천원 정도요", "nlu_fallback", [{"entity": "budget", "value": 5000, "text": "오천원"}],
+        requested="onboarding_budget"), domain)
+    assert slot_events(unsure)["onboarding_budget"] == 5000
     bad, dispatcher = run(ValidateOnboardingForm(), form_tracker(
         "3원", "inform", [{"entity": "budget", "value": 3, "text": "3원"}],
         requested="onboarding_budget"), domain)

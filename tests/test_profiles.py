@@ -73,6 +73,8 @@ def test_preferences_merge_without_duplicates(db_session):
     ("치킨 먹고 싶어", ["치킨"], False),
     ("5천원으로 뭐 먹지", ["5천원"], False),
     ("피자 추천해줘", ["피자"], False),
+    ("그럼 치킨은?", ["치킨"], False),
+    ("피자는요?", ["피자"], False),
 ])
 def test_bare_answers_are_told_apart_from_requests(text, entities, expected):
     assert profiles.is_bare_answer(text, entities) is expected
