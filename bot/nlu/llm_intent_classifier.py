@@ -193,9 +193,14 @@ def _base_url(url: Text) -> Text:
     return url[: -len("/v1")] if url.endswith("/v1") else url
 
 
+# The budget is enforced by the component waiting on the call's future; the socket
+# timeout is a little longer and only frees the worker thread afterwards.
+SOCKET_GRACE_S = 1.0
+
+
 def _post(session: requests.Session, url: Text, payload: Dict, timeout: float, headers: Dict) -> Dict:
     try:
-        response = session.post(url, json=payload, timeout=timeout, headers=headers)
+        response = session.post(url, json=payload, timeout=timeout + SOCKET_GRACE_S, headers=headers)
     except requests.RequestException as exc:
         raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
     if response.status_code in (400, 404, 405, 422, 501):
