@@ -166,7 +166,7 @@ def clarify_intents(ranked: list[str | None], responses: dict[str, Any]) -> list
 
 def preference_summary(responder: Responder, foods: list[str] | None, budget: int | None,
                        restrictions: list[str] | None) -> str:
-    """"좋아하는 음식: 치킨, 피자 · 한 끼 예산: 5,000원" from the domain's wording."""
+    """One line per answer ("좋아하는 음식: 치킨, 피자", "한 끼 예산: 5,000원"), domain wording."""
     parts = []
     if foods:
         parts.append(responder.render("utter_summary_foods", foods=", ".join(foods))[0])
@@ -178,7 +178,7 @@ def preference_summary(responder: Responder, foods: list[str] | None, budget: in
                   for code in restrictions]
         parts.append(responder.render("utter_summary_restrictions",
                                       restrictions=", ".join(labels))[0])
-    return " · ".join(parts)
+    return "\n".join(parts)
 
 
 class ActionUpdatePreferences(Action):
