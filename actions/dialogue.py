@@ -21,12 +21,16 @@ from naviyam.users import get_or_create_user, split_sender
 
 log = logging.getLogger(__name__)
 
-# Slots that describe one request; a new session starts without them (docs/NLU_DIALOGUE.md).
-REQUEST_SLOTS = frozenset({
+# Slots a new session starts without (docs/NLU_DIALOGUE.md): the request, the
+# onboarding answers, the recommendation thread ("2번" must not pick from yesterday's
+# list) and Rasa's per-session metadata. Every other slot is carried over.
+NOT_CARRIED_SLOTS = frozenset({
     "budget", "food_type", "time_preference", "party_size", "location", "taste_preference",
     "companions", "urgency", "dietary_restrictions", "portion_size", "option_number",
     "onboarding_foods", "onboarding_budget", "onboarding_restrictions", "requested_slot",
-    "onboarding_pending",
+    "onboarding_pending", "session_started_metadata",
+    "shown_shop_ids", "last_recommendations", "last_recommendation_request",
+    "recommendation_log_id", "recommendation_shown_at", "selected_shop_id",
 })
 
 SMALL_TALK_RESPONSES = {
@@ -57,8 +61,8 @@ def quick_replies(buttons: list[dict] | None) -> list[dict]:
 class ActionSessionStart(Action):
     """Starts a session: counts it on the profile and decides whether to onboard.
 
-    Request slots (budget, food_type...) are not carried into a new session; the
-    others are (domain/core.yml carry_over_slots_to_new_session).
+    Request and recommendation-thread slots (``NOT_CARRIED_SLOTS``) are not carried
+    into a new session; the others are (domain/core.yml carry_over_slots_to_new_session).
     """
 
     def name(self) -> str:
@@ -71,7 +75,7 @@ class ActionSessionStart(Action):
             "carry_over_slots_to_new_session", True)
         if carry:
             for name, value in (tracker.slots or {}).items():
-                if name not in REQUEST_SLOTS and value is not None:
+                if name not in NOT_CARRIED_SLOTS and value is not None:
                     events.append(SlotSet(name, value))
         pending = False
         try:
@@ -87,6 +91,9 @@ class ActionSessionStart(Action):
 
 
 def _session_metadata(tracker: Tracker) -> dict[str, Any]:
+    metadata = tracker.get_slot("session_started_metadata")
+    if isinstance(metadata, dict) and metadata:
+        return dict(metadata)
     for event in reversed(tracker.events or []):
         if event.get("event") in ("session_started", "user") and event.get("metadata"):
             return dict(event["metadata"])

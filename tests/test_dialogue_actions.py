@@ -64,14 +64,14 @@ def slot_events(events) -> dict:
 def test_session_start_onboards_new_users_and_drops_request_slots(database_url, domain):
     who = sender()
     trk = make_tracker(who, slots={"budget": 5000.0, "food_type": "치킨",
-                                   "shown_shop_ids": [1, 2]})
+                                   "shown_shop_ids": [1, 2], "conversation_style": "friendly"})
     events, _ = run(ActionSessionStart(), trk, domain)
     assert events[0]["event"] == "session_started"
     assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
     slots = slot_events(events)
     assert slots["onboarding_pending"] is True
-    assert "budget" not in slots and "food_type" not in slots
-    assert slots["shown_shop_ids"] == [1, 2]
+    assert "budget" not in slots and "food_type" not in slots and "shown_shop_ids" not in slots
+    assert slots["conversation_style"] == "friendly"  # other slots are carried over
     for _ in range(2):
         run(ActionSessionStart(), make_tracker(who), domain)
     events, _ = run(ActionSessionStart(), make_tracker(who), domain)
