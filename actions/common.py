@@ -19,6 +19,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from naviyam.config import get_settings
+from naviyam.coordinates import parse_location
 from naviyam.conversation_log import TurnRecord, log_turn
 from naviyam.db.session import unit_of_work
 from naviyam.users import get_or_create_user, split_sender
@@ -44,19 +45,6 @@ def _parse_now(raw: Any, settings) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=settings.timezone)
     return value.astimezone(settings.timezone)
-
-
-def _parse_location(raw: Any) -> tuple[float, float] | None:
-    if not isinstance(raw, dict):
-        return None
-    try:
-        lat = float(raw.get("lat", raw.get("latitude")))
-        lng = float(raw.get("lng", raw.get("longitude")))
-    except (TypeError, ValueError):
-        return None
-    if -90 <= lat <= 90 and -180 <= lng <= 180:
-        return lat, lng
-    return None
 
 
 @dataclass
@@ -99,7 +87,7 @@ class TurnContext:
             entities=entities,
             metadata=metadata,
             now=now,
-            location=_parse_location(metadata.get("location")),
+            location=parse_location(metadata.get("location")),
             previous_intent=_previous_intent(tracker),
         )
 

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import aiohttp
 
+from naviyam.coordinates import parse_location
 from naviyam.cache import Cache, get_cache
 
 log = logging.getLogger(__name__)
@@ -46,13 +47,5 @@ async def post_json(url: str, body: dict[str, Any], *, timeout: float = 10.0,
 
 def location_from(raw: Any) -> dict[str, float] | None:
     """``{"lat", "lng"}`` from a dict with lat/lng or latitude/longitude, if valid."""
-    if not isinstance(raw, dict):
-        return None
-    try:
-        lat = float(raw.get("lat", raw.get("latitude")))
-        lng = float(raw.get("lng", raw.get("longitude")))
-    except (TypeError, ValueError):
-        return None
-    if -90 <= lat <= 90 and -180 <= lng <= 180:
-        return {"lat": lat, "lng": lng}
-    return None
+    parsed = parse_location(raw)
+    return {"lat": parsed[0], "lng": parsed[1]} if parsed else None
