@@ -2,6 +2,9 @@
 # Start the action server and the Rasa server in the foreground with the configured
 # settings (DATABASE_URL, REDIS_URL, RASA_PORT, ACTION_PORT, NAVIYAM_MODEL). Ctrl-C or
 # SIGTERM stops both; if either dies, the other is stopped too.
+# With NAVIYAM_LLM_SERVE=1 it also starts the LLM model server (ml/llm/model_server.py,
+# NAVIYAM_LLM_BASE_MODEL / NAVIYAM_LLM_ADAPTER / NAVIYAM_LLM_PORT) and points the Rasa
+# LLM component at it; with NAVIYAM_LLM_URL set it uses that server instead.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 RASA_PORT="${RASA_PORT:-5005}"
@@ -25,6 +28,14 @@ trap stop EXIT
 
 "$APP_ENV/bin/python" -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 pids+=($!)
+if [[ "${NAVIYAM_LLM_SERVE:-0}" == "1" && -z "${NAVIYAM_LLM_URL:-}" ]]; then
+  LLM_PORT="${NAVIYAM_LLM_PORT:-8800}"
+  "$APP_ENV/bin/python" -m ml.llm.model_server --port "$LLM_PORT" &
+  pids+=($!)
+  export NAVIYAM_LLM_URL="http://127.0.0.1:$LLM_PORT"
+  wait_http "$NAVIYAM_LLM_URL/health" 300 || die "the LLM model server did not start"
+  say "LLM model server: $NAVIYAM_LLM_URL"
+fi
 "$RASA_ENV/bin/rasa" run --enable-api --port "$RASA_PORT" --model "$MODEL" \
   --endpoints "$ENDPOINTS" --credentials "$ROOT/credentials.yml" --cors "*" &
 pids+=($!)
