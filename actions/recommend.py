@@ -19,6 +19,7 @@ from naviyam.conversation_log import TurnRecord
 from naviyam.db.session import unit_of_work
 from naviyam.recommend.profile import invalidate_profile
 from naviyam.recommend.request import RecommendationRequest
+from naviyam.recommend.wording import food_values
 from naviyam.recommend.service import (
     RecommendationResult, RecommendedItem, recommend, select_option, start_warm_up,
 )
@@ -73,10 +74,13 @@ def _list(value: Any) -> list[str]:
 
 def build_request(ctx: TurnContext, tracker: Tracker, user_id: int | None) -> RecommendationRequest:
     dietary = _list(ctx.entities.get("dietary_restrictions")) or _list(tracker.get_slot("dietary_restrictions"))
+    said_food = ctx.entity("food_type")
+    food_type = said_food if said_food not in (None, "", []) else tracker.get_slot("food_type")
     return RecommendationRequest(
         now=ctx.now, user_id=user_id, session_key=ctx.sender_id, text=ctx.text[:500], intent=ctx.intent,
         stated_budget=_money(_value(ctx, tracker, "budget")),
-        food_type=_value(ctx, tracker, "food_type"),
+        food_type=food_type or None,
+        food_type_source=("entity" if said_food not in (None, "", []) else "slot" if food_type else None),
         time_preference=_value(ctx, tracker, "time_preference"),
         party_size=_int(_value(ctx, tracker, "party_size")),
         location=ctx.location, location_source="metadata" if ctx.location else None,
@@ -108,14 +112,19 @@ def _item_line(responder: Responder, n: int, item: RecommendedItem) -> str:
     return text
 
 
-def _alternative_line(responder: Responder, n: int, item: RecommendedItem) -> str:
+def _alternative_line(responder: Responder, n: int, item: RecommendedItem, budget: int | None = None) -> str:
     walk = f" · 도보 {item.walk_minutes}분" if item.walk_minutes is not None else ""
+    notes = []
+    over = budget is not None and item.final_price > budget
     if item.alternative_reason == "opening_soon" and item.opens_at:
-        note, _ = responder.render("utter_alternative_opening_soon", time=item.opens_at.strftime("%H:%M"))
-    else:
-        note, _ = responder.render("utter_alternative_over_budget", price=won(item.final_price))
+        notes.append(responder.render("utter_alternative_opening_soon", time=item.opens_at.strftime("%H:%M"))[0])
+    if item.alternative_reason == "over_budget" or over:
+        key = ("utter_alternative_over_budget" if budget is None or item.final_price <= budget * 1.5
+               else "utter_alternative_over_budget_much")
+        notes.append(responder.render(key, price=won(item.final_price))[0])
     text, _ = responder.render("utter_alternative_item", n=n, shop_name=item.shop_name,
-                               menu_name=item.menu_name, price=won(item.final_price), walk=walk, note=note)
+                               menu_name=item.menu_name, price=won(item.final_price), walk=walk,
+                               note=" · ".join(notes))
     return text
 
 
@@ -126,26 +135,62 @@ def _option_buttons(items: list[RecommendedItem]) -> list[dict[str, str]]:
     return buttons
 
 
+# reason the named food is not shown → the honest first line (domain/recommend.yml)
+FOOD_MISSING_RESPONSES = {
+    "budget": "utter_food_type_over_budget", "closed": "utter_food_type_closed",
+    "far": "utter_food_type_far", "none": "utter_food_type_none", "no_more": "utter_food_type_no_more",
+}
+FOOD_INSTEAD_RESPONSES = {"partial": "utter_food_type_instead_partial",
+                          "related": "utter_food_type_instead_related", "none": "utter_food_type_instead_other"}
+FOOD_ALTERNATIVES_RESPONSES = {"budget": "utter_food_type_alternatives_over_budget",
+                               "closed": "utter_food_type_alternatives_closed"}
+
+
+def _food_type_intro(responder: Responder, result: RecommendationResult) -> str | None:
+    """"치킨은 지금 예산(5,000원)으로는 찾기 어려워요 😢 대신 치킨이 들어간 메뉴를 골라 봤어요!" or None."""
+    food = result.food_type
+    if food is None or food.shown_level == "exact":
+        return None
+    values = {**food_values(food.word), "budget": won(result.budget.hard_budget)}
+    missing = FOOD_MISSING_RESPONSES.get(food.missing_reason or "none", "utter_food_type_none")
+    if missing == "utter_food_type_over_budget" and result.budget.hard_budget is None:
+        missing = "utter_food_type_none"
+    first = responder.render(missing, **values)[0]
+    if not result.items:
+        return first
+    instead = responder.render(FOOD_INSTEAD_RESPONSES.get(food.shown_level, "utter_food_type_instead_other"),
+                               **values)[0]
+    return f"{first} {instead}"
+
+
 def render_result(responder: Responder, result: RecommendationResult, *, more: bool = False) -> None:
     budget = result.budget.hard_budget
+    intro = _food_type_intro(responder, result)
+    shown = result.items + result.alternatives
     if result.items:
-        if result.food_type_matched is False and result.request.food_type:
-            responder.say("utter_recommend_food_type_missing", food_type=result.request.food_type)
         header = "utter_recommend_more_header" if more else (
             "utter_recommend_header_budget" if budget else "utter_recommend_header")
-        lines = [responder.render(header, budget=won(budget))[0]]
+        lines = [intro or responder.render(header, budget=won(budget))[0]]
         if result.budget.is_low:
             lines.append(responder.render("utter_recommend_low_balance")[0])
         lines += [_item_line(responder, n, item) for n, item in enumerate(result.items, start=1)]
+        if result.alternatives and result.food_type is not None:
+            key = FOOD_ALTERNATIVES_RESPONSES.get(result.food_type.missing_reason or "",
+                                                  "utter_food_type_alternatives_over_budget")
+            lines.append(responder.render(key, **food_values(result.food_type.word))[0])
+            lines += [_alternative_line(responder, n, item, budget)
+                      for n, item in enumerate(result.alternatives, start=len(result.items) + 1)]
         lines.append(responder.render("utter_recommend_footer")[0])
-        responder.say_text("\n".join(lines), _option_buttons(result.items))
+        responder.say_text("\n".join(lines), _option_buttons(shown))
     elif result.alternatives:
         key = "utter_no_more_options" if more else "utter_recommend_none_alternatives"
-        lines = [responder.render(key, budget=won(budget))[0]]
-        lines += [_alternative_line(responder, n, item) for n, item in enumerate(result.alternatives, start=1)]
+        lines = ([intro] if intro else []) + [responder.render(key, budget=won(budget))[0]]
+        lines += [_alternative_line(responder, n, item, budget) for n, item in enumerate(result.alternatives, start=1)]
         responder.say_text("\n".join(lines), _option_buttons(result.alternatives)[:-1] + [
             {"title": "조건 바꾸기", "payload": "/food_request"}])
     else:
+        if intro:
+            responder.say_text(intro)
         responder.say("utter_no_more_options_final" if more else "utter_recommend_none")
     payload = result.payload()
     payload["quick_replies"] = QUICK_REPLIES
@@ -153,7 +198,7 @@ def render_result(responder: Responder, result: RecommendationResult, *, more: b
 
 
 def _events(result: RecommendationResult, shown_before: list[int]) -> list[dict[str, Any]]:
-    shown = result.items or result.alternatives
+    shown = result.items + result.alternatives
     return [
         SlotSet("shown_shop_ids", sorted(set(shown_before) | {i.shop_id for i in result.items})),
         SlotSet("last_recommendations", [i.to_state() for i in shown]),

@@ -9,7 +9,7 @@ from naviyam.recommend import relevance
 from naviyam.recommend.catalog import Catalog
 from naviyam.recommend.filters import FilterContext, apply_hard_filters
 from naviyam.recommend.mmr import mmr_select
-from naviyam.recommend.ranking.features import RequestContext, build_features
+from naviyam.recommend.ranking.features import CATEGORY_INDEX, RequestContext, build_features
 from naviyam.recommend.ranking.wide_deep import foodcard_bonus
 from naviyam.recommend.request import meal_slot_for
 from naviyam.recommend.service import candidates_from
@@ -49,10 +49,15 @@ def ndcg_at_k(labels: np.ndarray, scores: np.ndarray, groups: np.ndarray, k: int
 
 
 def preferred_share(model, catalog: Catalog, users, when: datetime, min_interactions: int = 10,
-                    k: int = 5, mmr_lambda: float = 0.7) -> dict[str, float]:
-    """For users with >= ``min_interactions``: share of the top-k (one per shop, MMR) in their favourites."""
+                    k: int = 5, mmr_lambda: float = 0.7, use_affinity: bool = True) -> dict[str, float]:
+    """For users with >= ``min_interactions``: share of the top-k (one per shop, MMR) in their favourites.
+
+    Also the ceiling: the best share any ranker could reach, min(k, eligible favourite-category
+    shops) / k per user, since a user whose favourites have 2 eligible shops here and now can
+    get at most 2 of 5 from them. ``use_affinity`` is the serving MMR (preference-aware).
+    """
     meal = relevance.meal_mask(catalog)
-    shares, supplied = [], []
+    shares, supplied, ceilings = [], [], []
     for user in users:
         if len(user.history) < min_interactions:
             continue
@@ -63,7 +68,8 @@ def preferred_share(model, catalog: Catalog, users, when: datetime, min_interact
             continue
         cands = candidates_from(catalog, rows, outcome.distances, np.zeros(len(rows), np.float32),
                                 np.zeros(len(rows), np.float32))
-        dense, crosses = build_features(user.context(), cands, RequestContext(
+        context = user.context()
+        dense, crosses = build_features(context, cands, RequestContext(
             slot=meal_slot_for(when), budget=user.budget, radius_m=1000))
         scores = model.predict(dense, crosses, cands) + foodcard_bonus(cands.foodcard)
         order = np.argsort(-scores, kind="stable")
@@ -77,17 +83,21 @@ def preferred_share(model, catalog: Catalog, users, when: datetime, min_interact
                 break
         picked = mmr_select([float(scores[r]) for r in pool], [cands.category[r] for r in pool],
                             [float(cands.price[r]) for r in pool], [int(cands.shop_id[r]) for r in pool],
-                            k, mmr_lambda)
+                            k, mmr_lambda,
+                            affinity=[float(context.category_affinity[CATEGORY_INDEX.get(cands.category[r], 0)])
+                                      for r in pool] if use_affinity else None)
         top = [pool[p] for p in picked]
         shares.append(np.mean([cands.category[r] in user.favourites for r in top]))
         # Can the data satisfy this user at all? (>= k favourite-category shops eligible here and now)
         fav_shops = {int(cands.shop_id[r]) for r in range(len(cands)) if cands.category[r] in user.favourites}
         supplied.append(len(fav_shops) >= k)
+        ceilings.append(min(k, len(fav_shops)) / k)
     shares_arr = np.array(shares) if shares else np.zeros(0)
     ok = np.array(supplied, dtype=bool)
     return {"users": int(len(shares_arr)),
             "mean_share": float(shares_arr.mean()) if len(shares_arr) else float("nan"),
             "users_at_80pct": float((shares_arr >= 0.8).mean()) if len(shares_arr) else float("nan"),
+            "ceiling": float(np.mean(ceilings)) if ceilings else float("nan"),
             "users_with_supply": int(ok.sum()),
             "mean_share_with_supply": float(shares_arr[ok].mean()) if ok.any() else float("nan"),
             "users_at_80pct_with_supply": float((shares_arr[ok] >= 0.8).mean()) if ok.any() else float("nan")}

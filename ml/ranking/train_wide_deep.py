@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     p = wd["preferred_top5"]
     print(f"users with >= 10 interactions evaluated: {p['users']}; of them {p['users_with_supply']} have "
           f">= 5 eligible shops of their favourite categories at lunch at home")
+    print(f"ceiling (a perfect ranker: min(5, eligible favourite-category shops) / 5 per user): "
+          f"{p['ceiling']:.1%}; Wide&Deep reaches {p['mean_share'] / p['ceiling']:.1%} of it")
     print(f"Wide&Deep on those users: top-5 preferred share {p['mean_share_with_supply']:.1%}, "
           f"users at >= 80%: {p['users_at_80pct_with_supply']:.1%}")
     print(json.dumps({k: metrics[k] for k in ("beats_baseline", "simulate_seconds", "train_seconds")}))

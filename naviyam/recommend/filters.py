@@ -213,6 +213,10 @@ class FilterOutcome:
     # masks that fail exactly one of (budget, open) for alternatives
     open_but_over_budget: np.ndarray
     closed_but_in_budget: np.ndarray
+    # for explaining why a wanted food is missing (available, card, dietary, not shown before)
+    everywhere: np.ndarray | None = None      # ... at any distance, open or not, any price
+    nearby: np.ndarray | None = None          # ... within the radius, open or not, any price
+    open_now: np.ndarray | None = None        # the menu's shop is open at the request time
 
 
 def apply_hard_filters(catalog: Catalog, ctx: FilterContext) -> FilterOutcome:
@@ -228,6 +232,15 @@ def apply_hard_filters(catalog: Catalog, ctx: FilterContext) -> FilterOutcome:
     mask &= foodcard[catalog.menu_shop]
     steps["foodcard"] = int(mask.sum())
 
+    if ctx.exclude_menu_ids or ctx.exclude_shop_ids:
+        excluded = np.isin(catalog.menu_ids, list(ctx.exclude_menu_ids)) | np.isin(
+            catalog.shop_ids[catalog.menu_shop], list(ctx.exclude_shop_ids))
+    else:
+        excluded = None
+    everywhere = mask & mask_dietary(catalog, ctx.dietary)
+    if excluded is not None:
+        everywhere &= ~excluded
+
     distances = shop_distances(catalog, ctx.location)
     if distances is not None:
         near = distances <= ctx.radius_m
@@ -239,9 +252,7 @@ def apply_hard_filters(catalog: Catalog, ctx: FilterContext) -> FilterOutcome:
     mask &= dietary
     steps["dietary"] = int(mask.sum())
 
-    if ctx.exclude_menu_ids or ctx.exclude_shop_ids:
-        excluded = np.isin(catalog.menu_ids, list(ctx.exclude_menu_ids)) | np.isin(
-            catalog.shop_ids[catalog.menu_shop], list(ctx.exclude_shop_ids))
+    if excluded is not None:
         mask &= ~excluded
         steps["not_shown_before"] = int(mask.sum())
 
@@ -262,4 +273,5 @@ def apply_hard_filters(catalog: Catalog, ctx: FilterContext) -> FilterOutcome:
         mask=mask, within_budget=within, distances=distances, steps=steps,
         open_but_over_budget=before_open_and_budget & open_now & ~loose,
         closed_but_in_budget=before_open_and_budget & ~open_now & within,
+        everywhere=everywhere, nearby=before_open_and_budget, open_now=open_now,
     )

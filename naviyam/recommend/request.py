@@ -37,6 +37,7 @@ class RecommendationRequest:
     intent: str | None = None
     stated_budget: int | None = None
     food_type: str | None = None
+    food_type_source: str | None = None      # entity (this message) | slot (an earlier turn) | text
     time_preference: str | None = None
     party_size: int | None = None
     location: tuple[float, float] | None = None
@@ -76,6 +77,7 @@ class RecommendationRequest:
         """What a later "다른 거" turn needs to repeat this request (stored in a slot)."""
         return {
             "stated_budget": self.stated_budget, "food_type": self.food_type,
+            "food_type_source": self.food_type_source,
             "time_preference": self.time_preference, "party_size": self.party_size,
             "location": list(self.location) if self.location else None,
             "location_source": self.location_source, "place_name": self.place_name,

@@ -30,6 +30,9 @@ from naviyam.hours import describe_day, next_opening
 from naviyam.recommend import relevance
 from naviyam.recommend.budget import BudgetInfo, best_coupon, budget_for, coupon_slack
 from naviyam.recommend.catalog import CATALOGS, Catalog
+from naviyam.recommend.focus import (
+    MISSING_BUDGET, MISSING_CLOSED, TOP_TIER, Focus, plan as plan_focus,
+)
 from naviyam.recommend.filters import (
     FilterContext, apply_hard_filters, normalised_restrictions, violations,
 )
@@ -50,6 +53,8 @@ ALTERNATIVE_OVER_BUDGET = "over_budget"
 OPENING_SOON_WINDOW = timedelta(hours=3)
 OVER_BUDGET_MAX_RATIO = 1.5
 MAX_COUPON_CHECKS = 12
+WANTED_ALTERNATIVES = 2      # the named food itself, over budget or opening later, beside the items
+WANTED_OPENING_WINDOW = timedelta(hours=8)   # "치킨집은 16:00에 열어요" at lunch
 
 
 @dataclass
@@ -73,6 +78,7 @@ class RecommendedItem:
     feature_contributions: dict[str, float] = field(default_factory=dict)
     alternative_reason: str | None = None
     opens_at: datetime | None = None
+    match_tier: int | None = None             # focus tier when a food type was named (5 = the real thing)
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -94,6 +100,8 @@ class RecommendedItem:
             payload["alternative_reason"] = self.alternative_reason
         if self.opens_at:
             payload["opens_at"] = self.opens_at.isoformat()
+        if self.match_tier is not None:
+            payload["food_type_match"] = tier_name(self.match_tier)
         return payload
 
     def to_state(self) -> dict[str, Any]:
@@ -102,6 +110,26 @@ class RecommendedItem:
                 "menu_name": self.menu_name, "price": self.price, "final_price": self.final_price,
                 "category": self.category, "coupon_id": (self.coupon or {}).get("coupon_id"),
                 "alternative": bool(self.alternative_reason)}
+
+
+def tier_name(tier: int) -> str:
+    """Focus tier → how well the item matches the named food: exact | partial | related | none."""
+    return "exact" if tier >= TOP_TIER else "partial" if tier >= 3 else "related" if tier >= 1 else "none"
+
+
+@dataclass
+class FoodTypeOutcome:
+    """How the named food was served: what was shown and, if not the real thing, why."""
+
+    requested: str                      # as the user (or the NLU) said it
+    word: str                           # normalised ("치킨은" → 치킨)
+    source: str | None                  # entity | slot | text
+    shown_level: str                    # best shown item: exact | partial | related | none
+    missing_reason: str | None          # budget | closed | far | none (when not exact)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"requested": self.requested, "word": self.word, "match": self.shown_level,
+                "missing_reason": self.missing_reason}
 
 
 @dataclass
@@ -116,7 +144,8 @@ class RecommendationResult:
     budget: BudgetInfo
     request: RecommendationRequest
     has_more: bool = False
-    food_type_matched: bool | None = None
+    food_type_matched: bool | None = None     # the real thing was shown (None: no food named)
+    food_type: FoodTypeOutcome | None = None
     location_source: str | None = None
     place_name: str | None = None
     log_id: int | None = None
@@ -136,6 +165,8 @@ class RecommendationResult:
         }
         if self.alternatives:
             data["alternatives"] = [a.to_payload() for a in self.alternatives]
+        if self.food_type is not None:
+            data["food_type"] = self.food_type.to_payload()
         if self.log_id is not None:
             data["recommendation_id"] = self.log_id
         return data
@@ -264,20 +295,15 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
                          exclude_shop_ids=set(request.exclude_shop_ids))
     outcome = apply_hard_filters(catalog, fctx)
     steps: dict[str, Any] = dict(outcome.steps)
-    eligible = outcome.mask
-    matched: bool | None = None
-    meal = relevance.meal_mask(catalog)
-    if request.food_type is None and (eligible & meal).any():
-        eligible = eligible & meal
-        steps["meal_menus"] = int(eligible.sum())
-    match_scores = relevance.food_type_scores(catalog, request.food_type)
-    match_mask = match_scores > 0 if match_scores is not None else None
-    if match_mask is not None:
-        narrowed = eligible & match_mask
-        matched = bool(narrowed.any())
-        if matched:
-            eligible = narrowed
-        steps["food_type"] = int(narrowed.sum())
+    if not request.food_type or request.food_type_source == "slot":
+        # the NLU gave no food word for this message: one in the text wins over an older slot
+        said = relevance.food_word_in_text(request.text)
+        if said:
+            request.food_type, request.food_type_source = said, "text"
+    focus = plan_focus(catalog, outcome, request.food_type, request.text)
+    steps.update(focus.steps)
+    eligible = focus.eligible
+    match_scores = focus.match.scores if focus.match is not None else None
     tick("filters")
 
     retrieved = retrieve(catalog, eligible, request, outcome.distances, rsettings)
@@ -305,7 +331,8 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
         seen_shops: set[int] = set()
         coupon_checks = 0
         want = max(request.limit * 5, 15)
-        for row in np.argsort(-scores, kind="stable"):
+        cand_tiers = focus.tiers[cands.menu_index]
+        for row in np.lexsort((-scores, -cand_tiers)):
             i = int(cands.menu_index[row])
             shop = int(catalog.menu_shop[i])
             if shop in seen_shops:
@@ -324,12 +351,16 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
                 continue
             seen_shops.add(shop)
             pool.append((i, final, coupon, float(scores[row]), int(row)))
+
             if len(pool) >= want:
                 break
         steps["verified_pool"] = len(pool)
-        picked = mmr_select([p[3] for p in pool], [catalog.shop_categories[catalog.menu_shop[p[0]]] for p in pool],
-                            [p[1] for p in pool], [int(catalog.menu_shop[p[0]]) for p in pool],
-                            request.limit, rsettings.mmr_lambda)
+        pool_shops = [int(catalog.menu_shop[p[0]]) for p in pool]
+        picked = mmr_select([p[3] for p in pool], [catalog.shop_categories[s] for s in pool_shops],
+                            [p[1] for p in pool], pool_shops, request.limit, rsettings.mmr_lambda,
+                            tiers=[int(focus.tiers[p[0]]) for p in pool],
+                            affinity=[float(user.category_affinity[catalog.shop_category_idx[s]])
+                                      for s in pool_shops] if len(user.category_affinity) else None)
         rows = [pool[k][4] for k in picked]
         contributions = ranker.contributions(dense[rows], crosses[rows], _subset(cands, rows)) if rows else []
         for n, k in enumerate(picked):
@@ -342,6 +373,7 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
                          distances=outcome.distances, request=request, budget=budget, user=user,
                          walk_speed=settings.walk_speed_m_per_min)
             item.feature_contributions = contributions[n] if n < len(contributions) else {}
+            item.match_tier = int(focus.tiers[i])
             items.append(item)
             pool_scores.append(score)
         has_more = len(pool) > len(items) or int(eligible.sum()) > len(pool)
@@ -351,16 +383,22 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
     if isinstance(ranker, PopularityBaseline) and retrieved.semantic:
         method = "HYBRID"
 
+    food = _food_type_outcome(focus, outcome, items, request)
     alternatives: list[RecommendedItem] = []
     if not items:
         alternatives = _alternatives(session, catalog, outcome, fctx, request, budget, user,
-                                     settings.walk_speed_m_per_min, match_mask if matched else None)
+                                     settings.walk_speed_m_per_min, focus)
+    elif food is not None and food.missing_reason in (MISSING_BUDGET, MISSING_CLOSED):
+        alternatives = _wanted_alternatives(session, catalog, outcome, request, budget, user,
+                                            settings.walk_speed_m_per_min, focus, food.missing_reason,
+                                            {i.shop_id for i in items})
     tick("compose")
 
     result = RecommendationResult(
         items=items, alternatives=alternatives, method=method, ranker=ranker.name,
         filtering_steps=steps, total_candidates=int(len(retrieved.indices)), timings_ms=timings,
-        budget=budget, request=request, has_more=has_more, food_type_matched=matched,
+        budget=budget, request=request, has_more=has_more,
+        food_type_matched=(food.shown_level == "exact") if food is not None else None, food_type=food,
         location_source=request.location_source, place_name=request.place_name,
         diversity=diversity_score([i.category for i in items], [i.final_price for i in items]),
     )
@@ -383,25 +421,52 @@ def _subset(cands: Candidates, rows: list[int]) -> Candidates:
         retrieval_score=cands.retrieval_score[r])
 
 
+def _food_type_outcome(focus: Focus, outcome, items: list[RecommendedItem],
+                       request: RecommendationRequest) -> FoodTypeOutcome | None:
+    if focus.match is None:
+        return None
+    best = max((i.match_tier or 0 for i in items), default=0)
+    shown = tier_name(best) if items else "none"
+    reason = None if shown == "exact" else (focus.missing_reason(outcome) or "none")
+    if reason == "none" and request.exclude_shop_ids and shown != "exact":
+        reason = "no_more"          # "다른 거": every shop selling it was shown already
+    return FoodTypeOutcome(requested=str(request.food_type), word=focus.match.word,
+                           source=request.food_type_source, shown_level=shown, missing_reason=reason)
+
+
+def _best_per_shop(catalog: Catalog, idx: np.ndarray, key) -> list[int]:
+    chosen: dict[int, int] = {}
+    for i in sorted(idx.tolist(), key=key):
+        chosen.setdefault(int(catalog.menu_shop[i]), i)
+    return list(chosen.values())
+
+
+def _focus_rows(catalog: Catalog, mask: np.ndarray, focus: Focus) -> np.ndarray:
+    """Menus of ``mask`` an answer may offer: allowed kinds, then the best match tier, meals first."""
+    if not focus.snack:
+        mask = mask & (relevance.meal_mask(catalog) | relevance.side_mask(catalog))
+    idx = np.flatnonzero(mask)
+    if len(idx) and focus.match is not None:
+        idx = idx[focus.tiers[idx] == focus.tiers[idx].max()]
+    if len(idx) and not focus.snack:
+        meals = relevance.meal_mask(catalog)[idx]
+        if meals.any():
+            idx = idx[meals]
+    return idx
+
+
 def _alternatives(session: Session, catalog: Catalog, outcome, fctx: FilterContext,
                   request: RecommendationRequest, budget: BudgetInfo, user: UserContext,
-                  walk_speed: int, match_mask: np.ndarray | None) -> list[RecommendedItem]:
+                  walk_speed: int, focus: Focus) -> list[RecommendedItem]:
     """Nearest misses when nothing passes: shops opening soon, menus a little over budget."""
     found: list[RecommendedItem] = []
     used_shops: set[int] = set()
     limit = request.limit
 
-    def best_per_shop(mask: np.ndarray, key) -> list[int]:
-        idx = np.flatnonzero(mask if match_mask is None or not (mask & match_mask).any() else mask & match_mask)
-        chosen: dict[int, int] = {}
-        for i in sorted(idx.tolist(), key=key):
-            chosen.setdefault(int(catalog.menu_shop[i]), i)
-        return list(chosen.values())
-
     # Opening soon (in budget, every other filter passes except "open now").
     soon: list[tuple[datetime, int]] = []
-    closed_shops = best_per_shop(outcome.closed_but_in_budget,
-                                 key=lambda i: (-catalog.shop_popularity[catalog.menu_shop[i]], catalog.menu_prices[i]))
+    closed_shops = _best_per_shop(catalog, _focus_rows(catalog, outcome.closed_but_in_budget, focus),
+                                  key=lambda i: (-catalog.shop_popularity[catalog.menu_shop[i]], catalog.menu_prices[i]))
     for i in closed_shops[:300]:
         opens = next_opening(catalog.shop_hours[catalog.menu_shop[i]], request.now)
         if opens is not None and opens - request.now <= OPENING_SOON_WINDOW:
@@ -412,6 +477,7 @@ def _alternatives(session: Session, catalog: Catalog, outcome, fctx: FilterConte
                      distances=outcome.distances, request=request, budget=budget, user=user,
                      walk_speed=walk_speed)
         item.alternative_reason, item.opens_at = ALTERNATIVE_OPENING_SOON, opens
+        item.match_tier = int(focus.tiers[i]) if focus.match is not None else None
         found.append(item)
         used_shops.add(item.shop_id)
 
@@ -419,7 +485,8 @@ def _alternatives(session: Session, catalog: Catalog, outcome, fctx: FilterConte
     if budget.hard_budget is not None:
         cap = max(budget.hard_budget * OVER_BUDGET_MAX_RATIO, budget.hard_budget + 3000)
         over = outcome.open_but_over_budget & (catalog.menu_prices <= cap)
-        for i in best_per_shop(over, key=lambda i: (catalog.menu_prices[i], -catalog.shop_popularity[catalog.menu_shop[i]])):
+        for i in _best_per_shop(catalog, _focus_rows(catalog, over, focus),
+                                key=lambda i: (catalog.menu_prices[i], -catalog.shop_popularity[catalog.menu_shop[i]])):
             if len(found) >= limit:
                 break
             if int(catalog.shop_ids[catalog.menu_shop[i]]) in used_shops:
@@ -429,21 +496,69 @@ def _alternatives(session: Session, catalog: Catalog, outcome, fctx: FilterConte
                          distances=outcome.distances, request=request, budget=budget, user=user,
                          walk_speed=walk_speed)
             item.alternative_reason = ALTERNATIVE_OVER_BUDGET
+            item.match_tier = int(focus.tiers[i]) if focus.match is not None else None
             found.append(item)
             used_shops.add(item.shop_id)
     return found[:limit]
 
 
+def _wanted_alternatives(session: Session, catalog: Catalog, outcome, request: RecommendationRequest,
+                         budget: BudgetInfo, user: UserContext, walk_speed: int, focus: Focus,
+                         reason: str, shown_shops: set[int]) -> list[RecommendedItem]:
+    """The real thing the user named, marked: over the budget (cheapest first) or opening soon.
+
+    Shown beside the items when the named food itself does not pass ("그럼 치킨은?" with
+    5,000원: chicken shops cost more), so the answer is honest about it. No price cap:
+    the price is part of the honest answer.
+    """
+    if focus.wanted is None or outcome.nearby is None or outcome.open_now is None:
+        return []
+    found: list[RecommendedItem] = []
+    most = max(1, WANTED_ALTERNATIVES)
+    if reason == MISSING_BUDGET:
+        rows = np.flatnonzero(focus.wanted & outcome.nearby & outcome.open_now)
+        for i in _best_per_shop(catalog, rows, key=lambda i: (catalog.menu_prices[i],
+                                                              -catalog.shop_popularity[catalog.menu_shop[i]])):
+            if len(found) >= most:
+                break
+            if int(catalog.shop_ids[catalog.menu_shop[i]]) in shown_shops:
+                continue
+            final, coupon = _coupon_for(session, request.user_id, catalog, i, request.now)
+            if budget.hard_budget is not None and final <= budget.hard_budget:
+                continue      # fits after all (e.g. it was past the verification pool): not a miss
+            item = _item(catalog, i, final_price=final, coupon=coupon, score=0.0,
+                         distances=outcome.distances, request=request, budget=budget, user=user,
+                         walk_speed=walk_speed)
+            item.alternative_reason, item.match_tier = ALTERNATIVE_OVER_BUDGET, TOP_TIER
+            found.append(item)
+    elif reason == MISSING_CLOSED:
+        rows = np.flatnonzero(focus.wanted & outcome.nearby & ~outcome.open_now)
+        soon: list[tuple[datetime, int]] = []
+        for i in _best_per_shop(catalog, rows, key=lambda i: catalog.menu_prices[i]):
+            opens = next_opening(catalog.shop_hours[catalog.menu_shop[i]], request.now)
+            if opens is not None and opens - request.now <= WANTED_OPENING_WINDOW:
+                soon.append((opens, i))
+        soon.sort(key=lambda pair: (pair[0], catalog.menu_prices[pair[1]]))
+        for opens, i in soon[:most]:
+            final, coupon = _coupon_for(session, request.user_id, catalog, i, request.now)
+            item = _item(catalog, i, final_price=final, coupon=coupon, score=0.0,
+                         distances=outcome.distances, request=request, budget=budget, user=user,
+                         walk_speed=walk_speed)
+            item.alternative_reason, item.opens_at, item.match_tier = ALTERNATIVE_OPENING_SOON, opens, TOP_TIER
+            found.append(item)
+    return found
+
+
 def _write_logs(session: Session, result: RecommendationResult) -> None:
     request = result.request
-    shown = result.items or result.alternatives
+    shown = result.items + result.alternatives
     top = [i.score for i in result.items]
     row = RecommendationLog(
         user_id=request.user_id,
         session_id=session_uuid(request.session_key or f"anon-{id(request)}"),
         request_intent=(request.intent or "FOOD_REQUEST").upper()[:50],
         request_entities={k: v for k, v in request.to_log().items()
-                          if k in ("stated_budget", "food_type", "time_preference", "party_size",
+                          if k in ("stated_budget", "food_type", "food_type_source", "time_preference", "party_size",
                                    "place_name", "taste_preference", "dietary_restrictions",
                                    "location_source", "now", "exclude_shop_ids")},
         user_latitude=Decimal(f"{request.location[0]:.8f}") if request.location else None,
