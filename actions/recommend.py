@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -33,6 +37,33 @@ QUICK_REPLIES = [
     {"title": "쿠폰 보기", "payload": "/coupon_inquiry"},
     {"title": "잔액 확인", "payload": "/balance_check"},
 ]
+
+
+DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain" / "recommend.yml"
+
+
+@lru_cache(maxsize=1)
+def _own_responses() -> dict[str, Any]:
+    try:
+        return (yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8")) or {}).get("responses") or {}
+    except (OSError, yaml.YAMLError):
+        log.exception("Could not read %s", DOMAIN_FILE)
+        return {}
+
+
+def with_own_responses(domain: dict[str, Any] | None) -> dict[str, Any]:
+    """The domain Rasa sent, plus this module's responses it lacks.
+
+    The wording ships with the action code; a Rasa model trained before a new
+    response was added (e.g. utter_food_type_*) still gets a Korean answer, never
+    the "missing response" apology.
+    """
+    domain = dict(domain or {})
+    responses = dict(domain.get("responses") or {})
+    for key, variants in _own_responses().items():
+        responses.setdefault(key, variants)
+    domain["responses"] = responses
+    return domain
 
 
 # ----------------------------------------------------------------------------- reading the turn
@@ -242,7 +273,7 @@ class ActionRecommend(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         ctx = TurnContext.from_tracker(tracker)
-        return _run(ctx, tracker, Responder(dispatcher, domain), more=False)
+        return _run(ctx, tracker, Responder(dispatcher, with_own_responses(domain)), more=False)
 
 
 class ActionMoreOptions(Action):
@@ -251,7 +282,7 @@ class ActionMoreOptions(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         ctx = TurnContext.from_tracker(tracker)
-        return _run(ctx, tracker, Responder(dispatcher, domain), more=True)
+        return _run(ctx, tracker, Responder(dispatcher, with_own_responses(domain)), more=True)
 
 
 class ActionChooseOption(Action):
@@ -260,7 +291,7 @@ class ActionChooseOption(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         ctx = TurnContext.from_tracker(tracker)
-        responder = Responder(dispatcher, domain)
+        responder = Responder(dispatcher, with_own_responses(domain))
         options = tracker.get_slot("last_recommendations") or []
         number = _int(ctx.entity("option_number") or tracker.get_slot("option_number"))
         if not options:

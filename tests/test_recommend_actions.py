@@ -105,3 +105,42 @@ def test_zero_balance_still_answers(loaded_database_url, domain):
     custom = [m["custom"] for m in d.messages if m.get("custom")][0]
     assert texts and texts[0]
     assert custom["recommendations"] == []
+
+
+def test_named_food_over_budget_is_said_honestly(loaded_database_url, domain):
+    """"그럼 치킨은?" with 5,000원 in the evening: chicken-containing menus, an honest first line,
+    and real chicken listed after them, marked over budget, choosable by number."""
+    meta = {"now": "2026-11-23T18:30:00+09:00", "location": {"lat": 37.5404, "lng": 127.0693}}
+    d = CollectingDispatcher()
+    events = run(ActionRecommend(), d, tracker("demo_kid_01", "그럼 치킨은?", "food_request",
+                                               [{"entity": "food_type", "value": "치킨"}],
+                                               slots={"budget": 5000, "food_type": "떡볶이"},
+                                               metadata=meta), domain)
+    text = [m["text"] for m in d.messages if m.get("text")][0]
+    custom = [m["custom"] for m in d.messages if m.get("custom")][0]
+    assert text.startswith("치킨은 지금 예산(5,000원)으로는 찾기 어려워요")
+    assert "대신 치킨이 들어간 메뉴를 골라 봤어요" in text
+    assert "예산보다 비싸요" in text
+    assert custom["food_type"]["missing_reason"] == "budget"
+    assert all(r["menu"]["final_price"] <= 5000 for r in custom["recommendations"])
+    assert custom["alternatives"] and all(a["category"] == "치킨" for a in custom["alternatives"])
+    slots = slots_of(events)
+    assert len(slots["last_recommendations"]) == len(custom["recommendations"]) + len(custom["alternatives"])
+    assert slots["last_recommendations"][-1]["alternative"] is True
+    n_alt = len(custom["recommendations"]) + 1
+    assert f"{n_alt}. " in text
+    buttons = [b["title"] for m in d.messages for b in (m.get("buttons") or [])]
+    assert f"{n_alt}번 선택" in buttons
+
+
+def test_tteokbokki_while_onboarding_gets_tteokbokki(loaded_database_url, domain):
+    d = CollectingDispatcher()
+    run(ActionRecommend(), d, tracker("demo_new_01", "떡볶이 먹고싶어", "food_request",
+                                      [{"entity": "food_type", "value": "떡볶이"}],
+                                      metadata={"now": "2026-11-23T12:30:00+09:00",
+                                                "location": {"lat": 37.5404, "lng": 127.0693}}), domain)
+    custom = [m["custom"] for m in d.messages if m.get("custom")][0]
+    names = [r["menu"]["name"] for r in custom["recommendations"]]
+    assert names and all("떡볶이" in n for n in names)
+    text = [m["text"] for m in d.messages if m.get("text")][0]
+    assert "아메리카노" not in text and "쿨피스" not in text
