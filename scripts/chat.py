@@ -1,7 +1,8 @@
 """Chat with the running bot in the terminal over the REST channel (standard library only).
 
   python scripts/chat.py [--url http://127.0.0.1:5005] [--sender demo_kid_01]
-Type a message and press Enter; /now 2026-11-23T12:30 sets the request time,
+Type a message and press Enter (or the number of a button: [1], [2]...);
+/now 2026-11-23T12:30 sets the request time,
 /where 37.5404 127.0693 sets your position, /quit leaves.
 """
 from __future__ import annotations
@@ -20,17 +21,16 @@ def send(url: str, sender: str, text: str, metadata: dict) -> list[dict]:
         return json.loads(response.read().decode("utf-8"))
 
 
-def show(messages: list[dict]) -> None:
+def show(messages: list[dict]) -> list[dict]:
+    """Print the bot's messages; return the buttons of the answer, numbered from 1."""
+    buttons: list[dict] = []
     for message in messages:
         if message.get("text"):
             print("🤖 " + message["text"])
-        for i, button in enumerate(message.get("buttons") or [], 1):
-            print(f"   [{i}] {button.get('title')}")
-        custom = message.get("custom") or {}
-        for item in custom.get("recommendations", []):
-            menu = item.get("menu") or {}
-            print(f"   · {item.get('shop_name')} — {menu.get('name')} {menu.get('final_price')}원"
-                  f" (급식카드 {item.get('foodcard')}, 도보 {item.get('walk_minutes')}분)")
+        for button in message.get("buttons") or []:
+            buttons.append(button)
+            print(f"   [{len(buttons)}] {button.get('title')}")
+    return buttons
 
 
 def main() -> int:
@@ -39,6 +39,7 @@ def main() -> int:
     parser.add_argument("--sender", default="demo_kid_01")
     args = parser.parse_args()
     metadata: dict = {}
+    buttons: list[dict] = []
     print(f"나비얌 챗봇과 대화해요 (보내는 사람: {args.sender}). /quit 으로 끝내요.")
     while True:
         try:
@@ -59,8 +60,10 @@ def main() -> int:
             metadata["location"] = {"lat": lat, "lng": lng}
             print(f"   (위치: {lat}, {lng})")
             continue
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
+            text = buttons[int(text) - 1].get("payload") or buttons[int(text) - 1].get("title", text)
         try:
-            show(send(args.url, args.sender, text, metadata))
+            buttons = show(send(args.url, args.sender, text, metadata))
         except (urllib.error.URLError, TimeoutError) as exc:
             print(f"   (서버에 연결할 수 없어요: {exc})")
 
