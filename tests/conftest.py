@@ -180,3 +180,14 @@ def cache(redis_url: str | None) -> Iterator[cache_module.Cache]:
         yield instance
     finally:
         cache_module.set_cache(None)
+
+
+@pytest.fixture()
+def recommender_env(monkeypatch: pytest.MonkeyPatch, tmp_path, cache) -> pytest.MonkeyPatch:
+    """Recommendation tests: fresh catalog each call, no index auto-build, private
+    index and ranker folders (so no test sees another's model), the test cache."""
+    monkeypatch.setenv("NAVIYAM_CATALOG_REFRESH_S", "0")
+    monkeypatch.setenv("NAVIYAM_INDEX_AUTOBUILD", "0")
+    monkeypatch.setenv("NAVIYAM_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("NAVIYAM_RANKER_DIR", str(tmp_path / "ranker"))
+    return monkeypatch

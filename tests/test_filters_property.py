@@ -32,11 +32,8 @@ CENTRES = [(37.5404, 127.0693), (37.5559, 126.9368), (37.5133, 126.9426)]
 
 
 @pytest.fixture(autouse=True)
-def _settings(monkeypatch, tmp_path, cache):
-    monkeypatch.setenv("NAVIYAM_CATALOG_REFRESH_S", "60")
-    monkeypatch.setenv("NAVIYAM_INDEX_AUTOBUILD", "0")
-    monkeypatch.setenv("NAVIYAM_INDEX_DIR", str(tmp_path / "index"))
-    monkeypatch.setenv("NAVIYAM_RANKER_DIR", str(tmp_path / "ranker"))
+def _recommender(recommender_env):
+    recommender_env.setenv("NAVIYAM_CATALOG_REFRESH_S", "60")
 
 
 def test_no_hard_filter_is_ever_violated(loaded_database_url, db_session):

@@ -27,11 +27,8 @@ def domain() -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _settings(monkeypatch, tmp_path, cache):
-    monkeypatch.setenv("NAVIYAM_CATALOG_REFRESH_S", "0")
-    monkeypatch.setenv("NAVIYAM_INDEX_AUTOBUILD", "0")
-    monkeypatch.setenv("NAVIYAM_INDEX_DIR", str(tmp_path / "index"))
-    monkeypatch.setenv("NAVIYAM_RANKER_DIR", str(tmp_path / "ranker"))
+def _recommender(recommender_env):
+    """Isolated index/ranker folders and a fresh catalog (tests/conftest.py)."""
 
 
 def tracker(sender: str, text: str, intent: str, entities: list[dict], slots: dict | None = None,

@@ -24,11 +24,8 @@ MEAL_KINDS = ("메인메뉴", "세트메뉴")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_catalog(monkeypatch, tmp_path, cache):
-    monkeypatch.setenv("NAVIYAM_CATALOG_REFRESH_S", "0")
-    monkeypatch.setenv("NAVIYAM_INDEX_AUTOBUILD", "0")
-    monkeypatch.setenv("NAVIYAM_INDEX_DIR", str(tmp_path / "index"))
-    monkeypatch.setenv("NAVIYAM_RANKER_DIR", str(tmp_path / "ranker"))
+def _recommender(recommender_env):
+    """Isolated index/ranker folders and a fresh catalog (tests/conftest.py)."""
 
 
 @pytest.fixture()
