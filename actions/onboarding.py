@@ -50,6 +50,30 @@ def _is_answer(ctx: TurnContext, tracker: Tracker, entity: str) -> bool:
         ctx.text, _entity_texts(tracker))
 
 
+def _record_answer_turn(tracker: Tracker, domain: DomainDict, dispatcher: CollectingDispatcher,
+                        events: list[EventType]) -> None:
+    """Log a turn that answered an onboarding question and got the next question.
+
+    Only while a question was pending (the form's first run logs nothing: that turn's
+    own action logs it) and only when another question follows (the last answer is
+    logged by ``action_onboarding_save``). The next question is the first unfilled
+    slot, asked by Rasa from the domain's ``utter_ask_<slot>``; the row records that text.
+    """
+    if not tracker.get_slot("requested_slot"):
+        return
+    values = {name: tracker.get_slot(name) for name in FORM_SLOTS}
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") in values:
+            values[event["name"]] = event.get("value")
+    next_slot = next((name for name in FORM_SLOTS if values[name] is None), None)
+    if not next_slot:
+        return
+    responder = Responder(dispatcher, domain)
+    question, _ = responder.render(f"utter_ask_{next_slot}")
+    responder.texts.append(question)
+    record_turn(TurnContext.from_tracker(tracker), responder, user_strategy="ONBOARDING")
+
+
 class ValidateOnboardingForm(FormValidationAction):
     """Extracts and checks the three onboarding answers."""
 
@@ -59,6 +83,13 @@ class ValidateOnboardingForm(FormValidationAction):
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
         return list(FORM_SLOTS)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        _record_answer_turn(tracker, domain, dispatcher, events)
+        return events
+
 
     async def extract_onboarding_foods(self, dispatcher: CollectingDispatcher,
                                        tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -209,3 +209,20 @@ def test_stated_preferences_are_saved(database_url, domain):
         user = find_user(session, who)
         assert session.query(UserProfile).filter_by(user_id=user.id).one() \
             .preferred_categories == ["짜장면"]
+
+
+def test_an_onboarding_answer_is_logged_with_the_next_question(database_url, domain, engine):
+    from sqlalchemy import func, select
+
+    from naviyam.conversation_log import session_uuid
+    from naviyam.db.models import Conversation
+
+    trk = form_tracker("치킨이랑 피자 좋아해요", "inform", [food("치킨"), food("피자")])
+    run(ValidateOnboardingForm(), trk, domain)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Conversation.input_text, Conversation.response_text,
+                                   Conversation.user_strategy)
+                            .where(Conversation.session_id == session_uuid(trk.sender_id))).all()
+    assert len(rows) == 1
+    assert rows[0].input_text == "치킨이랑 피자 좋아해요" and rows[0].user_strategy == "ONBOARDING"
+    assert rows[0].response_text.strip()
