@@ -16,11 +16,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from naviyam.balance.cache_keys import invalidate_after_commit
+from naviyam.coupons.service import issue_welcome_coupon
 from naviyam.db.models import UserProfile
 from naviyam.users import get_or_create_user
 
@@ -156,20 +158,8 @@ def update_preferences(session: Session, user_id: int, *, foods: list[str] | Non
     profile.data_completeness = max(Decimal(profile.data_completeness or 0),
                                     _completeness(profile)).quantize(Decimal("0.01"))
     session.flush()
+    invalidate_after_commit(session, [user_id])
     return _view(profile)
-
-
-def _welcome_coupon_issuer() -> Callable[..., Any] | None:
-    """``naviyam.coupons.service.issue_welcome_coupon`` when that capability exists."""
-    try:
-        from naviyam.coupons.service import issue_welcome_coupon
-    except ModuleNotFoundError as exc:
-        if exc.name in ("naviyam.coupons", "naviyam.coupons.service"):
-            return None
-        raise
-    except ImportError:
-        return None
-    return issue_welcome_coupon
 
 
 def save_onboarding(session: Session, user_id: int, answers: OnboardingAnswers,
@@ -177,7 +167,7 @@ def save_onboarding(session: Session, user_id: int, answers: OnboardingAnswers,
     """Stores the onboarding answers and marks onboarding done (also when all were skipped).
 
     Seed 004 §5.3 scenario 2: a welcome coupon follows the profile creation; it is
-    issued in the same transaction when the coupon capability is installed.
+    issued in the same transaction.
     """
     profile = _profile_for_update(session, user_id)
     if answers.foods:
@@ -193,11 +183,9 @@ def save_onboarding(session: Session, user_id: int, answers: OnboardingAnswers,
     profile.data_completeness = max(Decimal(profile.data_completeness or 0),
                                     _completeness(profile)).quantize(Decimal("0.01"))
     session.flush()
-    coupon = None
-    if first_time:
-        issuer = _welcome_coupon_issuer()
-        if issuer is not None:
-            coupon = issuer(session, user_id, now)
+    coupon = issue_welcome_coupon(session, user_id, now) if first_time else None
+    # Restrictions are a hard filter: the cached profile must not outlive this change.
+    invalidate_after_commit(session, [user_id])
     return OnboardingResult(profile=_view(profile), answers=answers, welcome_coupon=coupon)
 
 

@@ -85,3 +85,20 @@ def test_valid_budget_range():
     assert profiles.valid_budget(4500.0) == 4500
     assert profiles.valid_budget(100) is None
     assert profiles.valid_budget("abc") is None
+
+
+def test_a_new_allergy_reaches_the_recommender_at_once(database_url, cache):
+    """The recommender caches profiles for an hour; saving must not leave it stale."""
+    from naviyam.db.session import unit_of_work
+    from naviyam.recommend.profile import load_profile
+
+    with unit_of_work() as session:
+        user = get_or_create_user(session, "allergy-cache-kid", "rest")
+        user_id = user.id
+        assert load_profile(session, user_id)["dietary_restrictions"] == []
+    with unit_of_work() as session:
+        profiles.save_onboarding(session, user_id,
+                                 profiles.OnboardingAnswers(restrictions=["견과류"]),
+                                 datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Asia/Seoul")))
+    with unit_of_work() as session:
+        assert load_profile(session, user_id)["dietary_restrictions"] == ["견과류"]
