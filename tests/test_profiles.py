@@ -97,8 +97,6 @@ def test_a_new_allergy_reaches_the_recommender_at_once(database_url, cache):
         user_id = user.id
         assert load_profile(session, user_id)["dietary_restrictions"] == []
     with unit_of_work() as session:
-        profiles.save_onboarding(session, user_id,
-                                 profiles.OnboardingAnswers(restrictions=["견과류"]),
-                                 datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Asia/Seoul")))
+        profiles.update_preferences(session, user_id, restrictions=["견과류"])
     with unit_of_work() as session:
         assert load_profile(session, user_id)["dietary_restrictions"] == ["견과류"]
