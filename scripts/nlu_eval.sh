@@ -34,12 +34,12 @@ fi
 mkdir -p results
 say "rasa test nlu on the held-out set tests/nlu_test → results/nlu"
 rm -rf results/nlu
-"$RASA_ENV/bin/rasa" test nlu --model "$MODEL" --nlu tests/nlu_test --out results/nlu --successes
+"$RASA_ENV/bin/rasa" test nlu --model "$MODEL" --domain domain --nlu tests/nlu_test --out results/nlu --successes
 
 if [[ "$CV" == "1" ]]; then
   say "cross-validation on data/nlu ($FOLDS folds) → results/nlu_cv"
   rm -rf results/nlu_cv
-  "$RASA_ENV/bin/rasa" test nlu --nlu data/nlu --config config.yml --cross-validation \
+  "$RASA_ENV/bin/rasa" test nlu --domain domain --nlu data/nlu --config config.yml --cross-validation \
     --folds "$FOLDS" --out results/nlu_cv
 fi
 
