@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 APP_PY := .venv-app/bin/python
 
-.PHONY: setup prepare train serve chat run test nlu-eval bench lock
+.PHONY: setup prepare train serve chat run test nlu-eval nlu-cv bench lock
 
 setup:
 	bash scripts/setup.sh
@@ -27,6 +27,9 @@ test:
 
 nlu-eval:
 	bash scripts/nlu_eval.sh
+
+nlu-cv:
+	bash scripts/nlu_eval.sh --cv
 
 bench:
 	bash scripts/bench.sh
