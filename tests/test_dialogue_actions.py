@@ -226,3 +226,37 @@ def test_an_onboarding_answer_is_logged_with_the_next_question(database_url, dom
     assert len(rows) == 1
     assert rows[0].input_text == "치킨이랑 피자 좋아해요" and rows[0].user_strategy == "ONBOARDING"
     assert rows[0].response_text.strip()
+
+
+def test_a_request_during_onboarding_is_not_logged_twice(database_url, domain, engine):
+    from sqlalchemy import select
+
+    from naviyam.conversation_log import session_uuid
+    from naviyam.db.models import Conversation
+
+    trk = form_tracker("치킨 먹고 싶어", "food_request", [food("치킨")])
+    run(ValidateOnboardingForm(), trk, domain)  # action_recommend logs this turn itself
+    with engine.connect() as conn:
+        rows = conn.execute(select(Conversation.id)
+                            .where(Conversation.session_id == session_uuid(trk.sender_id))).all()
+    assert rows == []
+
+
+def test_questions_stop_after_the_user_passed_them_over_twice(database_url, domain):
+    request = [food("치킨")]
+    first = make_tracker(sender(), "치킨 먹고 싶어", "food_request", request,
+                         slots={"requested_slot": "onboarding_foods", "onboarding_pending": True},
+                         active_loop={"name": "onboarding_form"})
+    events, _ = run(ValidateOnboardingForm(), first, domain)
+    slots = slot_events(events)
+    assert slots["onboarding_ignored"] == 1 and "onboarding_foods" not in slots
+
+    second = make_tracker(sender(), "그럼 피자는?", "food_request", [food("피자")],
+                          slots={"requested_slot": "onboarding_foods", "onboarding_pending": True,
+                                 "onboarding_ignored": 1},
+                          active_loop={"name": "onboarding_form"})
+    events, _ = run(ValidateOnboardingForm(), second, domain)
+    slots = slot_events(events)
+    assert slots["onboarding_ignored"] == 2
+    assert {slots[name] for name in ("onboarding_foods", "onboarding_budget",
+                                     "onboarding_restrictions")} == {"skip"}
