@@ -50,24 +50,10 @@ def _is_answer(ctx: TurnContext, tracker: Tracker, entity: str) -> bool:
         ctx.text, _entity_texts(tracker))
 
 
-ONBOARDING_MAX_IGNORED = 2
-
-
 def _answered(tracker: Tracker, events: list[EventType]) -> bool:
     """This message filled an onboarding slot (an answer or a skip)."""
     return any(e.get("event") == "slot" and e.get("name") in FORM_SLOTS
                and e.get("value") is not None for e in events)
-
-
-def _after_ignored_question(tracker: Tracker, events: list[EventType]) -> list[EventType]:
-    """The user made a request instead of answering: count it; after
-    ``ONBOARDING_MAX_IGNORED`` such turns the remaining questions count as skipped,
-    so a hungry kid is not asked the same question after every request."""
-    ignored = int(tracker.get_slot("onboarding_ignored") or 0) + 1
-    extra: list[EventType] = [SlotSet("onboarding_ignored", ignored)]
-    if ignored >= ONBOARDING_MAX_IGNORED:
-        extra += [SlotSet(name, "skip") for name in FORM_SLOTS if tracker.get_slot(name) is None]
-    return extra
 
 
 def _record_answer_turn(tracker: Tracker, domain: DomainDict, dispatcher: CollectingDispatcher,
@@ -107,10 +93,11 @@ class ValidateOnboardingForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         events = await super().run(dispatcher, tracker, domain)
+        # Never add events here for a turn that answered nothing: a form whose
+        # validation returns slot events does not reject the turn, and the rules that
+        # serve a request first ("recommend, then back to the question") would not run.
         if _answered(tracker, events):
             _record_answer_turn(tracker, domain, dispatcher, events)
-        elif tracker.get_slot("requested_slot"):
-            events += _after_ignored_question(tracker, events)
         return events
 
 
