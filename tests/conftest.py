@@ -13,6 +13,7 @@ dropped at the end, so parallel runs never see each other's rows.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,35 +93,46 @@ def backend() -> str:
     return "sqlite"
 
 
-@pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A freshly migrated database for this test session; also exported as DATABASE_URL."""
+@contextmanager
+def migrated_database(backend: str, folder: Path, prefix: str = "naviyam_test") -> Iterator[str]:
+    """An empty database of ``backend`` built by the migrations; dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = None
     if backend == "postgres":
-        name = f"naviyam_test_{uuid.uuid4().hex[:10]}"
         admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'naviyam_test.db'}"
-    migrate(url)
-    _import_sample_data(url, tmp_path_factory)
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    reset_settings_cache()
+        url = f"sqlite:///{folder / (name + '.db')}"
     try:
+        migrate(url)
         yield url
     finally:
-        db_session_module.dispose_engines()
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        reset_settings_cache()
-        if backend == "postgres":
+        db_session_module.dispose_engine(url)
+        if admin is not None:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated database for this test session; also exported as DATABASE_URL."""
+    with migrated_database(backend, tmp_path_factory.mktemp("db")) as url:
+        _import_sample_data(url, tmp_path_factory)
+        previous = os.environ.get("DATABASE_URL")
+        os.environ["DATABASE_URL"] = url
+        reset_settings_cache()
+        try:
+            yield url
+        finally:
+            db_session_module.dispose_engines()
+            if previous is None:
+                os.environ.pop("DATABASE_URL", None)
+            else:
+                os.environ["DATABASE_URL"] = previous
+            reset_settings_cache()
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,14 @@
 """The sample-data importer against a real database (PostgreSQL in CI, else SQLite)."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from tests.conftest import ADMIN_URL, PROJECT_ROOT, migrate
+from tests.conftest import PROJECT_ROOT, migrated_database
 from naviyam.db import models
 from naviyam.db.session import unit_of_work
 from naviyam.sampledata.generate import generate_workbook
@@ -39,27 +38,8 @@ def small_workbook(tmp_path_factory) -> Path:
 @pytest.fixture()
 def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """An empty, migrated database of the session's backend, dropped afterwards."""
-    if backend == "postgres":
-        name = f"naviyam_imp_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    else:
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    migrate(url)
-    try:
+    with migrated_database(backend, tmp_path, prefix="naviyam_imp") as url:
         yield url
-    finally:
-        from naviyam.db import session as session_module
-
-        engine = session_module._ENGINES.pop(url, None)
-        if engine is not None:
-            engine.dispose()
-        if backend == "postgres":
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def _rewrite(source: Path, target: Path, edits) -> Path:

@@ -74,6 +74,14 @@ def unit_of_work(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
+def dispose_engine(url: str) -> None:
+    """Close and forget the pooled engine of one database (e.g. before dropping it)."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def dispose_engines() -> None:
     """Close every pooled connection (tests, forked workers)."""
     with _ENGINES_LOCK:
