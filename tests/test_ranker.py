@@ -38,6 +38,25 @@ def test_training_beats_popularity_baseline(trained):
     assert wd["auc"] > base["auc"] + 0.05
     assert wd["ndcg@5"] > base["ndcg@5"]
     assert wd["preferred_top5"]["mean_share"] > base["preferred_top5"]["mean_share"]
+    assert metrics["tastes"] == "affordable"
+    assert wd["preferred_top5_uniform_tastes"]["users"] > 0
+
+
+def test_affordable_tastes_are_within_reach_and_uniform_tastes_are_not_limited(trained):
+    from ml.ranking.simulator import FAVOURITE_CANDIDATES, affordable_supply, make_users
+
+    _dir, _m, catalog = trained
+    users = make_users(90, np.random.default_rng(5), catalog, "affordable")
+    for user in users:
+        supply = affordable_supply(catalog, user.home, user.budget)
+        assert all(supply[FAVOURITE_CANDIDATES.index(c)] > 0 for c in user.favourites), user
+        assert user.favourites[0] != user.favourites[1]
+    uniform = make_users(300, np.random.default_rng(5), catalog, "uniform")
+    out_of_reach = [u for u in uniform if any(
+        affordable_supply(catalog, u.home, u.budget)[FAVOURITE_CANDIDATES.index(c)] == 0 for c in u.favourites)]
+    assert out_of_reach, "uniform tastes should include categories nobody can afford nearby"
+    with pytest.raises(ValueError):
+        make_users(1, np.random.default_rng(0), catalog, "random")
 
 
 def test_model_is_versioned_and_loads(trained):

@@ -2,7 +2,13 @@
 
 No real interaction logs exist yet, so the ranker learns from simulated ones. Each
 simulated user has hidden preferences the ranker never sees directly:
-- two favourite shop categories (strong), mild random feelings about the others;
+- two favourite shop categories (strong), mild random feelings about the others.
+  With ``tastes="affordable"`` (the default) the favourites are drawn among the
+  categories the user can actually eat from with the meal card: categories with at
+  least one eligible shop near home within their usual budget at meal times, weighted
+  by how many there are (a child's everyday favourites form from what is within
+  reach; see docs/RECOMMENDATION.md). ``tastes="uniform"`` draws them uniformly over
+  all meal categories, including ones with no affordable shop nearby;
 - one or two liked search tags (매운맛, 국물, 튀김, ...);
 - a price sensitivity and a usual budget; a home neighbourhood.
 In each session the user is at home at some meal time with a budget; the engine's
@@ -75,18 +81,61 @@ class Session:
     split: str                 # train | test
 
 
-def make_users(n: int, rng: np.random.Generator) -> list[SimUser]:
+FAVOURITE_CANDIDATES = SHOP_CATEGORIES[:12]   # 편의점 is nobody's favourite
+BUDGETS = (5000, 6000, 7000, 8000, 10000, 12000)
+TASTES = ("affordable", "uniform")
+
+
+def affordable_supply(catalog: Catalog, home: tuple[float, float], budget: int,
+                      day: datetime | None = None) -> np.ndarray:
+    """Shops per category (FAVOURITE_CANDIDATES order) eligible near ``home`` within ``budget``
+    at any meal hour of a reference weekday: what the user can eat from with the card."""
+    day = day or datetime(2026, 9, 2, tzinfo=KST)   # a Wednesday
+    meal = relevance.meal_mask(catalog)
+    shops: set[int] = set()
+    for hour in sorted(set(MEAL_HOURS)):
+        outcome = apply_hard_filters(catalog, FilterContext(now=day.replace(hour=hour, minute=30), budget=budget,
+                                                            location=home, radius_m=1000))
+        shops.update(int(s) for s in catalog.menu_shop[np.flatnonzero(outcome.mask & meal)])
+    counts = np.zeros(len(FAVOURITE_CANDIDATES))
+    for s in shops:
+        category = catalog.shop_categories[s]
+        if category in FAVOURITE_CANDIDATES:
+            counts[FAVOURITE_CANDIDATES.index(category)] += 1
+    return counts
+
+
+def _draw_favourites(rng: np.random.Generator, supply: np.ndarray | None) -> tuple[str, str]:
+    if supply is None or np.count_nonzero(supply) < 2:
+        return tuple(rng.choice(FAVOURITE_CANDIDATES, size=2, replace=False))
+    return tuple(rng.choice(FAVOURITE_CANDIDATES, size=2, replace=False, p=(supply > 0) / np.count_nonzero(supply)))
+
+
+def make_users(n: int, rng: np.random.Generator, catalog: Catalog | None = None,
+               tastes: str = "affordable") -> list[SimUser]:
+    """``n`` users with hidden tastes; ``catalog`` is needed for ``tastes="affordable"``."""
+    if tastes not in TASTES:
+        raise ValueError(f"tastes must be one of {TASTES}, not {tastes!r}")
+    supply: dict[tuple[int, int], np.ndarray] = {}
     users = []
     for uid in range(n):
-        favs = tuple(rng.choice(SHOP_CATEGORIES[:12], size=2, replace=False))  # 편의점 is nobody's favourite
+        home = CENTRES[uid % 3]
+        budget = int(rng.choice(BUDGETS))
+        counts = None
+        if tastes == "affordable" and catalog is not None:
+            key = (uid % 3, budget)
+            if key not in supply:
+                supply[key] = affordable_supply(catalog, home, budget)
+            counts = supply[key]
+        favs = _draw_favourites(rng, counts)
         weight = rng.normal(0, 0.3, len(SHOP_CATEGORIES)).astype(np.float32)
         for c in favs:
             weight[CATEGORY_INDEX[c]] = 2.5
         tags = tuple(rng.choice(TASTE_TAGS, size=int(rng.integers(1, 3)), replace=False))
         stated = [favs[0]] if rng.random() < 0.6 else []
-        users.append(SimUser(uid=uid, home=CENTRES[uid % 3], favourites=favs, category_weight=weight,
+        users.append(SimUser(uid=uid, home=home, favourites=favs, category_weight=weight,
                              liked_tags=tags, price_sensitivity=float(rng.uniform(0.3, 1.2)),
-                             budget=int(rng.choice([5000, 6000, 7000, 8000, 10000, 12000])), stated=stated))
+                             budget=budget, stated=stated))
     return users
 
 
@@ -115,10 +164,10 @@ def _slate(catalog: Catalog, eligible: np.ndarray, size: int, rng: np.random.Gen
 
 
 def simulate(catalog: Catalog, n_users: int = 300, sessions: tuple[int, int] = (8, 30), slate_size: int = 10,
-             seed: int = 7, start: datetime | None = None) -> list[Session]:
+             seed: int = 7, start: datetime | None = None, tastes: str = "affordable") -> list[Session]:
     """Simulate every user's sessions in time order; returns the sessions with features."""
     rng = np.random.default_rng(seed)
-    users = make_users(n_users, rng)
+    users = make_users(n_users, rng, catalog, tastes)
     start = start or datetime(2026, 9, 1, tzinfo=KST)
     meal = relevance.meal_mask(catalog)
     out: list[Session] = []
