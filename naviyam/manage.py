@@ -48,14 +48,21 @@ def build_index(force: bool = False) -> int:
 
 
 def train_ranker(force: bool = False) -> int:
-    """Train the Wide&Deep ranker when no model version exists (or with ``force``)."""
+    """Train the Wide&Deep ranker when no current model exists (or with ``force``).
+
+    A model trained on an older feature set cannot serve (it would fall back to the
+    baseline), so it counts as missing.
+    """
     from naviyam.config import get_recommend_settings
-    from naviyam.recommend.ranking.wide_deep import latest_version
+    from naviyam.recommend.ranking.wide_deep import is_current, latest_version
 
     ranker_dir = get_recommend_settings().ranker_dir
-    if not force and Path(ranker_dir).exists() and latest_version(ranker_dir):
-        print(f"ranker model present: {ranker_dir}/{latest_version(ranker_dir)}")
+    version = latest_version(ranker_dir) if Path(ranker_dir).exists() else None
+    if not force and version and is_current(ranker_dir, version):
+        print(f"ranker model present: {ranker_dir}/{version}")
         return 0
+    if version and not force:
+        print(f"ranker model {ranker_dir}/{version} was trained on other features; retraining")
     from ml.ranking import train_wide_deep
 
     return train_wide_deep.main(["--ranker-dir", str(ranker_dir)])

@@ -102,3 +102,19 @@ def test_service_ranks_with_the_model(trained, db_session, monkeypatch, cache):
     assert result.method == "WIDE_DEEP"
     assert result.items and all(i.feature_contributions for i in result.items)
     assert result.items[0].score >= min(i.score for i in result.items) - 1e-6
+
+
+def test_pick_rate_is_relative_to_what_was_shown():
+    from naviyam.recommend.ranking.features import CATEGORY_INDEX, pick_rate
+
+    neutral = pick_rate([], [])
+    assert np.allclose(neutral, 0.5)
+    shown = ["분식"] * 2 + ["한식"] * 12 + ["중식"] * 6
+    picked = ["분식", "분식", "한식", "한식", "한식"]
+    rate = pick_rate(picked, shown)
+    assert rate[CATEGORY_INDEX["분식"]] > rate[CATEGORY_INDEX["한식"]] > rate[CATEGORY_INDEX["중식"]]
+    assert rate[CATEGORY_INDEX["중식"]] < 0.5 < rate[CATEGORY_INDEX["분식"]]
+    assert rate[CATEGORY_INDEX["피자"]] == pytest.approx(0.5)      # never shown: no evidence either way
+    # Page size does not change the scale: three times the items shown, the same picks.
+    tripled = pick_rate(picked, shown * 3)
+    assert tripled[CATEGORY_INDEX["분식"]] == pytest.approx(rate[CATEGORY_INDEX["분식"]], abs=0.06)

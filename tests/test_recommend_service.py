@@ -212,3 +212,28 @@ def test_selection_of_missing_shop_writes_nothing(session):
             select_option(session, user_id=None, option={"shop_id": 999999}, recommendation_log_id=None,
                           now=TUESDAY_LUNCH, turn=TurnRecord(session_key="x", input_text="1", response_text="-"))
     assert session.scalar(select(func.count()).select_from(Conversation)) == before
+
+
+def test_profile_reads_what_was_shown_and_what_was_picked(session):
+    from naviyam.recommend.profile import recent_exposure
+    from naviyam.recommend.ranking.features import CATEGORY_INDEX, UserContext
+
+    uid = user_id(session, "demo_kid_02")
+    shown_before, picked_before = recent_exposure(session, uid)
+    first = recommend(session, RecommendationRequest(
+        now=TUESDAY_LUNCH, user_id=uid, session_key="t-exposure", stated_budget=8000))
+    second = recommend(session, RecommendationRequest(
+        now=TUESDAY_LUNCH, user_id=uid, session_key="t-exposure", stated_budget=8000,
+        exclude_shop_ids=set(first.shown_shop_ids)))
+    chosen = second.items[0]
+    select_option(session, user_id=uid, option=chosen.to_state(), recommendation_log_id=second.log_id,
+                  now=TUESDAY_LUNCH, turn=TurnRecord(session_key="t-exposure", input_text="1번",
+                                                     response_text="좋아요!", user_id=uid),
+                  shown_at=TUESDAY_LUNCH)
+    shown, picked = recent_exposure(session, uid)
+    new_items = first.items + second.items
+    assert len(shown) == len(shown_before) + len(new_items)
+    assert sorted(shown[:len(new_items)]) == sorted(i.category for i in new_items)
+    assert picked[:1] == [chosen.category] and len(picked) == len(picked_before) + 1
+    context = UserContext.from_history([], [chosen.category], shown_categories=shown, picked_when_shown=picked)
+    assert context.category_pick_rate[CATEGORY_INDEX[chosen.category]] > 0.5

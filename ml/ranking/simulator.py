@@ -17,7 +17,8 @@ that could be shown, a slate of ``slate_size`` of them is shown (half popular, h
 random, one per shop), and the user picks the one with the highest utility (with
 Gumbel noise). What the ranker does see is what production sees: the profile built
 from earlier choices (recent categories, visited shops, interaction count) and the
-stated preferences from onboarding (one favourite, sometimes).
+stated preferences from onboarding (one favourite, sometimes) and, as production
+reads from recommendations_log, what was shown and what was picked from it.
 
 Rows are (features of user x shown item, chosen or not); sessions are split in time
 per user (first 80% train, last 20% test), so evaluation is on held-out interactions.
@@ -59,9 +60,11 @@ class SimUser:
     history: list[dict] = field(default_factory=list)
 
     def context(self, has_card: bool = True) -> UserContext:
-        recent = [h["category"] for h in self.history[-30:]]
+        window = self.history[-30:]
+        recent = [h["category"] for h in window]
         return UserContext.from_history(
             self.stated, recent, user_id=self.uid,
+            shown_categories=[c for h in window for c in h["shown_categories"]], picked_when_shown=recent,
             visited_shops={h["shop_id"] for h in self.history[-30:]},
             favorite_shops={s for s in {h["shop_id"] for h in self.history}
                             if sum(1 for h in self.history if h["shop_id"] == s) >= 2},
@@ -195,7 +198,7 @@ def simulate(catalog: Catalog, n_users: int = 300, sessions: tuple[int, int] = (
             r = int(shown[chosen])
             s = int(catalog.menu_shop[r])
             user.history.append({"shop_id": int(catalog.shop_ids[s]), "category": catalog.shop_categories[s],
-                                 "menu_row": r})
+                                 "menu_row": r, "shown_categories": list(cands.category)})
     return out
 
 

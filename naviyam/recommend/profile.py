@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from naviyam.cache import TTL_USER_PROFILE, get_cache
-from naviyam.db.models import Shop, User, UserProfile
+from naviyam.db.models import RecommendationLog, Shop, User, UserProfile
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,26 @@ def _taste_words(taste: Any) -> list[str]:
     return [mapping.get(w, w) for w in words if w and len(w) <= 20]
 
 
+EXPOSURE_WINDOW = 30   # recent recommendations read for the pick rate (as the simulator's 30 sessions)
+
+
+def recent_exposure(session: Session, user_id: int, window: int = EXPOSURE_WINDOW) -> tuple[list[str], list[str]]:
+    """(categories of every item shown, category picked from each) over the user's last
+    ``window`` recommendations; alternatives (closed-now shops) are not counted as shown."""
+    rows = session.execute(
+        select(RecommendationLog.recommendations, RecommendationLog.user_final_selection)
+        .where(RecommendationLog.user_id == user_id)
+        .order_by(RecommendationLog.timestamp.desc(), RecommendationLog.id.desc()).limit(window)).all()
+    shown: list[str] = []
+    picked: list[str] = []
+    for items, selected in rows:
+        listed = [i for i in items or [] if isinstance(i, dict) and not i.get("alternative_reason")]
+        shown.extend(str(i["category"]) for i in listed if i.get("category"))
+        picked.extend(str(i["category"]) for i in listed
+                      if selected is not None and i.get("shop_id") == selected and i.get("category"))
+    return shown, picked
+
+
 def load_profile(session: Session, user_id: int | None) -> dict[str, Any]:
     """Plain-dict profile (preferences, history, dietary, area); {} for unknown users."""
     if user_id is None:
@@ -56,7 +76,7 @@ def load_profile(session: Session, user_id: int | None) -> dict[str, Any]:
     key = profile_cache_key(user_id)
     try:
         cached = cache.get(key)
-        if isinstance(cached, dict) and "recent_categories" in cached:
+        if isinstance(cached, dict) and "shown_categories" in cached:
             return cached
     except Exception:  # noqa: BLE001 - the database is the source of truth
         log.warning("Profile cache unavailable", exc_info=True)
@@ -80,6 +100,7 @@ def load_profile(session: Session, user_id: int | None) -> dict[str, Any]:
             category = categories_by_shop.get(int(order["shop_id"]))
         if category:
             recent_categories.append(str(category))
+    shown, picked = recent_exposure(session, user_id)
     data = {
         "user_id": user_id,
         "preferred_categories": list(profile.preferred_categories or []),
@@ -90,6 +111,8 @@ def load_profile(session: Session, user_id: int | None) -> dict[str, Any]:
         "taste_words": _taste_words(profile.taste_preferences),
         "dietary_restrictions": list(profile.dietary_restrictions or []),
         "interaction_count": int(profile.interaction_count or 0),
+        "shown_categories": shown,
+        "picked_when_shown": picked,
         "preferred_location": preferred_location,
         "location_preferences": list(profile.location_preferences or []),
     }

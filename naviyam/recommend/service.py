@@ -194,6 +194,8 @@ def resolve_location(request: RecommendationRequest, profile: dict[str, Any]) ->
 def _user_context(profile: dict[str, Any], budget: BudgetInfo) -> UserContext:
     return UserContext.from_history(
         profile.get("preferred_categories") or [], profile.get("recent_categories") or [],
+        shown_categories=profile.get("shown_categories") or [],
+        picked_when_shown=profile.get("picked_when_shown") or [],
         user_id=profile.get("user_id"),
         favorite_shops=set(profile.get("favorite_shops") or []),
         visited_shops=set(profile.get("visited_shops") or []),

@@ -4,7 +4,9 @@ Three groups, all scaled to about [0, 1]:
 - user: average budget, experience (interactions), card holder, low balance, meal slot;
 - shop/menu: popularity, quality, price, popular menu, meal card Y, good-influence shop,
   distance, how often recommended, shop category (one-hot);
-- cross: user-category affinity, visited before, favourite shop, price-to-budget fit,
+- cross: user-category affinity, pick rate per category (picks relative to times shown,
+  so a category the user takes whenever it appears counts even if it is rarely shown),
+  visited before, favourite shop, price-to-budget fit,
   taste match, query match, retrieval score, meal-time fit.
 
 The wide part of Wide&Deep sees hashed crosses of categorical values (user's top
@@ -34,7 +36,7 @@ USER_FEATURES = ["avg_budget_norm", "experience", "has_card", "low_balance",
 ITEM_FEATURES = ["popularity", "quality", "price_norm", "popular_menu", "foodcard_y",
                  "good_influence", "distance_norm", "distance_known", "recommended_often"] + [
     f"cat_{c}" for c in SHOP_CATEGORIES]
-CROSS_FEATURES = ["category_affinity", "visited_before", "favorite_shop", "budget_fit",
+CROSS_FEATURES = ["category_affinity", "category_pick_rate", "visited_before", "favorite_shop", "budget_fit",
                   "taste_match", "query_match", "retrieval_score", "meal_time_fit"]
 FEATURE_NAMES = USER_FEATURES + ITEM_FEATURES + CROSS_FEATURES
 N_DENSE = len(FEATURE_NAMES)
@@ -69,12 +71,38 @@ def _hash(*parts: Any) -> int:
     return zlib.crc32("|".join(map(str, parts)).encode()) % HASH_BUCKETS
 
 
+def _counts(categories: list[str]) -> np.ndarray:
+    idx = [CATEGORY_INDEX[c] for c in categories if c in CATEGORY_INDEX]
+    return np.bincount(idx, minlength=N_CATEGORIES).astype(np.float32) if idx else np.zeros(N_CATEGORIES, np.float32)
+
+
+def pick_rate(picked_categories: list[str], shown_categories: list[str], prior: float = 2.0) -> np.ndarray:
+    """Per category, how much more often than usual the user takes it when it is shown.
+
+    Both lists come from the same recent recommendations (every shown item's category,
+    and the category of the item picked from each). rate_c = (picks_c + prior x base) /
+    (shown_c + prior), with base the user's overall picks per shown item; the lift
+    rate_c / base is squashed to lift / (1 + lift): 0.5 = as usual (or never shown),
+    towards 1 = picked whenever shown, towards 0 = shown often and never picked. The
+    lift is independent of how many items a page shows, so simulated slates and real
+    pages give the same scale.
+    """
+    shown = _counts(shown_categories)
+    picks = np.minimum(_counts(picked_categories), shown)
+    if shown.sum() == 0 or picks.sum() == 0:
+        return np.full(N_CATEGORIES, 0.5, np.float32)
+    base = picks.sum() / shown.sum()
+    lift = (picks + prior * base) / (shown + prior) / base
+    return (lift / (1 + lift)).astype(np.float32)
+
+
 @dataclass
 class UserContext:
     """What ranking knows about the user (profile, history, card) plus the request."""
 
     user_id: int | None = None
     category_affinity: np.ndarray = field(default_factory=lambda: np.zeros(N_CATEGORIES, np.float32))
+    category_pick_rate: np.ndarray = field(default_factory=lambda: np.full(N_CATEGORIES, 0.5, np.float32))
     favorite_shops: set[int] = field(default_factory=set)
     visited_shops: set[int] = field(default_factory=set)
     average_budget: int | None = None
@@ -91,8 +119,14 @@ class UserContext:
 
     @classmethod
     def from_history(cls, preferred_categories: list[str], recent_categories: list[str],
+                     shown_categories: list[str] | None = None, picked_when_shown: list[str] | None = None,
                      **kwargs: Any) -> UserContext:
-        """Affinity = half stated preferences, half the share of recent choices."""
+        """Affinity = half stated preferences, half the share of recent choices.
+
+        ``shown_categories`` (every item shown in the user's recent recommendations) and
+        ``picked_when_shown`` (the category picked from each of them) give the pick rate
+        (:func:`pick_rate`).
+        """
         aff = np.zeros(N_CATEGORIES, np.float32)
         stated = [CATEGORY_INDEX[c] for c in preferred_categories if c in CATEGORY_INDEX]
         if stated:
@@ -102,7 +136,8 @@ class UserContext:
             counts = np.bincount(recent, minlength=N_CATEGORIES).astype(np.float32)
             aff += 0.5 * counts / counts.max()
         aff = np.clip(aff, 0, 1)
-        return cls(category_affinity=aff, preferred_categories=list(preferred_categories), **kwargs)
+        return cls(category_affinity=aff, category_pick_rate=pick_rate(picked_when_shown or [], shown_categories or []),
+                   preferred_categories=list(preferred_categories), **kwargs)
 
 
 @dataclass
@@ -171,6 +206,7 @@ def build_features(user: UserContext, cands: Candidates, req: RequestContext) ->
     col += N_CATEGORIES
     # cross
     put(user.category_affinity[cat_idx])
+    put(user.category_pick_rate[cat_idx])
     put(np.array([float(int(s) in user.visited_shops) for s in cands.shop_id], dtype=np.float32))
     put(np.array([float(int(s) in user.favorite_shops) for s in cands.shop_id], dtype=np.float32))
     if req.budget:

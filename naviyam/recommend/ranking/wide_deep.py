@@ -187,6 +187,15 @@ def latest_version(ranker_dir: Path) -> str | None:
     return versions[-1] if versions else None
 
 
+def is_current(ranker_dir: Path, version: str | None = None) -> bool:
+    """Whether the (latest) saved model was trained on this code's features."""
+    version = version or latest_version(ranker_dir)
+    meta_file = Path(ranker_dir) / version / "metadata.json" if version else None
+    if meta_file is None or not meta_file.is_file():
+        return False
+    return json.loads(meta_file.read_text()).get("feature_names") == FEATURE_NAMES
+
+
 def load_scorer(ranker_dir: Path, version: str | None = None) -> WideDeepScorer | None:
     version = version or latest_version(ranker_dir)
     if not version:
