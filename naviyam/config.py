@@ -180,3 +180,44 @@ def get_recommend_settings() -> RecommendSettings:
         build_index_in_background=(_env("NAVIYAM_INDEX_AUTOBUILD", "1") or "1") not in ("0", "false", "no"),
         warm_up=(_env("NAVIYAM_WARMUP", "1") or "1") not in ("0", "false", "no"),
     )
+
+
+@dataclass(frozen=True)
+class LifecycleSettings:
+    """Data retention and the right to be forgotten (docs/DATA_LIFECYCLE.md).
+
+    Days are the seeds' numbers (seed 001 ``data_retention_policy``, seed 003
+    ``DATA_RETENTION_POLICY``); -1 keeps rows forever (seed 001's convention).
+    """
+
+    conversations_days: int          # NAVIYAM_RETAIN_CONVERSATIONS_DAYS: conversations rows (seed 003: 365)
+    raw_text_days: int               # NAVIYAM_RETAIN_RAW_TEXT_DAYS: their input/response text (seed 001: 7)
+    recommendations_log_days: int    # NAVIYAM_RETAIN_RECOMMENDATIONS_LOG_DAYS (seed 003: 365)
+    performance_logs_days: int       # NAVIYAM_RETAIN_PERFORMANCE_LOGS_DAYS (seed 003: 90)
+    conversation_contexts_days: int  # NAVIYAM_RETAIN_CONVERSATION_CONTEXTS_DAYS (seed 003: 7)
+    batch_size: int                  # NAVIYAM_MAINTENANCE_BATCH_SIZE: rows per DELETE/UPDATE statement
+    rasa_tracker_key_prefix: str     # NAVIYAM_RASA_TRACKER_KEY_PREFIX: as scripts/render_endpoints.py writes it
+
+
+def _env_days(name: str, default: int) -> int:
+    days = _env_int(name, default)
+    if days == 0 or days < -1:
+        raise ValueError(f"Environment variable {name} must be a number of days >= 1, "
+                         f"or -1 to keep forever; got {days}")
+    return days
+
+
+def get_lifecycle_settings() -> LifecycleSettings:
+    """Read on every call (cheap); a bad value raises ValueError with the variable's name."""
+    batch_size = _env_int("NAVIYAM_MAINTENANCE_BATCH_SIZE", 5000)
+    if batch_size < 1:
+        raise ValueError(f"Environment variable NAVIYAM_MAINTENANCE_BATCH_SIZE must be >= 1, got {batch_size}")
+    return LifecycleSettings(
+        conversations_days=_env_days("NAVIYAM_RETAIN_CONVERSATIONS_DAYS", 365),
+        raw_text_days=_env_days("NAVIYAM_RETAIN_RAW_TEXT_DAYS", 7),
+        recommendations_log_days=_env_days("NAVIYAM_RETAIN_RECOMMENDATIONS_LOG_DAYS", 365),
+        performance_logs_days=_env_days("NAVIYAM_RETAIN_PERFORMANCE_LOGS_DAYS", 90),
+        conversation_contexts_days=_env_days("NAVIYAM_RETAIN_CONVERSATION_CONTEXTS_DAYS", 7),
+        batch_size=batch_size,
+        rasa_tracker_key_prefix=_env("NAVIYAM_RASA_TRACKER_KEY_PREFIX", "naviyam_tracker") or "naviyam_tracker",
+    )
