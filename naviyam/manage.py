@@ -6,6 +6,10 @@
   train-ranker   train the Wide&Deep ranker when no model exists (--force to retrain)
   prepare        all of the above, in order (what scripts/run.sh does)
   check          print the configuration and whether the database and cache answer
+  maintain       expire coupons, apply the retention policy (--interval SECONDS: repeat
+                 until SIGTERM/Ctrl-C); see docs/DATA_LIFECYCLE.md
+  forget-user    erase one user from the database, cache and Rasa tracker
+                 (EXTERNAL_ID [--platform P] [--yes])
 """
 from __future__ import annotations
 
@@ -93,10 +97,83 @@ def check() -> int:
     return 0 if ok else 1
 
 
+def maintain(interval: float | None = None) -> int:
+    """Run the maintenance steps once, or every ``interval`` seconds until SIGTERM/Ctrl-C.
+
+    Exit code 1 when a step failed (in the last run of a loop), 0 otherwise.
+    """
+    import signal
+    import threading
+
+    from naviyam.maintenance import run_maintenance
+
+    if interval is None:
+        report = run_maintenance()
+        print(report)
+        return 0 if report.ok else 1
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    ok = True
+    try:
+        while not stop.is_set():
+            report = run_maintenance()
+            print(report, flush=True)
+            ok = report.ok
+            stop.wait(interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print("maintenance loop stopped")
+    return 0 if ok else 1
+
+
+def forget_user(external_id: str, platform: str | None = None, *, yes: bool = False) -> int:
+    """Erase one user after a confirmation (skipped with ``yes``)."""
+    from naviyam.privacy import UnknownUser, forget_user as erase
+
+    if not yes:
+        where = f" on platform {platform}" if platform else ""
+        try:
+            answer = input(f"Erase every record of user {external_id}{where} from {_safe_url()}, "
+                           "the cache and the Rasa tracker? This cannot be undone. [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return 1
+    try:
+        report = erase(external_id, platform)
+    except UnknownUser as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report)
+    return 0
+
+
 def _safe_url() -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(get_settings().database_url).render_as_string(hide_password=True)
+
+
+def _positive_seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {raw!r}")
+    return value
+
+
+def _operator_errors(command) -> int:
+    """Bad configuration (e.g. a retention variable that is not a number): one line, exit 2."""
+    try:
+        return command()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--force", action="store_true")
     sub.add_parser("prepare")
     sub.add_parser("check")
+    p_maintain = sub.add_parser("maintain", help="expire coupons and apply the retention policy")
+    p_maintain.add_argument("--interval", type=_positive_seconds, metavar="SECONDS",
+                            help="repeat every SECONDS until SIGTERM or Ctrl-C (default: run once)")
+    p_forget = sub.add_parser("forget-user", help="erase one user (right to be forgotten)")
+    p_forget.add_argument("external_id", metavar="EXTERNAL_ID", help="users.external_user_id (= Rasa sender id)")
+    p_forget.add_argument("--platform", help="refuse unless the user is on this platform")
+    p_forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -125,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         return train_ranker(args.force)
     elif args.command == "check":
         return check()
+    elif args.command == "maintain":
+        return _operator_errors(lambda: maintain(args.interval))
+    elif args.command == "forget-user":
+        return _operator_errors(lambda: forget_user(args.external_id, args.platform, yes=args.yes))
     elif args.command == "prepare":
         migrate()
         import_sample(update_existing=False)
