@@ -6,6 +6,14 @@ taken as one, so the form rejects it and the rules in data/rules/onboarding.yml
 serve the request first and come back to the question afterwards.
 ``action_onboarding_save`` writes user_profiles (and the welcome coupon) in one
 transaction through ``naviyam.profiles.save_onboarding``.
+
+Passing over a question: each time the form comes back after serving something else
+(the rules' "recommend, then back to the question"), ``onboarding_passed_over`` grows.
+At ``MAX_PASSES`` the form ends instead of asking again, and the save action defers the
+questions: nothing is written unless some were answered, and the user is asked again in
+a later conversation while still new. The count is taken only when the form *comes back*
+(an action ran after the user's message), never on the user's own turn: events returned
+then would stop Rasa from rejecting the form, and the request would not be served.
 """
 from __future__ import annotations
 
@@ -28,6 +36,11 @@ from naviyam.users import get_or_create_user
 log = logging.getLogger(__name__)
 
 FORM_SLOTS = ("onboarding_foods", "onboarding_budget", "onboarding_restrictions")
+PASSED_OVER_SLOT = "onboarding_passed_over"
+MAX_PASSES = 2
+# What the form itself runs; anything else between the user's message and the form
+# served the message instead of answering the question.
+_FORM_STEPS = {"action_listen", "onboarding_form", "validate_onboarding_form"}
 # Intents under which a bare value ("치킨이요", "오천원 정도요") still answers the question.
 ANSWER_INTENTS = {"inform", "food_request", "menu_option", "budget_inquiry", "nlu_fallback"}
 
@@ -80,6 +93,27 @@ def _record_answer_turn(tracker: Tracker, domain: DomainDict, dispatcher: Collec
     record_turn(TurnContext.from_tracker(tracker), responder, user_strategy="ONBOARDING")
 
 
+def _returning_after_interruption(tracker: Tracker) -> bool:
+    """The active form runs again after another action answered the user's message.
+
+    A question must have been pending: when a request activates the form (the first
+    question is about to be asked), Rasa already shows the loop as active, but nothing
+    was passed over yet.
+    """
+    if (tracker.active_loop or {}).get("name") != "onboarding_form" or not tracker.get_slot("requested_slot"):
+        return False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") not in _FORM_STEPS:
+            return True
+    return False
+
+
+def passed_over(tracker: Tracker) -> int:
+    return int(tracker.get_slot(PASSED_OVER_SLOT) or 0)
+
+
 class ValidateOnboardingForm(FormValidationAction):
     """Extracts and checks the three onboarding answers."""
 
@@ -98,6 +132,11 @@ class ValidateOnboardingForm(FormValidationAction):
         # serve a request first ("recommend, then back to the question") would not run.
         if _answered(tracker, events):
             _record_answer_turn(tracker, domain, dispatcher, events)
+        elif _returning_after_interruption(tracker):
+            passes = passed_over(tracker) + 1
+            events.append(SlotSet(PASSED_OVER_SLOT, passes))
+            if passes >= MAX_PASSES:
+                events.append(SlotSet("requested_slot", None))   # ends the form; the save rule defers
         return events
 
 
@@ -183,6 +222,14 @@ class ActionOnboardingSave(Action):
         ctx = TurnContext.from_tracker(tracker)
         responder = Responder(dispatcher, domain)
         answers = answers_from_slots(tracker)
+        reset = [SlotSet("onboarding_pending", False), SlotSet(PASSED_OVER_SLOT, 0)] + [
+            SlotSet(s, None) for s in FORM_SLOTS]
+        if passed_over(tracker) >= MAX_PASSES and not any(
+                tracker.get_slot(s) is not None for s in FORM_SLOTS):
+            # Passed over, never answered: ask again in a later conversation; write nothing.
+            responder.say("utter_onboarding_deferred")
+            responder.send_json({"kind": "onboarding_deferred", "welcome_coupon": False, "quick_replies": []})
+            return reset
         coupon = None
         try:
             with unit_of_work() as session:
@@ -204,4 +251,4 @@ class ActionOnboardingSave(Action):
         responder.send_json({"kind": "onboarding_done", "welcome_coupon": bool(coupon),
                              "quick_replies": []})
         record_turn(ctx, responder, user_strategy="ONBOARDING")
-        return [SlotSet("onboarding_pending", False)] + [SlotSet(s, None) for s in FORM_SLOTS]
+        return reset

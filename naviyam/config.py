@@ -219,5 +219,5 @@ def get_lifecycle_settings() -> LifecycleSettings:
         performance_logs_days=_env_days("NAVIYAM_RETAIN_PERFORMANCE_LOGS_DAYS", 90),
         conversation_contexts_days=_env_days("NAVIYAM_RETAIN_CONVERSATION_CONTEXTS_DAYS", 7),
         batch_size=batch_size,
-        rasa_tracker_key_prefix=_env("NAVIYAM_RASA_TRACKER_KEY_PREFIX", "naviyam_tracker") or "naviyam_tracker",
+        rasa_tracker_key_prefix=_env("NAVIYAM_RASA_TRACKER_KEY_PREFIX", "naviyam") or "naviyam",
     )

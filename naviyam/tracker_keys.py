@@ -13,7 +13,7 @@ def rasa_tracker_key(sender_id: str, key_prefix: str | None) -> str:
     """The Redis key of a sender's tracker, as Rasa 3.6's RedisTrackerStore builds it.
 
     Rasa keeps a configured prefix only if it is alphanumeric ("naviyam" →
-    ``naviyam:tracker:<sender>``); anything else, such as "naviyam_tracker", is
+    ``naviyam:tracker:<sender>``); anything else, such as "naviyam_tracker" (underscore), is
     ignored with a warning and the default ``tracker:<sender>`` is used.
     """
     if key_prefix and key_prefix.isalnum():

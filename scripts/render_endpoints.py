@@ -30,8 +30,8 @@ def render(action_port: int, redis_url: str | None) -> str:
         if parsed.scheme == "rediss":
             common.append("  use_ssl: true")
         lines += ["tracker_store:", "  type: redis", *common, "  record_exp: 86400",
-                  "  key_prefix: naviyam_tracker"]
-        lines += ["lock_store:", "  type: redis", *common, "  key_prefix: naviyam_lock"]
+                  "  key_prefix: naviyam"]
+        lines += ["lock_store:", "  type: redis", *common, "  key_prefix: naviyam"]
     return "\n".join(lines) + "\n"
 
 

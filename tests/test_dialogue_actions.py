@@ -249,3 +249,60 @@ def test_a_request_during_onboarding_adds_no_events(database_url, domain):
     trk = form_tracker("배고파", "food_request", [])
     events, _ = run(ValidateOnboardingForm(), trk, domain)
     assert [e for e in events if e.get("event") == "slot" and e.get("name") != "requested_slot"] == []
+
+
+def returning_form_tracker(text: str, intent: str, passed_over: int = 0, slots: dict | None = None) -> Tracker:
+    """The form coming back after ``action_recommend`` served the user's request, as
+    Rasa builds its temporary tracker (the form's own execution event last)."""
+    trk = form_tracker(text, intent)
+    trk.slots.update({"onboarding_passed_over": passed_over, **(slots or {})})
+    trk.events.extend([{"event": "action", "name": "action_recommend"},
+                       {"event": "bot", "text": "추천이에요"},
+                       {"event": "slot", "name": "requested_slot", "value": "onboarding_foods"},
+                       {"event": "action", "name": "onboarding_form"}])
+    return trk
+
+
+def test_a_passed_over_question_is_counted_when_the_form_comes_back(database_url, domain):
+    events, _ = run(ValidateOnboardingForm(), returning_form_tracker("배고파", "food_request"), domain)
+    slots = slot_events(events)
+    assert slots["onboarding_passed_over"] == 1
+    assert "requested_slot" not in slots or slots["requested_slot"] is not None   # asked again
+
+
+def test_the_second_passed_over_question_ends_the_form(database_url, domain):
+    events, _ = run(ValidateOnboardingForm(), returning_form_tracker("배고파", "food_request", 1), domain)
+    slots = slot_events(events)
+    assert slots["onboarding_passed_over"] == 2 and slots["requested_slot"] is None
+
+
+def test_passed_over_onboarding_is_deferred_and_writes_nothing(database_url, domain):
+    who = sender()
+    trk = make_tracker(who, "배고파", "food_request", slots={"onboarding_passed_over": 2,
+                                                           "onboarding_pending": True})
+    events, dispatcher = run(ActionOnboardingSave(), trk, domain)
+    assert "나중에 편할 때" in texts(dispatcher) and "가입 축하 쿠폰" not in texts(dispatcher)
+    slots = slot_events(events)
+    assert slots["onboarding_pending"] is False and slots["onboarding_passed_over"] == 0
+    with unit_of_work(database_url) as session:
+        user = find_user(session, who)
+        assert user is None or session.query(UserCouponWallet).filter_by(user_id=user.id).count() == 0
+
+
+def test_passed_over_after_some_answers_saves_them(database_url, domain):
+    who = sender()
+    trk = make_tracker(who, "배고파", "food_request", slots={
+        "onboarding_passed_over": 2, "onboarding_foods": ["떡볶이"]})
+    _, dispatcher = run(ActionOnboardingSave(), trk, domain)
+    assert "떡볶이" in texts(dispatcher)
+    with unit_of_work(database_url) as session:
+        user = find_user(session, who)
+        assert session.query(UserProfile).filter_by(user_id=user.id).one().preferred_categories == ["떡볶이"]
+
+
+def test_a_request_that_starts_the_form_is_not_a_passed_over_question(database_url, domain):
+    """Rasa shows the loop as active while activating it; no question was pending yet."""
+    trk = returning_form_tracker("배고파", "food_request")
+    trk.slots["requested_slot"] = None
+    events, _ = run(ValidateOnboardingForm(), trk, domain)
+    assert "onboarding_passed_over" not in slot_events(events)

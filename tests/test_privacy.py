@@ -108,18 +108,18 @@ def test_forget_user_removes_the_rasa_tracker_from_redis(url, cache, redis_url):
 
     add_user_with_history(url, "demo_kid_77", "rest")
     client = redis.Redis.from_url(redis_url)
-    mine, other = rasa_tracker_key("demo_kid_77", "naviyam_tracker"), rasa_tracker_key("demo_kid_78", "naviyam_tracker")
+    mine, other = rasa_tracker_key("demo_kid_77", "naviyam"), rasa_tracker_key("demo_kid_78", "naviyam")
     client.set(mine, '{"events": [{"event": "user", "text": "우리집은 ..."}]}', ex=600)
     client.set(other, '{"events": []}', ex=600)
     try:
-        report = forget_user("demo_kid_77", url=url, redis_url=redis_url, tracker_key_prefix="naviyam_tracker")
+        report = forget_user("demo_kid_77", url=url, redis_url=redis_url, tracker_key_prefix="naviyam")
     finally:
         leftover = client.exists(mine), client.exists(other)
         client.delete(mine, other)
         client.close()
 
     assert leftover == (0, 1)
-    assert report.tracker == "deleted tracker:demo_kid_77"
+    assert report.tracker == "deleted naviyam:tracker:demo_kid_77"
 
 
 def test_tracker_keys_are_built_as_rasa_builds_them():

@@ -29,5 +29,6 @@ def test_the_prefix_we_configure_is_the_one_forget_user_assumes(monkeypatch):
     monkeypatch.delenv("NAVIYAM_RASA_TRACKER_KEY_PREFIX", raising=False)
     endpoints = yaml.safe_load(render(5055, "redis://127.0.0.1:6379/3"))
     configured = endpoints["tracker_store"]["key_prefix"]
+    assert configured.isalnum(), "Rasa ignores a prefix that is not alphanumeric"
     assert configured == get_lifecycle_settings().rasa_tracker_key_prefix
     assert rasa_key(configured, "telegram:42") == rasa_tracker_key("telegram:42", configured)
