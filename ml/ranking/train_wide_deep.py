@@ -23,7 +23,7 @@ import numpy as np
 from ml.ranking.evaluate import auc, ndcg_at_k, preferred_share
 from ml.ranking.simulator import KST, simulate, to_arrays
 from naviyam.recommend.ranking.wide_deep import (
-    PopularityBaseline, WideDeepScorer, build_keras_model, export_weights, save_model,
+    PopularityBaseline, WideDeepScorer, build_keras_model, export_weights, prune_versions, save_model,
 )
 
 
@@ -74,6 +74,11 @@ def train(catalog, *, users: int = 300, epochs: int = 6, seed: int = 7, ranker_d
             "training_data": f"simulated ({tastes} tastes)", "catalog_fingerprint": catalog.fingerprint, "epochs": epochs,
             "seed": seed})
         metrics["saved_to"] = str(folder)
+        from naviyam.config import get_recommend_settings
+
+        settings = get_recommend_settings()
+        metrics["pruned_versions"] = prune_versions(ranker_dir, settings.ranker_keep_versions,
+                                                    protect={settings.ranker_version})
     return metrics
 
 

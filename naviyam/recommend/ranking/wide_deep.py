@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import os
+import shutil
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -175,6 +176,21 @@ def save_model(model, ranker_dir: Path, metrics: dict[str, Any], extra: dict[str
     tmp.write_text(version + "\n")
     os.replace(tmp, pointer)
     return target
+
+
+def prune_versions(ranker_dir: Path, keep: int, protect: set[str | None] | None = None) -> list[str]:
+    """Delete all but the ``keep`` newest versions (seed 001: model checkpoints, the
+    newest 10). The ``latest`` version and any in ``protect`` (a pinned version) stay.
+    Returns the versions deleted; ``keep`` < 1 deletes nothing."""
+    if keep < 1 or not Path(ranker_dir).is_dir():
+        return []
+    versions = sorted(p.name for p in Path(ranker_dir).iterdir()
+                      if p.is_dir() and (p / "weights.npz").is_file())
+    spared = set(versions[-keep:]) | {latest_version(ranker_dir)} | set(protect or ())
+    removed = [v for v in versions if v not in spared]
+    for version in removed:
+        shutil.rmtree(Path(ranker_dir) / version, ignore_errors=True)
+    return removed
 
 
 def latest_version(ranker_dir: Path) -> str | None:
