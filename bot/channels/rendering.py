@@ -22,6 +22,7 @@ from typing import Any, Iterable
 from naviyam.text_safety import escape_html
 
 CHOOSE_PAYLOAD = "/choose_option"
+MENU_PAYLOAD = "/shop_menu"
 CHOOSE_LABEL = "이걸로 할게요"
 MENU_LABEL = "메뉴 보기"
 CALL_LABEL = "전화하기"
@@ -127,6 +128,17 @@ def card_lines(item: dict[str, Any]) -> list[str]:
     return lines
 
 
+def menu_request_text(shop: str) -> str:
+    return f"{shop} 메뉴 보여주세요"
+
+
+def menu_payload(shop_id: Any, shop: str) -> str:
+    """The "메뉴 보기" button: the shop_menu intent with the shop's id (plain text without one)."""
+    if isinstance(shop_id, int) or (isinstance(shop_id, str) and shop_id.isdigit()):
+        return f'{MENU_PAYLOAD}{{"shop_id": {int(shop_id)}}}'
+    return menu_request_text(shop)
+
+
 def _card(item: dict[str, Any], number: int, alternative: bool) -> Card:
     shop = str(item.get("shop_name") or "가게")
     return Card(
@@ -134,7 +146,7 @@ def _card(item: dict[str, Any], number: int, alternative: bool) -> Card:
         title=f"{number}. {shop}" if not alternative else shop,
         lines=card_lines(item),
         choose=None if alternative else Option(CHOOSE_LABEL, choose_payload(number)),
-        menu=Option(MENU_LABEL, f"{shop} 메뉴 보여주세요"),
+        menu=Option(MENU_LABEL, menu_payload(item.get("shop_id"), shop)),
         phone=str(item["phone"]).strip() if item.get("phone") else None,
         alternative=alternative,
     )
@@ -220,7 +232,10 @@ def _kakao_card(card: Card, thumbnail_url: str | None, choices: dict[str, str]) 
         choices[text] = card.choose.payload
         buttons.append({"label": card.choose.title, "action": "message", "messageText": text})
     if card.menu:
-        buttons.append({"label": card.menu.title, "action": "message", "messageText": card.menu.payload})
+        text = menu_request_text(shop)
+        if card.menu.payload != text:
+            choices[text] = card.menu.payload
+        buttons.append({"label": card.menu.title, "action": "message", "messageText": text})
     if card.phone:
         buttons.append({"label": CALL_LABEL, "action": "phone", "phoneNumber": card.phone})
     body: dict[str, Any] = {

@@ -104,6 +104,24 @@ def test_card_button_comes_back_as_the_choose_intent(channel_servers):
     assert event["parse_data"]["intent"]["name"] == "choose_option"
 
 
+def test_menu_button_shows_that_shops_menu(channel_servers):
+    _, body = kakao(channel_servers, skill_payload("5천원으로 먹을 거 추천해줘", user_id="kk-menu"))
+    carousel = carousel_of(body)
+    assert carousel is not None
+    card = carousel["items"][0]
+    shop_name = card["title"].split(". ", 1)[1]
+    button = card["buttons"][1]
+    assert button["messageText"] == f"{shop_name} 메뉴 보여주세요"
+    status, answer = kakao(channel_servers, skill_payload(button["messageText"], user_id="kk-menu"))
+    assert status == 200
+    assert_skill_response(answer)
+    event = latest_user_event(channel_servers, "kakao:kk-menu")
+    assert event["text"].startswith('/shop_menu{"shop_id": ')
+    assert event["parse_data"]["intent"]["name"] == "shop_menu"
+    text = answer["template"]["outputs"][0]["simpleText"]["text"]
+    assert f"{shop_name} 메뉴예요" in text
+
+
 def test_request_with_callback_url_answers_through_the_callback(channel_servers, fake_kakao):
     url = fake_kakao.new_callback_url()
     token = url.rsplit("/", 1)[1]

@@ -38,6 +38,7 @@ def test_recommendations_become_a_kakao_carousel_with_buttons(recommendation_ans
     assert body["template"]["quickReplies"][0] == {
         "label": "다른 추천", "action": "message", "messageText": "다른 추천"}
     assert choices["1번 김밥천국 건대점 선택할게요"] == '/choose_option{"option_number": 1}'
+    assert choices["김밥천국 건대점 메뉴 보여주세요"] == '/shop_menu{"shop_id": 11}'
     assert choices["다른 추천"] == "/request_more"
 
 
@@ -105,7 +106,7 @@ def test_telegram_messages_escape_html_and_carry_inline_keyboards(recommendation
     assert visible_text(card["text"]).startswith("2. <떡볶이> & 튀김")
     assert card["reply_markup"] == {"inline_keyboard": [[
         {"text": "이걸로 할게요", "callback_data": '/choose_option{"option_number": 2}'},
-        {"text": "메뉴 보기", "callback_data": "<떡볶이> & 튀김 메뉴 보여주세요"}]]}
+        {"text": "메뉴 보기", "callback_data": '/shop_menu{"shop_id": 12}'}]]}
     first_card = visible_text(messages[1]["text"])
     assert "📞 02-555-1234" in first_card
     keyboard = messages[-1]["reply_markup"]["inline_keyboard"]
@@ -127,3 +128,10 @@ def test_telegram_long_payloads_use_callback_tokens():
         {"title": "이거", "payload": payload}]}]), 1)
     data = messages[0]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     assert len(data.encode()) <= 64 and tokens[data] == payload
+
+
+def test_menu_button_without_a_shop_id_sends_plain_text():
+    from bot.channels.rendering import menu_payload
+
+    assert menu_payload(None, "분식집") == "분식집 메뉴 보여주세요"
+    assert menu_payload("7", "분식집") == '/shop_menu{"shop_id": 7}'

@@ -1,0 +1,116 @@
+"""One shop's menu for "메뉴 보기": what the user can buy there now, and for how much.
+
+A recommendation card shows one menu per shop; the card's "메뉴 보기" button asks for
+the rest. Every available menu is listed with the best coupon of the user's wallet
+applied, marked by whether it fits what the user can spend now (the same budget as
+recommendations: card balance, daily and monthly limits, a stated budget), and whether
+the shop is open now. Menus that fit come first (popular ones first, then cheapest),
+then the others by price.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from naviyam.db.models import Menu, Shop
+from naviyam.hours import describe_day, is_open_at
+from naviyam.recommend.budget import BudgetInfo, best_coupon, budget_for
+
+MAX_MENUS = 8
+
+
+@dataclass
+class MenuLine:
+    menu_id: int
+    name: str
+    price: int
+    final_price: int
+    popular: bool
+    fits_budget: bool | None          # None: no budget known
+    coupon: dict[str, Any] | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        data = {"menu_id": self.menu_id, "name": self.name, "price": self.price,
+                "final_price": self.final_price, "popular": self.popular, "fits_budget": self.fits_budget}
+        if self.coupon:
+            data["coupon"] = self.coupon
+        return data
+
+
+@dataclass
+class ShopMenu:
+    shop_id: int
+    shop_name: str
+    category: str
+    foodcard: str
+    open_now: bool
+    business_hours_today: str | None
+    phone: str | None
+    budget: BudgetInfo
+    menus: list[MenuLine] = field(default_factory=list)
+    more: int = 0                      # available menus not listed (over MAX_MENUS)
+
+    @property
+    def fitting(self) -> list[MenuLine]:
+        return [m for m in self.menus if m.fits_budget]
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"kind": "shop_menu", "shop_id": self.shop_id, "shop_name": self.shop_name,
+                "category": self.category, "foodcard": self.foodcard, "open_now": self.open_now,
+                "business_hours_today": self.business_hours_today, "phone": self.phone,
+                "budget": self.budget.hard_budget, "menus": [m.to_payload() for m in self.menus],
+                "more": self.more}
+
+
+def _order(line: MenuLine) -> tuple:
+    return (not line.fits_budget, not line.popular if line.fits_budget else False, line.final_price, line.menu_id)
+
+
+def shop_menu(session: Session, shop_id: int, *, user_id: int | None, now: datetime,
+              stated_budget: int | None = None, limit: int = MAX_MENUS) -> ShopMenu | None:
+    """The shop's available menus for this user now; None when the shop does not exist."""
+    shop = session.get(Shop, shop_id)
+    if shop is None:
+        return None
+    budget = budget_for(session, user_id, stated_budget, now)
+    shop_info = {"shop_id": shop.id, "category": shop.category, "foodcard": shop.is_food_card_shop}
+    lines = []
+    for menu in session.scalars(select(Menu).where(Menu.shop_id == shop.id, Menu.is_available)):
+        choice = best_coupon(session, user_id, shop_info, int(menu.price), now)
+        final = choice.final_price if choice else int(menu.price)
+        lines.append(MenuLine(
+            menu_id=menu.id, name=menu.menu_name, price=int(menu.price), final_price=final,
+            popular=bool(menu.is_popular),
+            fits_budget=None if budget.hard_budget is None else final <= budget.hard_budget,
+            coupon={"coupon_id": choice.coupon_id, "name": choice.name, "discount": choice.discount}
+            if choice else None))
+    lines.sort(key=_order)
+    return ShopMenu(
+        shop_id=shop.id, shop_name=shop.shop_name, category=shop.category, foodcard=shop.is_food_card_shop,
+        open_now=is_open_at(shop.business_hours, now), business_hours_today=describe_day(shop.business_hours, now),
+        phone=shop.phone, budget=budget, menus=lines[:limit], more=max(0, len(lines) - limit))
+
+
+def find_shop_id(session: Session, text: str, recent: list[dict[str, Any]] | None = None,
+                 number: int | None = None) -> int | None:
+    """The shop a typed request means: an option number ("2번 메뉴"), a name among the
+    recent recommendations (the full name or its first word: "김밥천국 메뉴"), then the
+    longest shop name in the database that the text contains. None: not found."""
+    recent = [r for r in recent or [] if isinstance(r, dict) and r.get("shop_id") is not None]
+    if number is not None and 1 <= number <= len(recent):
+        return int(recent[number - 1]["shop_id"])
+    compact = "".join(text.split())
+    for item in recent:
+        name = str(item.get("shop_name") or "")
+        first_word = name.split()[0] if name.split() else ""
+        if name and ("".join(name.split()) in compact or (len(first_word) >= 2 and first_word in compact)):
+            return int(item["shop_id"])
+    if not compact:
+        return None
+    names = session.execute(select(Shop.id, Shop.shop_name)).all()
+    found = [(len(name), shop_id) for shop_id, name in names if name and "".join(name.split()) in compact]
+    return max(found)[1] if found else None
