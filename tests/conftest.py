@@ -203,3 +203,17 @@ def recommender_env(monkeypatch: pytest.MonkeyPatch, tmp_path, cache) -> pytest.
     monkeypatch.setenv("NAVIYAM_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("NAVIYAM_RANKER_DIR", str(tmp_path / "ranker"))
     return monkeypatch
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict:
+    """The project's domain as the action server receives it from Rasa (the parts the
+    actions read: responses, slots, forms, session config), merged from domain/*.yml."""
+    import yaml
+
+    merged: dict = {"responses": {}, "slots": {}, "forms": {}, "session_config": {}}
+    for path in sorted((Path(__file__).resolve().parent.parent / "domain").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key in merged:
+            merged[key].update(data.get(key) or {})
+    return merged

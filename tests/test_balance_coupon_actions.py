@@ -4,11 +4,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -18,16 +16,7 @@ from helpers_coupons import give, make_card, make_coupon, make_user
 from naviyam.balance.sync import operator_breaker
 from naviyam.db.session import unit_of_work
 
-ROOT = Path(__file__).resolve().parent.parent
 SEOUL = ZoneInfo("Asia/Seoul")
-
-
-@pytest.fixture(scope="module")
-def domain() -> dict:
-    merged: dict = {"responses": {}}
-    for path in sorted((ROOT / "domain").glob("*.yml")):
-        merged["responses"].update((yaml.safe_load(path.read_text()) or {}).get("responses") or {})
-    return merged
 
 
 def tracker(sender: str, intent: str, now: datetime) -> Tracker:

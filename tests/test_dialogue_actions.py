@@ -4,11 +4,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -18,18 +16,7 @@ from naviyam.db.models import UserCouponWallet, UserProfile
 from naviyam.db.session import unit_of_work
 from naviyam.users import find_user
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 2, 12, 30, tzinfo=ZoneInfo("Asia/Seoul"))
-
-
-@pytest.fixture(scope="module")
-def domain() -> dict:
-    merged: dict = {"responses": {}, "slots": {}, "forms": {}, "session_config": {}}
-    for path in sorted((ROOT / "domain").glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for key in ("responses", "slots", "forms", "session_config"):
-            merged[key].update(data.get(key) or {})
-    return merged
 
 
 def sender() -> str:
@@ -240,7 +227,6 @@ def test_a_request_during_onboarding_is_not_logged_twice(database_url, domain, e
         rows = conn.execute(select(Conversation.id)
                             .where(Conversation.session_id == session_uuid(trk.sender_id))).all()
     assert rows == []
-
 
 
 def test_a_request_during_onboarding_adds_no_events(database_url, domain):

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
@@ -13,17 +11,6 @@ from sqlalchemy import select
 from actions.recommend import ActionChooseOption, ActionMoreOptions, ActionRecommend
 from naviyam.db.models import Conversation, RecommendationLog
 from naviyam.db.session import unit_of_work
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def domain() -> dict:
-    merged: dict = {"responses": {}}
-    for path in sorted((ROOT / "domain").glob("*.yml")):
-        data = yaml.safe_load(path.read_text()) or {}
-        merged["responses"].update(data.get("responses") or {})
-    return merged
 
 
 @pytest.fixture(autouse=True)

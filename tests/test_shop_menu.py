@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
@@ -17,17 +15,8 @@ from actions.shop_menu import ActionShowMenu
 from naviyam.db.models import Menu, Shop, User
 from naviyam.recommend.shop_menu import find_shop_id, shop_menu
 
-ROOT = Path(__file__).resolve().parent.parent
 KST = ZoneInfo("Asia/Seoul")
 LUNCH = "2026-11-17T12:30:00+09:00"
-
-
-@pytest.fixture(scope="module")
-def domain() -> dict:
-    merged: dict = {"responses": {}}
-    for path in sorted((ROOT / "domain").glob("*.yml")):
-        merged["responses"].update((yaml.safe_load(path.read_text()) or {}).get("responses") or {})
-    return merged
 
 
 @pytest.fixture(autouse=True)
