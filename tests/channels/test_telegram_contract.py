@@ -99,6 +99,20 @@ def test_callback_query_becomes_the_choose_intent(channel_servers, fake_telegram
     assert event["parse_data"]["intent"]["name"] == "choose_option"
 
 
+def test_menu_button_shows_that_shops_menu(channel_servers, fake_telegram):
+    chat = 710004
+    deliver(channel_servers, text_update(chat, "5천원으로 먹을 거 추천해줘"))
+    card = next(p for p in messages_to(fake_telegram, chat) if p["text"].startswith("<b>1. "))
+    data = card["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
+    assert data.startswith('/shop_menu{"shop_id": ')
+    before = len(fake_telegram.calls)
+    assert deliver(channel_servers, callback_update(chat, data)) == (200, {"ok": True})
+    texts = [c["params"]["text"] for c in fake_telegram.calls[before:] if c["method"] == "sendMessage"]
+    assert any("메뉴예요" in t for t in texts), texts
+    event = latest_user_event(channel_servers, f"telegram:{chat}")
+    assert event["parse_data"]["intent"]["name"] == "shop_menu"
+
+
 def test_shared_location_is_used_for_distance(channel_servers, fake_telegram):
     chat = 710003
     deliver(channel_servers, location_update(chat, GEONDAE["lat"], GEONDAE["lng"]))
