@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def menu_lines(menu: ShopMenu) -> list[str]:
     lines = []
     for line in menu.menus:
-        mark = "✅" if line.fits_budget else "▫️" if line.fits_budget is None else "💸"
+        mark = "✅" if line.fits_budget else "•" if line.fits_budget is None else "▫️"
         price = won(line.final_price) if line.final_price == line.price else \
             f"{won(line.final_price)} (쿠폰 적용, 원래 {won(line.price)})"
         lines.append(f"{mark} {line.name} {price}" + (" · 인기" if line.popular else ""))
@@ -65,7 +65,7 @@ class ActionShowMenu(Action):
             with unit_of_work() as session:
                 user = get_or_create_user(session, ctx.external_user_id, ctx.platform)
                 shop_id = _int(ctx.entity("shop_id")) or find_shop_id(
-                    session, ctx.text, recent, _int(ctx.entity("option_number")))
+                    session, ctx.text, recent, _int(ctx.entity("option_number")), near=ctx.location)
                 menu = None if shop_id is None else shop_menu(
                     session, shop_id, user_id=user.id, now=ctx.now,
                     stated_budget=_money(tracker.get_slot("budget")))

@@ -107,3 +107,18 @@ def test_find_shop_id_prefers_recent_options(loaded_database_url, db_session):
     assert find_shop_id(db_session, "본죽 메뉴 뭐 있어?", recent) == 6
     assert find_shop_id(db_session, "2번 메뉴", recent, number=2) == 6
     assert find_shop_id(db_session, "메뉴", [], number=1) is None
+
+
+def test_a_brand_finds_the_nearest_branch(loaded_database_url, db_session):
+    from naviyam.geo import haversine_m
+
+    shops = db_session.scalars(select(Shop).order_by(Shop.id)).all()
+    by_brand: dict[str, list[Shop]] = {}
+    for shop in shops:
+        by_brand.setdefault(shop.shop_name.split()[0], []).append(shop)
+    brand, branches = next((b, s) for b, s in by_brand.items() if len(s) >= 2 and len(b) >= 2)
+    here = (float(branches[-1].latitude), float(branches[-1].longitude))
+    nearest = min(branches, key=lambda s: haversine_m(*here, float(s.latitude), float(s.longitude)))
+    assert find_shop_id(db_session, f"{brand} 메뉴 뭐 있어?", [], near=here) == nearest.id
+    assert find_shop_id(db_session, f"{brand} 메뉴 뭐 있어?", []) == min(s.id for s in branches)
+    assert find_shop_id(db_session, "아무 가게 메뉴", []) is None

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from naviyam.db.models import Menu, Shop
+from naviyam.geo import haversine_m
 from naviyam.hours import describe_day, is_open_at
 from naviyam.recommend.budget import BudgetInfo, best_coupon, budget_for
 
@@ -95,22 +96,38 @@ def shop_menu(session: Session, shop_id: int, *, user_id: int | None, now: datet
         phone=shop.phone, budget=budget, menus=lines[:limit], more=max(0, len(lines) - limit))
 
 
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
 def find_shop_id(session: Session, text: str, recent: list[dict[str, Any]] | None = None,
-                 number: int | None = None) -> int | None:
-    """The shop a typed request means: an option number ("2번 메뉴"), a name among the
-    recent recommendations (the full name or its first word: "김밥천국 메뉴"), then the
-    longest shop name in the database that the text contains. None: not found."""
+                 number: int | None = None, near: tuple[float, float] | None = None) -> int | None:
+    """The shop a typed request means, or None.
+
+    In order: an option number ("2번 메뉴"); a shop among the recent recommendations whose
+    full name or first word (the brand: "김밥천국 메뉴") is in the text; the longest full
+    shop name in the database contained in the text; a brand named in the text, its
+    branch nearest to ``near`` (the user's location) or, without one, the first.
+    """
     recent = [r for r in recent or [] if isinstance(r, dict) and r.get("shop_id") is not None]
     if number is not None and 1 <= number <= len(recent):
         return int(recent[number - 1]["shop_id"])
-    compact = "".join(text.split())
-    for item in recent:
-        name = str(item.get("shop_name") or "")
-        first_word = name.split()[0] if name.split() else ""
-        if name and ("".join(name.split()) in compact or (len(first_word) >= 2 and first_word in compact)):
-            return int(item["shop_id"])
+    compact = _compact(text)
     if not compact:
         return None
-    names = session.execute(select(Shop.id, Shop.shop_name)).all()
-    found = [(len(name), shop_id) for shop_id, name in names if name and "".join(name.split()) in compact]
-    return max(found)[1] if found else None
+    for item in recent:
+        name = str(item.get("shop_name") or "")
+        brand = name.split()[0] if name.split() else ""
+        if name and (_compact(name) in compact or (len(brand) >= 2 and brand in compact)):
+            return int(item["shop_id"])
+    shops = session.execute(select(Shop.id, Shop.shop_name, Shop.latitude, Shop.longitude)).all()
+    full = [(len(_compact(s.shop_name)), s.id) for s in shops if s.shop_name and _compact(s.shop_name) in compact]
+    if full:
+        return max(full)[1]
+    branches = [s for s in shops if s.shop_name and len(s.shop_name.split()[0]) >= 2
+                and s.shop_name.split()[0] in compact]
+    if not branches:
+        return None
+    if near is None:
+        return min(s.id for s in branches)
+    return min(branches, key=lambda s: haversine_m(near[0], near[1], float(s.latitude), float(s.longitude))).id
