@@ -13,7 +13,7 @@ from sqlalchemy import select
 from actions.recommend import ActionRecommend
 from actions.shop_menu import ActionShowMenu
 from naviyam.db.models import Menu, Shop, User
-from naviyam.recommend.shop_menu import find_shop_id, shop_menu
+from naviyam.recommend.shop_menu import is_brand, find_shop_id, shop_menu
 
 KST = ZoneInfo("Asia/Seoul")
 LUNCH = "2026-11-17T12:30:00+09:00"
@@ -116,9 +116,10 @@ def test_a_brand_finds_the_nearest_branch(loaded_database_url, db_session):
     by_brand: dict[str, list[Shop]] = {}
     for shop in shops:
         by_brand.setdefault(shop.shop_name.split()[0], []).append(shop)
-    brand, branches = next((b, s) for b, s in by_brand.items() if len(s) >= 2 and len(b) >= 2)
+    brand, branches = next((b, s) for b, s in by_brand.items() if len(s) >= 2 and len(b) >= 2 and is_brand(b))
     here = (float(branches[-1].latitude), float(branches[-1].longitude))
     nearest = min(branches, key=lambda s: haversine_m(*here, float(s.latitude), float(s.longitude)))
     assert find_shop_id(db_session, f"{brand} 메뉴 뭐 있어?", [], near=here) == nearest.id
     assert find_shop_id(db_session, f"{brand} 메뉴 뭐 있어?", []) == min(s.id for s in branches)
     assert find_shop_id(db_session, "아무 가게 메뉴", []) is None
+    assert find_shop_id(db_session, "신촌에 있는 가게 메뉴 보여줘", []) is None     # a place, not a brand

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from naviyam.db.models import Menu, Shop
-from naviyam.geo import haversine_m
+from naviyam.geo import haversine_m, resolve_place
 from naviyam.hours import describe_day, is_open_at
 from naviyam.recommend.budget import BudgetInfo, best_coupon, budget_for
 
@@ -100,14 +100,21 @@ def _compact(text: str) -> str:
     return "".join(text.split())
 
 
+def is_brand(word: str) -> bool:
+    """A shop name's first word names the brand unless it is a place ("신촌 분식") or a
+    generic word like "24시"."""
+    return len(word) >= 2 and not any(ch.isdigit() for ch in word[:2]) and resolve_place(word) is None
+
+
 def find_shop_id(session: Session, text: str, recent: list[dict[str, Any]] | None = None,
                  number: int | None = None, near: tuple[float, float] | None = None) -> int | None:
     """The shop a typed request means, or None.
 
     In order: an option number ("2번 메뉴"); a shop among the recent recommendations whose
     full name or first word (the brand: "김밥천국 메뉴") is in the text; the longest full
-    shop name in the database contained in the text; a brand named in the text, its
-    branch nearest to ``near`` (the user's location) or, without one, the first.
+    shop name in the database contained in the text; a brand named in the text (a first
+    word that is not a place: "신촌에 있는 가게" names no brand), its branch nearest to
+    ``near`` (the user's location) or, without one, the first.
     """
     recent = [r for r in recent or [] if isinstance(r, dict) and r.get("shop_id") is not None]
     if number is not None and 1 <= number <= len(recent):
@@ -124,7 +131,7 @@ def find_shop_id(session: Session, text: str, recent: list[dict[str, Any]] | Non
     full = [(len(_compact(s.shop_name)), s.id) for s in shops if s.shop_name and _compact(s.shop_name) in compact]
     if full:
         return max(full)[1]
-    branches = [s for s in shops if s.shop_name and len(s.shop_name.split()[0]) >= 2
+    branches = [s for s in shops if s.shop_name and is_brand(s.shop_name.split()[0])
                 and s.shop_name.split()[0] in compact]
     if not branches:
         return None
