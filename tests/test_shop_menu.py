@@ -13,7 +13,7 @@ from sqlalchemy import select
 from actions.recommend import ActionRecommend
 from actions.shop_menu import ActionShowMenu
 from naviyam.db.models import Menu, Shop, User
-from naviyam.recommend.shop_menu import is_brand, find_shop_id, shop_menu
+from naviyam.recommend.shop_menu import brand_of, find_shop_id, shop_menu
 
 KST = ZoneInfo("Asia/Seoul")
 LUNCH = "2026-11-17T12:30:00+09:00"
@@ -107,6 +107,7 @@ def test_find_shop_id_prefers_recent_options(loaded_database_url, db_session):
     assert find_shop_id(db_session, "본죽 메뉴 뭐 있어?", recent) == 6
     assert find_shop_id(db_session, "2번 메뉴", recent, number=2) == 6
     assert find_shop_id(db_session, "메뉴", [], number=1) is None
+    assert find_shop_id(db_session, "신촌에 있는 가게 메뉴", [{"shop_id": 7, "shop_name": "신촌 분식"}]) is None
 
 
 def test_a_brand_finds_the_nearest_branch(loaded_database_url, db_session):
@@ -116,7 +117,7 @@ def test_a_brand_finds_the_nearest_branch(loaded_database_url, db_session):
     by_brand: dict[str, list[Shop]] = {}
     for shop in shops:
         by_brand.setdefault(shop.shop_name.split()[0], []).append(shop)
-    brand, branches = next((b, s) for b, s in by_brand.items() if len(s) >= 2 and len(b) >= 2 and is_brand(b))
+    brand, branches = next((b, s) for b, s in by_brand.items() if len(s) >= 2 and brand_of(b) == b)
     here = (float(branches[-1].latitude), float(branches[-1].longitude))
     nearest = min(branches, key=lambda s: haversine_m(*here, float(s.latitude), float(s.longitude)))
     assert find_shop_id(db_session, f"{brand} 메뉴 뭐 있어?", [], near=here) == nearest.id

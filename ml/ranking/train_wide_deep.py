@@ -27,6 +27,11 @@ from naviyam.recommend.ranking.wide_deep import (
 )
 
 
+def _users_of(sessions) -> list:
+    """The distinct simulated users of ``sessions``, in order."""
+    return list({id(s.user): s.user for s in sessions}.values())
+
+
 def train(catalog, *, users: int = 300, epochs: int = 6, seed: int = 7, ranker_dir: Path | None = None,
           sessions: tuple[int, int] = (8, 30), verbose: int = 0, save: bool = True,
           tastes: str = "affordable") -> dict:
@@ -52,11 +57,10 @@ def train(catalog, *, users: int = 300, epochs: int = 6, seed: int = 7, ranker_d
     test_sessions = [s for s in simulated if s.split == "test"]
     wd_scores = scorer.predict(x_te, c_te)
     base_scores = np.concatenate([baseline.predict(s.dense, s.crosses, s.cands) for s in test_sessions])
-    users_seen = list({id(s.user): s.user for s in simulated}.values())
+    users_seen = _users_of(simulated)
     when = datetime(2026, 11, 17, 12, 30, tzinfo=KST)
     other = "uniform" if tastes == "affordable" else "affordable"
-    other_users = list({id(s.user): s.user for s in simulate(
-        catalog, n_users=users, sessions=sessions, seed=seed + 1, tastes=other)}.values())
+    other_users = _users_of(simulate(catalog, n_users=users, sessions=sessions, seed=seed + 1, tastes=other))
     metrics = {
         "rows_train": int(len(y_tr)), "rows_test": int(len(y_te)),
         "sessions_test": len(test_sessions), "users": users,

@@ -42,6 +42,10 @@ class CouponChoice:
     discount: int
     final_price: int
 
+    def to_payload(self) -> dict[str, Any]:
+        """What a shown item carries about its coupon."""
+        return {"coupon_id": self.coupon_id, "name": self.name, "discount": self.discount}
+
 
 def _spendable(session: Session, user_id: int, now: datetime):
     try:

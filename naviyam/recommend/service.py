@@ -259,8 +259,7 @@ def _coupon_for(session: Session, user_id: int | None, catalog: Catalog, i: int,
                                             "foodcard": str(catalog.shop_foodcard[s])}, price, now)
     if choice is None:
         return price, None
-    return choice.final_price, {"coupon_id": choice.coupon_id, "name": choice.name,
-                                "discount": choice.discount}
+    return choice.final_price, choice.to_payload()
 
 
 # ----------------------------------------------------------------------------- recommend

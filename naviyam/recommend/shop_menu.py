@@ -87,8 +87,7 @@ def shop_menu(session: Session, shop_id: int, *, user_id: int | None, now: datet
             menu_id=menu.id, name=menu.menu_name, price=int(menu.price), final_price=final,
             popular=bool(menu.is_popular),
             fits_budget=None if budget.hard_budget is None else final <= budget.hard_budget,
-            coupon={"coupon_id": choice.coupon_id, "name": choice.name, "discount": choice.discount}
-            if choice else None))
+            coupon=choice.to_payload() if choice else None))
     lines.sort(key=_order)
     return ShopMenu(
         shop_id=shop.id, shop_name=shop.shop_name, category=shop.category, foodcard=shop.is_food_card_shop,
@@ -100,10 +99,14 @@ def _compact(text: str) -> str:
     return "".join(text.split())
 
 
-def is_brand(word: str) -> bool:
-    """A shop name's first word names the brand unless it is a place ("신촌 분식") or a
-    generic word like "24시"."""
-    return len(word) >= 2 and not any(ch.isdigit() for ch in word[:2]) and resolve_place(word) is None
+def brand_of(shop_name: str) -> str | None:
+    """The brand a shop name starts with ("김밥천국 건대점" → 김밥천국); None when its first
+    word is a place ("신촌 분식") or a generic word like "24시"."""
+    words = shop_name.split()
+    word = words[0] if words else ""
+    if len(word) < 2 or any(ch.isdigit() for ch in word[:2]) or resolve_place(word) is not None:
+        return None
+    return word
 
 
 def find_shop_id(session: Session, text: str, recent: list[dict[str, Any]] | None = None,
@@ -111,7 +114,7 @@ def find_shop_id(session: Session, text: str, recent: list[dict[str, Any]] | Non
     """The shop a typed request means, or None.
 
     In order: an option number ("2번 메뉴"); a shop among the recent recommendations whose
-    full name or first word (the brand: "김밥천국 메뉴") is in the text; the longest full
+    full name or brand (:func:`brand_of`: "김밥천국 메뉴") is in the text; the longest full
     shop name in the database contained in the text; a brand named in the text (a first
     word that is not a place: "신촌에 있는 가게" names no brand), its branch nearest to
     ``near`` (the user's location) or, without one, the first.
@@ -124,15 +127,14 @@ def find_shop_id(session: Session, text: str, recent: list[dict[str, Any]] | Non
         return None
     for item in recent:
         name = str(item.get("shop_name") or "")
-        brand = name.split()[0] if name.split() else ""
-        if name and (_compact(name) in compact or (len(brand) >= 2 and brand in compact)):
+        brand = brand_of(name)
+        if name and (_compact(name) in compact or (brand is not None and brand in compact)):
             return int(item["shop_id"])
     shops = session.execute(select(Shop.id, Shop.shop_name, Shop.latitude, Shop.longitude)).all()
     full = [(len(_compact(s.shop_name)), s.id) for s in shops if s.shop_name and _compact(s.shop_name) in compact]
     if full:
         return max(full)[1]
-    branches = [s for s in shops if s.shop_name and is_brand(s.shop_name.split()[0])
-                and s.shop_name.split()[0] in compact]
+    branches = [s for s in shops if (brand := brand_of(s.shop_name or "")) is not None and brand in compact]
     if not branches:
         return None
     if near is None:
