@@ -14,12 +14,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import Responder, TurnContext, record_turn
-from naviyam.balance.alerts import handle_low_balance
-from naviyam.balance.budget import SpendableBudget, spendable_budget
-from naviyam.balance.sync import refresh_card
-from naviyam.coupons.service import EMERGENCY_VALID_HOURS
-from naviyam.db.session import unit_of_work
-from naviyam.users import get_or_create_user
+from naviyam.usecases.low_balance import handle_low_balance
+from naviyam.usecases.balance.budget import SpendableBudget, spendable_budget
+from naviyam.adapters.card_operator import refresh_card
+from naviyam.usecases.coupons.wallet import EMERGENCY_VALID_HOURS
+from naviyam.adapters.db.session import unit_of_work
+from naviyam.adapters.db.users import get_or_create_user
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class ActionBalanceChargeInfo(Action):
         lines = [responder.render("utter_balance_charge_info")[0]]
         card_limits: dict[str, Any] = {}
         try:
-            from naviyam.db.models import FoodcardUser
+            from naviyam.adapters.db.models import FoodcardUser
             from sqlalchemy import select
 
             with unit_of_work() as session:

@@ -19,10 +19,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from naviyam.config import get_settings
-from naviyam.coordinates import parse_location
-from naviyam.conversation_log import TurnRecord, log_turn
-from naviyam.db.session import unit_of_work
-from naviyam.users import get_or_create_user, split_sender
+from naviyam.shared.coordinates import parse_location
+from naviyam.adapters.db.conversation_log import TurnRecord, log_turn
+from naviyam.adapters.db.session import unit_of_work
+from naviyam.adapters.db.users import get_or_create_user, split_sender
 
 log = logging.getLogger(__name__)
 

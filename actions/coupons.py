@@ -1,6 +1,6 @@
 """Coupon action: coupon_inquiry lists the wallet (active, used, expired) (issue 4).
 
-Thin: read the turn, call ``naviyam.coupons.service.wallet_listing``, render Korean
+Thin: read the turn, call ``naviyam.usecases.coupons.wallet.wallet_listing``, render Korean
 text from domain/balance_coupons.yml plus one ``json_message``
 ``{"kind": "coupons", "coupons": [...], "counts": {...}}`` where each coupon carries
 its ``status`` (ACTIVE, USED, EXPIRED).
@@ -16,10 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import Responder, TurnContext, record_turn
 from naviyam.config import get_settings
-from naviyam.coupons.rules import as_utc
-from naviyam.coupons.service import WalletItem, WalletListing, wallet_listing
-from naviyam.db.session import unit_of_work
-from naviyam.users import get_or_create_user
+from naviyam.domain.coupon_rules import as_utc
+from naviyam.usecases.coupons.wallet import WalletItem, WalletListing, wallet_listing
+from naviyam.adapters.db.session import unit_of_work
+from naviyam.adapters.db.users import get_or_create_user
 
 log = logging.getLogger(__name__)
 

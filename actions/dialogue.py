@@ -1,6 +1,6 @@
 """Conversation actions: session start, small talk, clarifying questions, preferences.
 
-Thin (STYLE.md): read the turn, call ``naviyam.profiles``, answer with the domain's
+Thin (STYLE.md): read the turn, call ``naviyam.adapters.db.profiles``, answer with the domain's
 Korean responses (domain/dialogue.yml), log the turn.
 """
 from __future__ import annotations
@@ -14,10 +14,10 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import Responder, TurnContext, record_turn
-from naviyam import profiles
-from naviyam.db.session import unit_of_work
-from naviyam.korean.vocab import is_negative_feedback
-from naviyam.users import get_or_create_user, split_sender
+from naviyam.adapters.db import profiles
+from naviyam.adapters.db.session import unit_of_work
+from naviyam.shared.korean.vocab import is_negative_feedback
+from naviyam.adapters.db.users import get_or_create_user, split_sender
 
 log = logging.getLogger(__name__)
 

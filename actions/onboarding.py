@@ -5,7 +5,7 @@ buttons); a message that is a request rather than an answer ("치킨 먹고 싶�
 taken as one, so the form rejects it and the rules in data/rules/onboarding.yml
 serve the request first and come back to the question afterwards.
 ``action_onboarding_save`` writes user_profiles (and the welcome coupon) in one
-transaction through ``naviyam.profiles.save_onboarding``.
+transaction through ``naviyam.adapters.db.profiles.save_onboarding``.
 
 Passing over a question: each time the form comes back after serving something else
 (the rules' "recommend, then back to the question"), ``onboarding_passed_over`` grows.
@@ -27,11 +27,11 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import Responder, TurnContext, record_turn
 from actions.dialogue import preference_summary
-from naviyam import profiles
-from naviyam.db.session import unit_of_work
-from naviyam.korean.numbers import parse_money
-from naviyam.korean.vocab import normalize_dietary
-from naviyam.users import get_or_create_user
+from naviyam.adapters.db import profiles
+from naviyam.adapters.db.session import unit_of_work
+from naviyam.shared.korean.numbers import parse_money
+from naviyam.shared.korean.vocab import normalize_dietary
+from naviyam.adapters.db.users import get_or_create_user
 
 log = logging.getLogger(__name__)
 

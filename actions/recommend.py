@@ -1,7 +1,7 @@
 """Recommendation actions: recommend, show more ("다른 거"), choose an option ("1번").
 
 Thin: read the turn (entities of the latest message first, then slots), call
-``naviyam.recommend.service``, render Korean text from domain/recommend.yml plus one
+``naviyam.usecases.recommend``, render Korean text from domain/recommend.yml plus one
 ``json_message`` (ARCHITECTURE.md "Message contract"), log the turn, set slots.
 """
 from __future__ import annotations
@@ -19,15 +19,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import Responder, TurnContext, record_turn
-from naviyam.conversation_log import TurnRecord
-from naviyam.db.session import unit_of_work
-from naviyam.recommend.profile import invalidate_profile
-from naviyam.recommend.request import RecommendationRequest
-from naviyam.recommend.wording import food_values
-from naviyam.recommend.service import (
+from naviyam.adapters.db.conversation_log import TurnRecord
+from naviyam.adapters.db.session import unit_of_work
+from naviyam.adapters.db.profile_queries import invalidate_profile
+from naviyam.domain.recommend.request import RecommendationRequest
+from naviyam.domain.recommend.wording import food_values
+from naviyam.usecases.recommend import (
     RecommendationResult, RecommendedItem, recommend, select_option, start_warm_up,
 )
-from naviyam.users import get_or_create_user
+from naviyam.adapters.db.users import get_or_create_user
 
 log = logging.getLogger(__name__)
 start_warm_up()  # catalog, Kiwi, encoder and index load while the server starts
@@ -80,7 +80,7 @@ def _money(value: Any) -> int | None:
         amount = int(float(value))
     except (TypeError, ValueError):
         try:
-            from naviyam.korean.numbers import parse_money
+            from naviyam.shared.korean.numbers import parse_money
             amount = parse_money(str(value)) or 0
         except ImportError:
             amount = 0
@@ -129,7 +129,7 @@ def won(amount: int | None) -> str:
 
 
 def _item_line(responder: Responder, n: int, item: RecommendedItem) -> str:
-    from naviyam.recommend.reasons import reasons_text
+    from naviyam.domain.recommend.reasons import reasons_text
 
     price = won(item.final_price)
     if item.final_price < item.price:

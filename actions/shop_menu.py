@@ -1,7 +1,7 @@
 """``action_show_menu``: the whole menu of one shop ("메뉴 보기").
 
 The shop comes from the card button (``shop_id`` entity), an option number ("2번 메뉴
-보여줘") or a name in the message; the service (``naviyam.recommend.shop_menu``) lists
+보여줘") or a name in the message; the service (``naviyam.usecases.shop_menu``) lists
 the available menus with the best coupon and marks what fits the user's budget now.
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import Responder, TurnContext, record_turn
 from actions.recommend import QUICK_REPLIES, _int, _money, with_own_responses, won
-from naviyam.db.session import unit_of_work
-from naviyam.recommend.shop_menu import ShopMenu, find_shop_id, shop_menu
-from naviyam.users import get_or_create_user
+from naviyam.adapters.db.session import unit_of_work
+from naviyam.usecases.shop_menu import ShopMenu, find_shop_id, shop_menu
+from naviyam.adapters.db.users import get_or_create_user
 
 log = logging.getLogger(__name__)
 

@@ -29,16 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from naviyam.recommend import relevance  # noqa: E402
-from naviyam.recommend.catalog import build_catalog  # noqa: E402
-from naviyam.recommend.filters import FilterContext, apply_hard_filters  # noqa: E402
-from naviyam.recommend.mmr import mmr_select  # noqa: E402
-from naviyam.recommend.ranking.features import RequestContext, UserContext, build_features  # noqa: E402
-from naviyam.recommend.ranking.wide_deep import foodcard_bonus, get_ranker  # noqa: E402
-from naviyam.recommend.request import RecommendationRequest  # noqa: E402
-from naviyam.recommend.retrieval.embeddings import get_backend  # noqa: E402
-from naviyam.recommend.retrieval.hybrid import retrieve  # noqa: E402
-from naviyam.recommend.retrieval.index_store import INDEXES, build_index  # noqa: E402
-from naviyam.recommend.service import _subset, candidates_from  # noqa: E402
+from naviyam.domain.recommend.catalog import build_catalog  # noqa: E402
+from naviyam.domain.recommend.filters import FilterContext, apply_hard_filters  # noqa: E402
+from naviyam.domain.recommend.mmr import mmr_select  # noqa: E402
+from naviyam.domain.recommend.features import RequestContext, UserContext, build_features  # noqa: E402
+from naviyam.adapters.ranking_model import foodcard_bonus, get_ranker  # noqa: E402
+from naviyam.domain.recommend.request import RecommendationRequest  # noqa: E402
+from naviyam.adapters.search.embeddings import get_backend  # noqa: E402
+from naviyam.adapters.search.hybrid import retrieve  # noqa: E402
+from naviyam.adapters.search.index_store import INDEXES, build_index  # noqa: E402
+from naviyam.usecases.recommend import _subset, candidates_from  # noqa: E402
 
 KST = ZoneInfo("Asia/Seoul")
 CENTRES = ((37.5404, 127.0693), (37.5559, 126.9368), (37.5133, 126.9426))
@@ -48,7 +48,7 @@ QUERIES = [(None, None), (None, None), ("치킨", None), ("분식", None), ("국
 
 def sample_rows() -> tuple[list[dict], list[dict]]:
     """Shops and menus of the deterministic sample dataset (same rows as data/sample_data.xlsx)."""
-    from naviyam.sampledata.generate import build_dataset
+    from devtools.sampledata.generate import build_dataset
 
     data = build_dataset()
     return data["shops"], data["menus"]

@@ -80,7 +80,7 @@ class Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     var_dir = Path(_env("NAVIYAM_VAR_DIR", str(PROJECT_ROOT / "var")))
-    default_db = f"sqlite:///{var_dir / 'naviyam.db'}"
+    default_db = f"sqlite:///{var_dir / 'naviyam.adapters.db'}"
     return Settings(
         database_url=normalise_database_url(_env("DATABASE_URL", default_db)),
         redis_url=_env("REDIS_URL"),

@@ -28,7 +28,7 @@ def migrate() -> None:
     from alembic.config import Config
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "naviyam/db/migrations"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "naviyam/adapters/db/migrations"))
     config.attributes["url"] = get_settings().database_url
     command.upgrade(config, "head")
     print(f"schema up to date on {_safe_url()}")
@@ -37,7 +37,7 @@ def migrate() -> None:
 def import_sample(path: str | None = None, *, update_existing: bool = True) -> None:
     """Load the sample workbook. ``update_existing=False`` (used by ``prepare``) only adds
     missing rows, so balances, wallets and profiles changed at run time are kept."""
-    from naviyam.sampledata.importer import import_workbook
+    from naviyam.adapters.workbook.importer import import_workbook
 
     report = import_workbook(Path(path) if path else get_settings().sample_data_path,
                              update_existing=update_existing)
@@ -46,7 +46,7 @@ def import_sample(path: str | None = None, *, update_existing: bool = True) -> N
 
 def build_index(force: bool = False) -> int:
     """Build the retrieval indexes unless an index for the current data exists."""
-    from naviyam.recommend import index
+    from naviyam.usecases import build_index as index
 
     return index.main(["build"] + (["--force"] if force else []))
 
@@ -58,7 +58,7 @@ def train_ranker(force: bool = False) -> int:
     baseline), so it counts as missing.
     """
     from naviyam.config import get_recommend_settings
-    from naviyam.recommend.ranking.wide_deep import is_current, latest_version
+    from naviyam.adapters.ranking_model import is_current, latest_version
 
     ranker_dir = get_recommend_settings().ranker_dir
     version = latest_version(ranker_dir) if Path(ranker_dir).exists() else None
@@ -75,8 +75,8 @@ def train_ranker(force: bool = False) -> int:
 def check() -> int:
     from sqlalchemy import text
 
-    from naviyam.cache import get_cache
-    from naviyam.db.session import get_engine
+    from naviyam.shared.cache import get_cache
+    from naviyam.adapters.db.session import get_engine
 
     settings = get_settings()
     print(f"database: {_safe_url()}")
@@ -105,7 +105,7 @@ def maintain(interval: float | None = None) -> int:
     import signal
     import threading
 
-    from naviyam.maintenance import run_maintenance
+    from naviyam.usecases.maintenance import run_maintenance
 
     if interval is None:
         report = run_maintenance()
@@ -130,7 +130,7 @@ def maintain(interval: float | None = None) -> int:
 
 def forget_user(external_id: str, platform: str | None = None, *, yes: bool = False) -> int:
     """Erase one user after a confirmation (skipped with ``yes``)."""
-    from naviyam.privacy import UnknownUser, forget_user as erase
+    from naviyam.usecases.forget_user import UnknownUser, forget_user as erase
 
     if not yes:
         where = f" on platform {platform}" if platform else ""

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from naviyam import cache as cache_module
 from naviyam.config import reset_settings_cache
-from naviyam.db import session as db_session_module
+from naviyam.adapters.db import session as db_session_module
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -61,18 +61,18 @@ def migrate(url: str) -> None:
     from alembic.config import Config
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "naviyam/db/migrations"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "naviyam/adapters/db/migrations"))
     config.attributes["url"] = url
     command.upgrade(config, "head")
 
 
 def _import_sample_data(url: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Load the committed sample workbook (or a freshly generated copy if it is missing)."""
-    from naviyam.sampledata.importer import import_workbook
+    from naviyam.adapters.workbook.importer import import_workbook
 
     path = PROJECT_ROOT / "data" / "sample_data.xlsx"
     if not path.exists():
-        from naviyam.sampledata.generate import generate_workbook
+        from devtools.sampledata.generate import generate_workbook
 
         path = tmp_path_factory.mktemp("sample") / "sample_data.xlsx"
         generate_workbook(path)

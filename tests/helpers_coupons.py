@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from naviyam.db.models import Coupon, FoodcardUser, Shop, User, UserCouponWallet, UserProfile
+from naviyam.adapters.db.models import Coupon, FoodcardUser, Shop, User, UserCouponWallet, UserProfile
 
 _seq = itertools.count(1)
 

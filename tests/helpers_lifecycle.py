@@ -15,15 +15,15 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from naviyam.conversation_log import session_uuid
-from naviyam.db.models import (
+from naviyam.adapters.db.conversation_log import session_uuid
+from naviyam.adapters.db.models import (
     Base,
     Conversation,
     ConversationContext,
     PerformanceLog,
     RecommendationLog,
 )
-from naviyam.db.session import unit_of_work
+from naviyam.adapters.db.session import unit_of_work
 from tests.conftest import migrated_database
 
 UTC = timezone.utc

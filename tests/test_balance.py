@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from helpers_coupons import make_card, make_user
-from naviyam.balance import alerts
-from naviyam.balance.budget import compute_budget, effective_spent, spendable_budget
-from naviyam.balance.sync import operator_breaker
+from naviyam.usecases import low_balance as alerts
+from naviyam.usecases.balance.budget import compute_budget, effective_spent, spendable_budget
+from naviyam.adapters.card_operator import operator_breaker
 from naviyam.coupons import service as coupon_service
-from naviyam.db.models import FoodcardUser
-from naviyam.db.session import unit_of_work
+from naviyam.adapters.db.models import FoodcardUser
+from naviyam.adapters.db.session import unit_of_work
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=SEOUL)

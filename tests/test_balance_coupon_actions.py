@@ -13,8 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.balance import ActionBalanceChargeInfo, ActionCheckBalance, freshness_text
 from actions.coupons import ActionShowCoupons
 from helpers_coupons import give, make_card, make_coupon, make_user
-from naviyam.balance.sync import operator_breaker
-from naviyam.db.session import unit_of_work
+from naviyam.adapters.card_operator import operator_breaker
+from naviyam.adapters.db.session import unit_of_work
 
 SEOUL = ZoneInfo("Asia/Seoul")
 

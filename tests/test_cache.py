@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from naviyam.cache import InProcessCache, LockNotAcquired
+from naviyam.shared.cache import InProcessCache, LockNotAcquired
 
 
 def test_values_round_trip_and_expire(cache):

@@ -16,19 +16,19 @@ import requests
 from sqlalchemy import select
 
 from helpers_coupons import make_card, make_user
-from naviyam.balance import cache_keys
-from naviyam.balance.breaker import CircuitBreaker, CircuitOpenError
-from naviyam.balance.budget import spendable_budget
-from naviyam.balance.operator_simulator import OperatorSimulator, SimulatorThread
-from naviyam.balance.sync import (
+from naviyam.adapters.db import invalidation as cache_keys
+from naviyam.adapters.resilience import CircuitBreaker, CircuitOpenError
+from naviyam.usecases.balance.budget import spendable_budget
+from devtools.operator_simulator import OperatorSimulator, SimulatorThread
+from naviyam.adapters.card_operator import (
     BREAKER_NAME,
     CardOperatorClient,
     OperatorUnavailable,
     refresh_card,
     sync_balances,
 )
-from naviyam.db.models import FoodcardUser
-from naviyam.db.session import unit_of_work
+from naviyam.adapters.db.models import FoodcardUser
+from naviyam.adapters.db.session import unit_of_work
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -184,7 +184,7 @@ def test_refresh_card_on_demand(db_session, cache, simulator):
 
 
 def test_simulator_seeds_cards_from_the_database(database_url, cache):
-    from naviyam.balance.operator_simulator import cards_from_database
+    from devtools.operator_simulator import cards_from_database
 
     now = datetime.now(SEOUL)
     with unit_of_work(database_url) as session:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from naviyam.conversation_log import TurnRecord, log_turn, seed_intent, session_uuid
-from naviyam.db.models import Conversation, UserProfile
-from naviyam.users import get_or_create_user, split_sender
+from naviyam.adapters.db.conversation_log import TurnRecord, log_turn, seed_intent, session_uuid
+from naviyam.adapters.db.models import Conversation, UserProfile
+from naviyam.adapters.db.users import get_or_create_user, split_sender
 
 
 def test_intents_map_onto_the_seed_list():

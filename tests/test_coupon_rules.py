@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from naviyam.coupons import rules
-from naviyam.coupons.rules import CouponTerms, ShopFacts, UserFacts, WalletEntry
+from naviyam.domain import coupon_rules as rules
+from naviyam.domain.coupon_rules import CouponTerms, ShopFacts, UserFacts, WalletEntry
 
 NOW = datetime(2025, 3, 10, 3, 0, tzinfo=timezone.utc)  # 12:00 in Seoul
 TODAY = date(2025, 3, 10)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from helpers_coupons import give, make_card, make_coupon, make_shop, make_user
-from naviyam.balance import cache_keys
-from naviyam.coupons import service
-from naviyam.db.models import Coupon, UserCouponWallet
+from naviyam.adapters.db import invalidation as cache_keys
+from naviyam.usecases.coupons import wallet as service
+from naviyam.adapters.db.models import Coupon, UserCouponWallet
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -162,9 +162,9 @@ def test_switched_off_or_exhausted_system_coupon_is_not_issued(db_session, cache
 
 def test_sample_data_wallets_budgets_and_best_coupons(loaded_database_url, cache):
     """Every demo user of data/sample_data.xlsx goes through listing, budget and best coupon."""
-    from naviyam.balance.budget import spendable_budget
-    from naviyam.db.models import Menu, Shop, User
-    from naviyam.db.session import unit_of_work
+    from naviyam.usecases.balance.budget import spendable_budget
+    from naviyam.adapters.db.models import Menu, Shop, User
+    from naviyam.adapters.db.session import unit_of_work
 
     now = datetime(2026, 11, 20, 12, 30, tzinfo=SEOUL)  # the sample's AS_OF day
     applied_any = 0

@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue import ActionClarify, ActionSessionStart, ActionSmallTalk, ActionUpdatePreferences
 from actions.onboarding import ActionOnboardingSave, ValidateOnboardingForm
-from naviyam.db.models import UserCouponWallet, UserProfile
-from naviyam.db.session import unit_of_work
-from naviyam.users import find_user
+from naviyam.adapters.db.models import UserCouponWallet, UserProfile
+from naviyam.adapters.db.session import unit_of_work
+from naviyam.adapters.db.users import find_user
 
 NOW = datetime(2026, 3, 2, 12, 30, tzinfo=ZoneInfo("Asia/Seoul"))
 
@@ -201,8 +201,8 @@ def test_stated_preferences_are_saved(database_url, domain):
 def test_an_onboarding_answer_is_logged_with_the_next_question(database_url, domain, engine):
     from sqlalchemy import func, select
 
-    from naviyam.conversation_log import session_uuid
-    from naviyam.db.models import Conversation
+    from naviyam.adapters.db.conversation_log import session_uuid
+    from naviyam.adapters.db.models import Conversation
 
     trk = form_tracker("치킨이랑 피자 좋아해요", "inform", [food("치킨"), food("피자")])
     run(ValidateOnboardingForm(), trk, domain)
@@ -218,8 +218,8 @@ def test_an_onboarding_answer_is_logged_with_the_next_question(database_url, dom
 def test_a_request_during_onboarding_is_not_logged_twice(database_url, domain, engine):
     from sqlalchemy import select
 
-    from naviyam.conversation_log import session_uuid
-    from naviyam.db.models import Conversation
+    from naviyam.adapters.db.conversation_log import session_uuid
+    from naviyam.adapters.db.models import Conversation
 
     trk = form_tracker("치킨 먹고 싶어", "food_request", [food("치킨")])
     run(ValidateOnboardingForm(), trk, domain)  # action_recommend logs this turn itself

@@ -1,7 +1,7 @@
 """Property: over >= 1,000 random (user, query, time, place) cases no answer breaks a hard filter.
 
 Every shown item is re-checked against the database rows with the plain rules
-(naviyam.hours, naviyam.geo, the card's spendable budget, the coupon service), not
+(naviyam.domain.hours, naviyam.domain.geo, the card's spendable budget, the coupon service), not
 with the engine's vectorised masks. Alternatives must be marked and must not be in
 ``recommendations``.
 """
@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from naviyam.balance.budget import spendable_budget
-from naviyam.coupons.service import best_coupon_for
-from naviyam.db.models import Menu, Shop, User
-from naviyam.geo import haversine_m, resolve_place
-from naviyam.hours import is_open_at
-from naviyam.recommend.filters import FilterContext, check_dietary, normalised_restrictions
-from naviyam.recommend.request import RecommendationRequest
-from naviyam.recommend.service import recommend
+from naviyam.usecases.balance.budget import spendable_budget
+from naviyam.usecases.coupons.wallet import best_coupon_for
+from naviyam.adapters.db.models import Menu, Shop, User
+from naviyam.domain.geo import haversine_m, resolve_place
+from naviyam.domain.hours import is_open_at
+from naviyam.domain.recommend.filters import FilterContext, check_dietary, normalised_restrictions
+from naviyam.domain.recommend.request import RecommendationRequest
+from naviyam.usecases.recommend import recommend
 
 KST = ZoneInfo("Asia/Seoul")
 CASES = 1000
@@ -69,7 +69,7 @@ def test_no_hard_filter_is_ever_violated(loaded_database_url, db_session):
                 limits.append(spend.amount)
         budget = min(limits) if limits else None
         if user_id is not None and user_id not in profiles:
-            from naviyam.db.models import UserProfile
+            from naviyam.adapters.db.models import UserProfile
             profile = session.scalar(select(UserProfile).where(UserProfile.user_id == user_id))
             profiles[user_id] = list(profile.dietary_restrictions or []) if profile else []
         restrictions = normalised_restrictions(list(dietary) + profiles.get(user_id, []))

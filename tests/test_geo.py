@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from naviyam.geo import haversine_m, haversine_many, resolve_place, walk_minutes
+from naviyam.domain.geo import haversine_m, haversine_many, resolve_place, walk_minutes
 
 
 def test_haversine_known_distance():

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from naviyam.hours import (
+from naviyam.domain.hours import (
     BREAK_TIME, CLOSED, OPEN, UNKNOWN, closes_at, describe_day, is_open_at,
     minute_of_week, next_opening, status_at, weekly_minute_intervals,
 )

@@ -9,11 +9,11 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests.conftest import PROJECT_ROOT, migrated_database
-from naviyam.db import models
-from naviyam.db.session import unit_of_work
-from naviyam.sampledata.generate import generate_workbook
-from naviyam.sampledata.importer import ImportValidationError, import_workbook, main
-from naviyam.sampledata.validate import ImportFileError
+from naviyam.adapters.db import models
+from naviyam.adapters.db.session import unit_of_work
+from devtools.sampledata.generate import generate_workbook
+from naviyam.adapters.workbook.importer import ImportValidationError, import_workbook, main
+from naviyam.adapters.workbook.validate import ImportFileError
 
 SAMPLE = PROJECT_ROOT / "data" / "sample_data.xlsx"
 TABLES = {

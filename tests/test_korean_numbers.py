@@ -1,7 +1,7 @@
-"""Korean money, head-count and ordinal expressions → integers (naviyam.korean.numbers)."""
+"""Korean money, head-count and ordinal expressions → integers (naviyam.shared.korean.numbers)."""
 import pytest
 
-from naviyam.korean.numbers import parse_head_count, parse_money, parse_ordinal
+from naviyam.shared.korean.numbers import parse_head_count, parse_money, parse_ordinal
 
 MONEY = [
     ("5천원", 5000), ("오천원", 5000), ("만원", 10000), ("1만5천원", 15000),

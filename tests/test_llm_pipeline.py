@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from ml.llm import prompts
+from naviyam.shared import llm_prompts as prompts
 from ml.llm.dataset import (
     read_collected_rows,
     read_rasa_nlu,
@@ -92,7 +92,7 @@ def test_split_keeps_every_intent_on_both_sides():
 
 
 def test_conversation_rows_are_exported_when_confident(db_session):
-    from naviyam.db.models import Conversation
+    from naviyam.adapters.db.models import Conversation
 
     db_session.add_all([
         Conversation(input_text="쿠폰 있어요?", response_text="네", rasa_intent="coupon_inquiry",

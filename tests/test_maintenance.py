@@ -19,16 +19,17 @@ from helpers_lifecycle import (  # noqa: F401 - fixtures
     recommendation,
     url,
 )
-from naviyam import maintenance, manage
+from naviyam.usecases import maintenance
+from naviyam import manage
 from naviyam.config import get_lifecycle_settings, reset_settings_cache
-from naviyam.db.models import (
+from naviyam.adapters.db.models import (
     Conversation,
     ConversationContext,
     PerformanceLog,
     RecommendationLog,
     UserCouponWallet,
 )
-from naviyam.db.session import unit_of_work
+from naviyam.adapters.db.session import unit_of_work
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 

@@ -17,9 +17,9 @@ from helpers_lifecycle import (  # noqa: F401 - fixtures
     url,
 )
 from naviyam import manage
-from naviyam.balance import cache_keys
+from naviyam.adapters.db import invalidation as cache_keys
 from naviyam.config import reset_settings_cache
-from naviyam.db.models import (
+from naviyam.adapters.db.models import (
     Conversation,
     ConversationContext,
     FoodcardUser,
@@ -29,11 +29,11 @@ from naviyam.db.models import (
     UserCouponWallet,
     UserProfile,
 )
-from naviyam.db.session import unit_of_work
-from naviyam.privacy import UnknownUser, forget_user
-from naviyam.recommend.profile import profile_cache_key
-from naviyam.tracker_keys import rasa_tracker_key
-from naviyam.users import get_or_create_user
+from naviyam.adapters.db.session import unit_of_work
+from naviyam.usecases.forget_user import UnknownUser, forget_user
+from naviyam.adapters.db.profile_queries import profile_cache_key
+from naviyam.shared.tracker_keys import rasa_tracker_key
+from naviyam.adapters.db.users import get_or_create_user
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 TABLES = (Conversation, RecommendationLog, PerformanceLog, ConversationContext, UserCouponWallet,

@@ -1,13 +1,13 @@
-"""Profiles: new-user detection, onboarding answers, stated preferences (naviyam.profiles)."""
+"""Profiles: new-user detection, onboarding answers, stated preferences (naviyam.adapters.db.profiles)."""
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from naviyam import profiles
-from naviyam.db.models import UserProfile
-from naviyam.users import get_or_create_user
+from naviyam.adapters.db import profiles
+from naviyam.adapters.db.models import UserProfile
+from naviyam.adapters.db.users import get_or_create_user
 
 NOW = datetime(2026, 3, 2, 12, 30, tzinfo=ZoneInfo("Asia/Seoul"))
 
@@ -89,8 +89,8 @@ def test_valid_budget_range():
 
 def test_a_new_allergy_reaches_the_recommender_at_once(database_url, cache):
     """The recommender caches profiles for an hour; saving must not leave it stale."""
-    from naviyam.db.session import unit_of_work
-    from naviyam.recommend.profile import load_profile
+    from naviyam.adapters.db.session import unit_of_work
+    from naviyam.adapters.db.profile_queries import load_profile
 
     with unit_of_work() as session:
         user = get_or_create_user(session, "allergy-cache-kid", "rest")

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from naviyam.recommend.ranking.features import N_DENSE
-from naviyam.recommend.ranking.wide_deep import (
+from naviyam.domain.recommend.features import N_DENSE
+from naviyam.adapters.ranking_model import (
     PopularityBaseline, WideDeepScorer, get_ranker, latest_version, load_scorer,
 )
 
@@ -21,8 +21,8 @@ KST = ZoneInfo("Asia/Seoul")
 @pytest.fixture(scope="module")
 def trained(loaded_database_url, tmp_path_factory):
     from ml.ranking.train_wide_deep import train
-    from naviyam.db.session import unit_of_work
-    from naviyam.recommend.catalog import load_catalog
+    from naviyam.adapters.db.session import unit_of_work
+    from naviyam.adapters.db.catalog import load_catalog
 
     with unit_of_work(loaded_database_url) as session:
         catalog = load_catalog(session)
@@ -90,8 +90,8 @@ def test_missing_model_falls_back_to_baseline(tmp_path):
 
 
 def test_service_ranks_with_the_model(trained, db_session, monkeypatch, cache):
-    from naviyam.recommend.request import RecommendationRequest
-    from naviyam.recommend.service import recommend
+    from naviyam.domain.recommend.request import RecommendationRequest
+    from naviyam.usecases.recommend import recommend
 
     ranker_dir, _m, _c = trained
     monkeypatch.setenv("NAVIYAM_RANKER_DIR", str(ranker_dir))
@@ -105,7 +105,7 @@ def test_service_ranks_with_the_model(trained, db_session, monkeypatch, cache):
 
 
 def test_pick_rate_is_relative_to_what_was_shown():
-    from naviyam.recommend.ranking.features import CATEGORY_INDEX, pick_rate
+    from naviyam.domain.recommend.features import CATEGORY_INDEX, pick_rate
 
     neutral = pick_rate([], [])
     assert np.allclose(neutral, 0.5)
@@ -121,7 +121,7 @@ def test_pick_rate_is_relative_to_what_was_shown():
 
 
 def test_old_versions_are_pruned_but_latest_and_pinned_stay(tmp_path):
-    from naviyam.recommend.ranking.wide_deep import prune_versions
+    from naviyam.adapters.ranking_model import prune_versions
 
     versions = [f"2026110{d}120000" for d in range(1, 8)]
     for v in versions:

@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.recommend import ActionChooseOption, ActionMoreOptions, ActionRecommend
-from naviyam.db.models import Conversation, RecommendationLog
-from naviyam.db.session import unit_of_work
+from naviyam.adapters.db.models import Conversation, RecommendationLog
+from naviyam.adapters.db.session import unit_of_work
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from naviyam.db.models import Menu, Shop, User
-from naviyam.recommend.request import RecommendationRequest
-from naviyam.recommend.service import recommend
+from naviyam.adapters.db.models import Menu, Shop, User
+from naviyam.domain.recommend.request import RecommendationRequest
+from naviyam.usecases.recommend import recommend
 
 KST = ZoneInfo("Asia/Seoul")
 MONDAY_LUNCH = datetime(2026, 11, 23, 12, 30, tzinfo=KST)

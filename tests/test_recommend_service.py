@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from naviyam.db.models import (
+from naviyam.adapters.db.models import (
     Conversation, Menu, PerformanceLog, RecommendationLog, Shop, User, UserProfile,
 )
-from naviyam.conversation_log import TurnRecord
-from naviyam.geo import haversine_m
-from naviyam.hours import is_open_at
-from naviyam.recommend.request import RecommendationRequest
-from naviyam.recommend.service import recommend, select_option
+from naviyam.adapters.db.conversation_log import TurnRecord
+from naviyam.domain.geo import haversine_m
+from naviyam.domain.hours import is_open_at
+from naviyam.domain.recommend.request import RecommendationRequest
+from naviyam.usecases.recommend import recommend, select_option
 
 KST = ZoneInfo("Asia/Seoul")
 TUESDAY_LUNCH = datetime(2026, 11, 17, 12, 30, tzinfo=KST)
@@ -215,8 +215,8 @@ def test_selection_of_missing_shop_writes_nothing(session):
 
 
 def test_profile_reads_what_was_shown_and_what_was_picked(session):
-    from naviyam.recommend.profile import recent_exposure
-    from naviyam.recommend.ranking.features import CATEGORY_INDEX, UserContext
+    from naviyam.adapters.db.profile_queries import recent_exposure
+    from naviyam.domain.recommend.features import CATEGORY_INDEX, UserContext
 
     uid = user_id(session, "demo_kid_02")
     shown_before, picked_before = recent_exposure(session, uid)

@@ -1,6 +1,6 @@
 """A coupon can never be used twice: concurrent redemptions against the real database.
 
-Each thread redeems through ``naviyam.coupons.redemption.redeem``, which opens its own
+Each thread redeems through ``naviyam.usecases.coupons.redemption.redeem``, which opens its own
 session (its own pooled connection) and transaction. The proof runs on PostgreSQL:
 under CI=true the ``backend`` fixture fails when PostgreSQL is unreachable, and this
 module refuses to pass on anything else there. Locally it also runs on SQLite, where
@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 
 from tests.conftest import IN_CI
 from helpers_coupons import give, make_coupon, make_shop, make_user
-from naviyam.coupons import redemption
-from naviyam.coupons.redemption import redeem, redeem_in_session
-from naviyam.db.models import Coupon, UserCouponWallet
-from naviyam.db.session import unit_of_work
+from naviyam.usecases.coupons import redemption
+from naviyam.usecases.coupons.redemption import redeem, redeem_in_session
+from naviyam.adapters.db.models import Coupon, UserCouponWallet
+from naviyam.adapters.db.session import unit_of_work
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WORKERS = 24

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from naviyam.recommend.retrieval.bm25 import BM25Index, tokenize
-from naviyam.recommend.retrieval.fusion import reciprocal_rank_fusion
+from naviyam.adapters.search.bm25 import BM25Index, tokenize
+from naviyam.adapters.search.fusion import reciprocal_rank_fusion
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -33,17 +33,17 @@ def test_bm25_finds_compound_words():
 
 @pytest.fixture()
 def catalog(loaded_database_url, db_session):
-    from naviyam.recommend.catalog import load_catalog
+    from naviyam.adapters.db.catalog import load_catalog
 
     return load_catalog(db_session)
 
 
 def test_index_build_persist_and_search(catalog, tmp_path, monkeypatch, cache):
     from naviyam.config import get_recommend_settings
-    from naviyam.recommend.request import RecommendationRequest
-    from naviyam.recommend.retrieval.embeddings import get_backend
-    from naviyam.recommend.retrieval.hybrid import retrieve
-    from naviyam.recommend.retrieval.index_store import INDEXES, build_index, load_index
+    from naviyam.domain.recommend.request import RecommendationRequest
+    from naviyam.adapters.search.embeddings import get_backend
+    from naviyam.adapters.search.hybrid import retrieve
+    from naviyam.adapters.search.index_store import INDEXES, build_index, load_index
 
     monkeypatch.setenv("NAVIYAM_INDEX_DIR", str(tmp_path))
     monkeypatch.setenv("NAVIYAM_INDEX_AUTOBUILD", "0")
@@ -71,8 +71,8 @@ def test_index_build_persist_and_search(catalog, tmp_path, monkeypatch, cache):
 
 
 def test_data_change_changes_fingerprint(catalog, db_session):
-    from naviyam.db.models import Menu
-    from naviyam.recommend.catalog import catalog_fingerprint
+    from naviyam.adapters.db.models import Menu
+    from naviyam.adapters.db.catalog import catalog_fingerprint
 
     before = catalog_fingerprint(db_session)
     assert before == catalog.fingerprint

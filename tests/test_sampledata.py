@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from naviyam.db import models
-from naviyam.geo import haversine_m
-from naviyam.hours import is_open_at
-from naviyam.sampledata import catalog
-from naviyam.sampledata.generate import AS_OF, DEMO_PERSONAS, build_dataset, generate_workbook, main
-from naviyam.sampledata.schema import SEOUL, SHEETS, business_hours_problems
-from naviyam.sampledata.validate import validate_workbook
+from naviyam.adapters.db import models
+from naviyam.domain.geo import haversine_m
+from naviyam.domain.hours import is_open_at
+from devtools.sampledata import catalog
+from devtools.sampledata.generate import AS_OF, DEMO_PERSONAS, build_dataset, generate_workbook, main
+from naviyam.adapters.workbook.schema import SEOUL, SHEETS, business_hours_problems
+from naviyam.adapters.workbook.validate import validate_workbook
 
 MEAT_OR_FISH = ("돼지고기 포함", "소고기 포함", "닭고기 포함", "해산물 포함", "갑각류 포함")
 MONDAY = date(2026, 11, 16)  # any Monday; the property must hold every week

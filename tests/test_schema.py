@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from naviyam.db.models import Menu, Shop
+from naviyam.adapters.db.models import Menu, Shop
 
 CORE_TABLES = {
     "shops", "menus", "users", "foodcard_users", "user_profiles", "coupons",

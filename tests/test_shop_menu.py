@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from actions.recommend import ActionRecommend
 from actions.shop_menu import ActionShowMenu
-from naviyam.db.models import Menu, Shop, User
-from naviyam.recommend.shop_menu import brand_of, find_shop_id, shop_menu
+from naviyam.adapters.db.models import Menu, Shop, User
+from naviyam.usecases.shop_menu import brand_of, find_shop_id, shop_menu
 
 KST = ZoneInfo("Asia/Seoul")
 LUNCH = "2026-11-17T12:30:00+09:00"
@@ -80,7 +80,7 @@ def test_no_shop_named_gets_a_polite_question(loaded_database_url, domain):
 
 
 def test_a_closed_shop_says_so_with_todays_hours(loaded_database_url, db_session, domain):
-    from naviyam.hours import is_open_at
+    from naviyam.domain.hours import is_open_at
 
     night = datetime(2026, 11, 17, 3, 30, tzinfo=KST)
     shop_id = next(s.id for s in db_session.scalars(select(Shop).where(Shop.menus.any()).order_by(Shop.id))
@@ -111,7 +111,7 @@ def test_find_shop_id_prefers_recent_options(loaded_database_url, db_session):
 
 
 def test_a_brand_finds_the_nearest_branch(loaded_database_url, db_session):
-    from naviyam.geo import haversine_m
+    from naviyam.domain.geo import haversine_m
 
     shops = db_session.scalars(select(Shop).order_by(Shop.id)).all()
     by_brand: dict[str, list[Shop]] = {}

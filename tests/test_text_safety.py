@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from naviyam.text_safety import (
+from naviyam.shared.text_safety import (
     anonymise_training_record,
     clean_user_text,
     escape_html,

@@ -7,8 +7,8 @@ from typing import Any, Callable
 
 import aiohttp
 
-from naviyam.coordinates import parse_location
-from naviyam.cache import Cache, get_cache
+from naviyam.shared.coordinates import parse_location
+from naviyam.shared.cache import Cache, get_cache
 
 log = logging.getLogger(__name__)
 

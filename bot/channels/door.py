@@ -2,7 +2,7 @@
 
 - Rate limit per user over a one-minute window (seed appendix: 60/min for a user the
   platform identifies, 10/min for anonymous senders, keyed by IP), counted with
-  ``naviyam.cache`` (Redis when ``REDIS_URL`` is set, in-process otherwise). If Redis
+  ``naviyam.shared.cache`` (Redis when ``REDIS_URL`` is set, in-process otherwise). If Redis
   fails the door stays open and logs it: an outage of the cache must not silence the bot.
 - Text: NFC normalisation, control and invisible formatting characters removed,
   at most 500 characters. Typed text cannot smuggle Rasa intent payloads (a leading
@@ -15,8 +15,8 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from naviyam.cache import Cache, get_cache
-from naviyam.text_safety import clean_user_text
+from naviyam.shared.cache import Cache, get_cache
+from naviyam.shared.text_safety import clean_user_text
 
 from bot.channels.settings import DoorSettings
 

@@ -33,8 +33,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from naviyam.cache import Cache
-from naviyam.text_safety import clean_user_text, mask_personal_data, pseudonymise_id
+from naviyam.shared.cache import Cache
+from naviyam.shared.text_safety import clean_user_text, mask_personal_data, pseudonymise_id
 
 from bot.channels import rendering
 from bot.channels.common import CHOICES_TTL_SECONDS, cache_call, location_from, post_json

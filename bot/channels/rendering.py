@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from naviyam.text_safety import escape_html
+from naviyam.shared.text_safety import escape_html
 
 CHOOSE_PAYLOAD = "/choose_option"
 MENU_PAYLOAD = "/shop_menu"

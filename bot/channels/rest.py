@@ -21,7 +21,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.door import Door
-from naviyam.text_safety import mask_personal_data
+from naviyam.shared.text_safety import mask_personal_data
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from naviyam.text_safety import MAX_MESSAGE_CHARS
+from naviyam.shared.text_safety import MAX_MESSAGE_CHARS
 
 
 def _env(name: str) -> str | None:

@@ -31,8 +31,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from naviyam.cache import Cache
-from naviyam.text_safety import mask_personal_data
+from naviyam.shared.cache import Cache
+from naviyam.shared.text_safety import mask_personal_data
 
 from bot.channels import rendering
 from bot.channels.common import (

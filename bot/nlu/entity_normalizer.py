@@ -5,7 +5,7 @@ the surface string in ``text``:
 
 | entity | value |
 |---|---|
-| budget | integer won (``naviyam.korean.numbers.parse_money``: 만 이천원 → 12000) |
+| budget | integer won (``naviyam.shared.korean.numbers.parse_money``: 만 이천원 → 12000) |
 | party_size | integer (``parse_head_count``: 세 명이서 → 3, 혼자 → 1) |
 | option_number | integer (``parse_ordinal``: 두번째 거 → 2) |
 | time_preference | one of 아침, 점심, 저녁, 야식, 지금 |
@@ -36,7 +36,9 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from naviyam.korean import numbers, vocab
+from naviyam.shared.korean import numbers
+
+from naviyam.shared.korean import vocab
 
 logger = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ untouched: a warning is logged, ``fallbacks`` is counted (in process and in the 
 under ``nlu:llm:fallbacks``), and after ``failure_threshold`` consecutive failures the
 LLM is skipped for ``failure_cooldown_s`` so a dead server does not add its timeout to
 every message. Results are cached by normalised text (NFC, whitespace collapsed,
-lowercased) in ``naviyam.cache`` (Redis when ``REDIS_URL``/``redis_url`` is set).
+lowercased) in ``naviyam.shared.cache`` (Redis when ``REDIS_URL``/``redis_url`` is set).
 
 The parse result carries ``intent_source`` (``llm``, ``diet``, ``both``, ``weighted``)
 and ``llm_nlu`` (the LLM's own ranking head, latency, cache hit, or the error).

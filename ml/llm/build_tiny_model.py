@@ -24,7 +24,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
-from ml.llm import prompts
+from naviyam.shared import llm_prompts as prompts
 from ml.llm.dataset import Example, entity_types_of, intents_of, read_rasa_nlu
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

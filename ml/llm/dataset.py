@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from ml.llm.prompts import normalise_text, strip_annotations
+from naviyam.shared.llm_prompts import normalise_text, strip_annotations
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def rows_from_conversations(session, min_confidence: float = 0.9, limit: int | N
     """
     from sqlalchemy import select
 
-    from naviyam.db.models import Conversation
+    from naviyam.adapters.db.models import Conversation
 
     query = (
         select(Conversation.input_text, Conversation.rasa_intent)
@@ -167,7 +167,7 @@ def entity_types_of(examples: Iterable[Example]) -> list[str]:
 
 def export_conversations(output: Path, min_confidence: float = 0.9, database_url: str | None = None) -> int:
     """Write confidently predicted answered turns as JSONL training rows; returns the count."""
-    from naviyam.db.session import unit_of_work
+    from naviyam.adapters.db.session import unit_of_work
 
     with unit_of_work(database_url) as session:
         rows = rows_from_conversations(session, min_confidence)

@@ -2,7 +2,7 @@
 
 Data: Rasa NLU yml (``data/nlu``; entity annotations stripped from the text and kept as
 targets) plus collected rows (JSONL, ``--collected``). Each example becomes
-``prompt → " <intent>\\n개체: <entities>" + EOS`` (``ml.llm.prompts``); the loss is on
+``prompt → " <intent>\\n개체: <entities>" + EOS`` (``naviyam.shared.llm_prompts``); the loss is on
 the target tokens only.
 
 Defaults are the seed's settings: r=16, alpha=32, dropout 0.05, lr 2e-4, batch 4,
@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ml.llm import prompts
+from naviyam.shared import llm_prompts as prompts
 from ml.llm.dataset import (
     Example,
     deduplicate,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from ml.llm import prompts
+from naviyam.shared import llm_prompts as prompts
 
 logger = logging.getLogger(__name__)
 

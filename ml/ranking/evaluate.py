@@ -5,14 +5,14 @@ from datetime import datetime
 
 import numpy as np
 
-from naviyam.recommend import relevance
-from naviyam.recommend.catalog import Catalog
-from naviyam.recommend.filters import FilterContext, apply_hard_filters
-from naviyam.recommend.mmr import mmr_select
-from naviyam.recommend.ranking.features import CATEGORY_INDEX, RequestContext, build_features
-from naviyam.recommend.ranking.wide_deep import foodcard_bonus
-from naviyam.recommend.request import meal_slot_for
-from naviyam.recommend.service import candidates_from
+from naviyam.domain.recommend import relevance
+from naviyam.domain.recommend.catalog import Catalog
+from naviyam.domain.recommend.filters import FilterContext, apply_hard_filters
+from naviyam.domain.recommend.mmr import mmr_select
+from naviyam.domain.recommend.features import CATEGORY_INDEX, RequestContext, build_features
+from naviyam.adapters.ranking_model import foodcard_bonus
+from naviyam.domain.recommend.request import meal_slot_for
+from naviyam.usecases.recommend import candidates_from
 
 
 def auc(labels: np.ndarray, scores: np.ndarray) -> float:

@@ -31,15 +31,15 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from naviyam.db.models import SHOP_CATEGORIES
-from naviyam.recommend import relevance
-from naviyam.recommend.catalog import Catalog
-from naviyam.recommend.filters import FilterContext, apply_hard_filters
-from naviyam.recommend.ranking.features import (
+from naviyam.domain.vocabulary import SHOP_CATEGORIES
+from naviyam.domain.recommend import relevance
+from naviyam.domain.recommend.catalog import Catalog
+from naviyam.domain.recommend.filters import FilterContext, apply_hard_filters
+from naviyam.domain.recommend.features import (
     CATEGORY_INDEX, RequestContext, UserContext, build_features,
 )
-from naviyam.recommend.request import meal_slot_for
-from naviyam.recommend.service import candidates_from
+from naviyam.domain.recommend.request import meal_slot_for
+from naviyam.usecases.recommend import candidates_from
 
 KST = ZoneInfo("Asia/Seoul")
 CENTRES = ((37.5404, 127.0693), (37.5559, 126.9368), (37.5133, 126.9426))

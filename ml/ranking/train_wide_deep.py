@@ -22,7 +22,7 @@ import numpy as np
 
 from ml.ranking.evaluate import auc, ndcg_at_k, preferred_share
 from ml.ranking.simulator import KST, simulate, to_arrays
-from naviyam.recommend.ranking.wide_deep import (
+from naviyam.adapters.ranking_model import (
     PopularityBaseline, WideDeepScorer, build_keras_model, export_weights, prune_versions, save_model,
 )
 
@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args(argv)
     from naviyam.config import get_recommend_settings
-    from naviyam.db.session import unit_of_work
-    from naviyam.recommend.catalog import load_catalog
+    from naviyam.adapters.db.session import unit_of_work
+    from naviyam.adapters.db.catalog import load_catalog
 
     with unit_of_work() as session:
         catalog = load_catalog(session)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from naviyam.db.models import Menu, Shop, User
+from naviyam.adapters.db.models import Menu, Shop, User
 from tests.channels.conftest import latest_user_event, post
 from tests.fakes.kakao import skill_payload
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram import Update
 
-from naviyam.db.models import User
+from naviyam.adapters.db.models import User
 from tests.channels.conftest import latest_user_event, post
 from tests.e2e.harness import PROJECT_ROOT, RASA_ENV
 from tests.fakes.telegram import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from naviyam.db.models import User, UserProfile
+from naviyam.adapters.db.models import User, UserProfile
 
 pytestmark = pytest.mark.e2e
 

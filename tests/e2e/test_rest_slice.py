@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from naviyam.db.models import Conversation, Menu, RecommendationLog, Shop
+from naviyam.adapters.db.models import Conversation, Menu, RecommendationLog, Shop
 
 pytestmark = pytest.mark.e2e
 

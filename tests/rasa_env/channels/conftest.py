@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from naviyam.cache import InProcessCache, RedisCache
+from naviyam.shared.cache import InProcessCache, RedisCache
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/13"

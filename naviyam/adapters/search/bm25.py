@@ -1,0 +1,126 @@
+"""BM25 over Kiwi morphemes (seed 000 §3.1 keyword half of the hybrid search).
+
+Documents are menus (shop name, category, menu name, description, tags). Kiwi
+(kiwipiepy) splits Korean into morphemes; nouns, verb/adjective stems, roots and
+foreign words are kept (``참치김밥`` → 참치, 김밥), so "김밥" finds "참치김밥".
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+KEEP_TAGS = ("NNG", "NNP", "VV", "VA", "XR", "SL", "SH", "NR", "MAG")
+_KIWI = None
+_KIWI_LOCK = threading.Lock()
+
+
+def kiwi():
+    global _KIWI
+    with _KIWI_LOCK:
+        if _KIWI is None:
+            from kiwipiepy import Kiwi
+
+            _KIWI = Kiwi(num_workers=0)
+        return _KIWI
+
+
+def kiwi_ready() -> bool:
+    return _KIWI is not None
+
+
+def load_kiwi_in_background() -> None:
+    if _KIWI is None and not _KIWI_LOCK.locked():
+        threading.Thread(target=kiwi, name="naviyam-kiwi-load", daemon=True).start()
+
+
+def quick_tokenize(text: str) -> list[str]:
+    """Whitespace words without trailing particles: used until Kiwi has loaded."""
+    try:
+        from naviyam.shared.korean.vocab import strip_particles
+    except ImportError:  # pragma: no cover
+        def strip_particles(word: str) -> str:
+            return word
+    return [strip_particles(w).lower() for w in text.split() if len(strip_particles(w)) >= 2]
+
+
+def tokenize(text: str) -> list[str]:
+    if not text or not text.strip():
+        return []
+    terms = []
+    for token in kiwi().tokenize(text[:2000]):
+        tag = str(token.tag).split("-")[0]
+        if tag in KEEP_TAGS and token.form.strip():
+            terms.append(token.form.lower())
+    return terms
+
+
+def tokenize_many(texts: list[str]) -> list[list[str]]:
+    return [tokenize(t) for t in texts]
+
+
+class BM25Index:
+    """A compact inverted index: term → (doc ids, term frequencies)."""
+
+    def __init__(self, vocab: dict[str, int], indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
+                 doc_len: np.ndarray, k1: float = 1.2, b: float = 0.75) -> None:
+        self.vocab, self.indptr, self.docs, self.tfs, self.doc_len = vocab, indptr, docs, tfs, doc_len
+        self.k1, self.b = k1, b
+        self.n_docs = len(doc_len)
+        self.avgdl = float(doc_len.mean()) if self.n_docs else 1.0
+        df = np.diff(indptr).astype(np.float64)
+        self.idf = np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+    @classmethod
+    def build(cls, token_lists: list[list[str]]) -> BM25Index:
+        vocab: dict[str, int] = {}
+        postings: list[list[tuple[int, int]]] = []
+        doc_len = np.zeros(len(token_lists), dtype=np.float32)
+        for d, tokens in enumerate(token_lists):
+            doc_len[d] = len(tokens)
+            for term, tf in Counter(tokens).items():
+                t = vocab.setdefault(term, len(vocab))
+                if t == len(postings):
+                    postings.append([])
+                postings[t].append((d, tf))
+        indptr = np.zeros(len(postings) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum([len(p) for p in postings])
+        docs = np.fromiter((d for p in postings for d, _ in p), dtype=np.int32, count=int(indptr[-1]))
+        tfs = np.fromiter((tf for p in postings for _, tf in p), dtype=np.float32, count=int(indptr[-1]))
+        return cls(vocab, indptr, docs, tfs, doc_len)
+
+    def scores(self, query_terms: list[str]) -> np.ndarray:
+        scores = np.zeros(self.n_docs, dtype=np.float32)
+        for term in set(query_terms):
+            t = self.vocab.get(term)
+            if t is None:
+                continue
+            lo, hi = self.indptr[t], self.indptr[t + 1]
+            docs, tf = self.docs[lo:hi], self.tfs[lo:hi]
+            norm = self.k1 * (1 - self.b + self.b * self.doc_len[docs] / self.avgdl)
+            scores[docs] += self.idf[t] * tf * (self.k1 + 1) / (tf + norm)
+        return scores
+
+    def search(self, query_terms: list[str], eligible: np.ndarray, k: int) -> np.ndarray:
+        """Doc ids (best first) among ``eligible`` with a positive score."""
+        scores = self.scores(query_terms)
+        scores[~eligible] = 0
+        hits = np.flatnonzero(scores > 0)
+        if len(hits) > k:
+            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+        return hits[np.argsort(-scores[hits], kind="stable")]
+
+    def save(self, folder: Path) -> None:
+        np.savez(folder / "bm25.npz", indptr=self.indptr, docs=self.docs, tfs=self.tfs, doc_len=self.doc_len)
+        terms = sorted(self.vocab, key=self.vocab.get)
+        (folder / "bm25_vocab.json").write_text(json.dumps(terms, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        terms = json.loads((folder / "bm25_vocab.json").read_text())
+        with np.load(folder / "bm25.npz") as data:
+            return cls({t: i for i, t in enumerate(terms)}, data["indptr"], data["docs"], data["tfs"],
+                       data["doc_len"])

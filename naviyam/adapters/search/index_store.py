@@ -1,0 +1,186 @@
+"""Persisted search indexes (BM25 + FAISS) for one catalog snapshot.
+
+Layout: ``<index_dir>/<catalog fingerprint>-<backend>/`` with ``meta.json``,
+``menu_ids.npy``, ``bm25.npz``/``bm25_vocab.json``, ``faiss.index`` and ``menu_doc.npy``
+(menu row → unique semantic document). A data change gives a new fingerprint, so
+the indexes are rebuilt (by ``python -m naviyam.usecases.build_index build`` or, when
+``NAVIYAM_INDEX_AUTOBUILD`` is on, in a background thread on first use, while
+answers use the structured candidates meanwhile). Old folders are pruned.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from naviyam.domain.recommend.catalog import Catalog
+from naviyam.adapters.search.bm25 import BM25Index, tokenize_many
+from naviyam.adapters.search.embeddings import EmbeddingBackend, backend_name, get_backend
+
+log = logging.getLogger(__name__)
+KEEP_OLD = 2
+
+
+@dataclass
+class SearchIndex:
+    fingerprint: str
+    bm25: BM25Index
+    faiss_index: object | None          # faiss.IndexFlatIP over unique documents
+    menu_doc: np.ndarray | None         # (n_menus,) unique document of each menu row
+    doc_menus: list[np.ndarray] | None  # unique document → menu rows
+    backend: EmbeddingBackend | None
+    meta: dict
+
+
+def folder_for(index_dir: Path, fingerprint: str, backend_name: str) -> Path:
+    safe = backend_name.replace("/", "_").replace(":", "_")
+    return Path(index_dir) / f"{fingerprint}-{safe}"
+
+
+def build_index(catalog: Catalog, index_dir: Path, backend: EmbeddingBackend | None,
+                batch: int = 256) -> Path:
+    """Build and persist both indexes for ``catalog``; returns the folder."""
+    import faiss
+
+    started = time.perf_counter()
+    name = backend.name if backend else "none"
+    target = folder_for(index_dir, catalog.fingerprint, name)
+    tmp = target.with_name(target.name + f".tmp{threading.get_ident()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    docs = [catalog.menu_document(i) for i in range(catalog.n_menus)]
+    BM25Index.build(tokenize_many(docs)).save(tmp)
+    t_bm25 = time.perf_counter() - started
+    meta = {"fingerprint": catalog.fingerprint, "backend": name, "n_menus": catalog.n_menus,
+            "bm25_seconds": round(t_bm25, 2)}
+    np.save(tmp / "menu_ids.npy", catalog.menu_ids)
+    if backend is not None:
+        semantic = [catalog.semantic_document(i) for i in range(catalog.n_menus)]
+        unique: dict[str, int] = {}
+        menu_doc = np.fromiter((unique.setdefault(t, len(unique)) for t in semantic), dtype=np.int32,
+                               count=len(semantic))
+        texts = sorted(unique, key=unique.get)
+        vectors = np.zeros((len(texts), backend.dim), dtype=np.float32)
+        for lo in range(0, len(texts), batch):
+            vectors[lo:lo + batch] = backend.encode(texts[lo:lo + batch])
+        index = faiss.IndexFlatIP(backend.dim)
+        index.add(vectors)
+        faiss.write_index(index, str(tmp / "faiss.index"))
+        np.save(tmp / "menu_doc.npy", menu_doc)
+        meta.update(unique_documents=len(texts), dim=backend.dim)
+    meta["build_seconds"] = round(time.perf_counter() - started, 2)
+    (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))
+    if target.exists():
+        shutil.rmtree(target)
+    tmp.rename(target)
+    _prune(Path(index_dir), keep=target)
+    log.info("Search index %s built in %.1f s", target.name, meta["build_seconds"])
+    return target
+
+
+def _prune(index_dir: Path, keep: Path) -> None:
+    for stale in index_dir.glob("*.tmp*"):
+        if stale.is_dir() and time.time() - stale.stat().st_mtime > 3600:
+            shutil.rmtree(stale, ignore_errors=True)
+    folders = sorted((p for p in index_dir.iterdir() if p.is_dir() and ".tmp" not in p.name and p != keep),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[KEEP_OLD:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def load_index(folder: Path, catalog: Catalog, backend: EmbeddingBackend | None) -> SearchIndex | None:
+    if not (folder / "meta.json").is_file():
+        return None
+    meta = json.loads((folder / "meta.json").read_text())
+    menu_ids = np.load(folder / "menu_ids.npy")
+    if len(menu_ids) != catalog.n_menus or not np.array_equal(menu_ids, catalog.menu_ids):
+        return None
+    bm25 = BM25Index.load(folder)
+    faiss_index = menu_doc = doc_menus = None
+    if backend is not None and (folder / "faiss.index").is_file():
+        import faiss
+
+        faiss_index = faiss.read_index(str(folder / "faiss.index"))
+        menu_doc = np.load(folder / "menu_doc.npy")
+        order = np.argsort(menu_doc, kind="stable")
+        bounds = np.searchsorted(menu_doc[order], np.arange(faiss_index.ntotal + 1))
+        doc_menus = [order[bounds[d]:bounds[d + 1]] for d in range(faiss_index.ntotal)]
+    return SearchIndex(catalog.fingerprint, bm25, faiss_index, menu_doc, doc_menus, backend, meta)
+
+
+class IndexManager:
+    """Loads the index of the current catalog once; builds a missing one in the background."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded: dict[str, SearchIndex] = {}
+        self._building: set[str] = set()
+
+    def get(self, catalog: Catalog, index_dir: Path, backend_kind: str, model: str | None,
+            autobuild: bool) -> SearchIndex | None:
+        key = f"{index_dir}|{catalog.fingerprint}|{backend_kind}|{model}"
+        with self._lock:
+            if key in self._loaded:
+                return self._loaded[key]
+            if key in self._building:
+                return None
+        name = backend_name(backend_kind, model)
+        folder = folder_for(index_dir, catalog.fingerprint, name or "none")
+        if not folder.exists() and not autobuild:
+            return None
+        try:
+            backend = get_backend(backend_kind, model)
+        except Exception:  # noqa: BLE001 - lexical search still works
+            log.exception("Embedding backend %s unavailable; lexical search only", backend_kind)
+            backend = None
+            folder = folder_for(index_dir, catalog.fingerprint, "none")
+        loaded = load_index(folder, catalog, backend) if folder.exists() else None
+        if loaded is not None:
+            with self._lock:
+                self._loaded = {k: v for k, v in self._loaded.items() if not k.startswith(f"{index_dir}|")}
+                self._loaded[key] = loaded
+            return loaded
+        if autobuild:
+            with self._lock:
+                if key in self._building:
+                    return None
+                self._building.add(key)
+            threading.Thread(target=self._build, args=(key, catalog, index_dir, backend),
+                             name="naviyam-index-build", daemon=True).start()
+        return None
+
+    def _build(self, key: str, catalog: Catalog, index_dir: Path, backend) -> None:
+        try:
+            folder = build_index(catalog, index_dir, backend)
+            loaded = load_index(folder, catalog, backend)
+            if loaded is not None:
+                with self._lock:
+                    self._loaded[key] = loaded
+        except Exception:  # noqa: BLE001
+            log.exception("Building the search index failed")
+        finally:
+            with self._lock:
+                self._building.discard(key)
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Block until background builds finish (tests, warm-up)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._building:
+                    return
+            time.sleep(0.05)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._loaded.clear()
+
+
+INDEXES = IndexManager()

@@ -1,4 +1,0 @@
-"""Coupons: pure rules (``rules``), wallet service (``service``), atomic redemption (``redemption``).
-
-See docs/COUPONS_AND_BALANCE.md.
-"""
