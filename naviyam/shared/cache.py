@@ -1,4 +1,7 @@
-"""Cache, counter and lock layer: Redis when ``REDIS_URL`` is set, in-process otherwise.
+"""Cache, counter and lock layer: Redis when a Redis URL is configured, in-process otherwise.
+
+This module never reads the environment: each environment's settings module passes the
+URL in (``naviyam.adapters.cache.get_cache`` in the app, ``bot.settings`` in the Rasa server).
 
 This module depends only on the standard library and (optionally) ``redis``, so both
 Python environments can import it: the action server (redis-py 5+) and the Rasa
@@ -9,7 +12,7 @@ Values are JSON-serialisable Python objects. Keys are namespaced with ``naviyam:
 from __future__ import annotations
 
 import json
-import os
+import logging
 import threading
 import time
 import uuid
@@ -191,18 +194,36 @@ class RedisCache:
 
 _CACHE: Cache | None = None
 _CACHE_LOCK = threading.Lock()
+_CONFIGURED = False
+_REDIS_URL: str | None = None
+log = logging.getLogger(__name__)
 
 
 def make_cache(redis_url: str | None) -> Cache:
     return RedisCache(redis_url) if redis_url else InProcessCache()
 
 
+def configure_cache(redis_url: str | None) -> None:
+    """Choose the process-wide cache: Redis at ``redis_url``, or in-process when None/empty."""
+    global _CACHE, _CONFIGURED, _REDIS_URL
+    with _CACHE_LOCK:
+        if _CONFIGURED and _REDIS_URL == (redis_url or None) and _CACHE is not None:
+            return
+        _CONFIGURED, _REDIS_URL, _CACHE = True, redis_url or None, None
+
+
+def cache_configured() -> bool:
+    return _CONFIGURED
+
+
 def get_cache() -> Cache:
-    """The process-wide cache chosen by ``REDIS_URL``."""
+    """The process-wide cache chosen by :func:`configure_cache` (in-process if never configured)."""
     global _CACHE
     with _CACHE_LOCK:
         if _CACHE is None:
-            _CACHE = make_cache(os.environ.get("REDIS_URL") or None)
+            if not _CONFIGURED:
+                log.warning("Cache used before configure_cache(); using the in-process cache")
+            _CACHE = make_cache(_REDIS_URL)
         return _CACHE
 
 
