@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from naviyam.recommend import relevance  # noqa: E402
+from naviyam.domain.recommend import relevance  # noqa: E402
 from naviyam.domain.recommend.catalog import build_catalog  # noqa: E402
 from naviyam.domain.recommend.filters import FilterContext, apply_hard_filters  # noqa: E402
 from naviyam.domain.recommend.mmr import mmr_select  # noqa: E402

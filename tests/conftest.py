@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from naviyam import cache as cache_module
+from naviyam.shared import cache as cache_module
 from naviyam.config import reset_settings_cache
 from naviyam.adapters.db import session as db_session_module
 

@@ -14,7 +14,7 @@ from helpers_coupons import make_card, make_user
 from naviyam.usecases import low_balance as alerts
 from naviyam.usecases.balance.budget import compute_budget, effective_spent, spendable_budget
 from naviyam.adapters.card_operator import operator_breaker
-from naviyam.coupons import service as coupon_service
+from naviyam.usecases.coupons import wallet as coupon_service
 from naviyam.adapters.db.models import FoodcardUser
 from naviyam.adapters.db.session import unit_of_work
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from naviyam.usecases.balance.budget import SpendableBudget, spendable_budget
 from naviyam.config import get_settings
-from naviyam.coupons import service as coupon_service
+from naviyam.usecases.coupons import wallet as coupon_service
 from naviyam.adapters.db.models import FoodcardUser
 
 ALERT_INTERVAL = timedelta(hours=24)

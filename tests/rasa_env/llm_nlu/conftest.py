@@ -105,7 +105,7 @@ def model_server(tiny_llm) -> str:
 @pytest.fixture()
 def cache():
     """A fresh in-process naviyam cache (the component's default when REDIS_URL is unset)."""
-    from naviyam import cache as cache_module
+    from naviyam.shared import cache as cache_module
 
     instance = cache_module.InProcessCache()
     cache_module.set_cache(instance)
