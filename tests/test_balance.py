@@ -14,7 +14,7 @@ from helpers_coupons import make_card, make_user
 from naviyam.usecases import low_balance as alerts
 from naviyam.usecases.balance.budget import compute_budget, effective_spent, spendable_budget
 from naviyam.adapters.card_operator import operator_breaker
-from naviyam.usecases.coupons import wallet as coupon_service
+from naviyam.usecases.coupons import issuance
 from naviyam.adapters.db.models import FoodcardUser
 from naviyam.adapters.db.session import unit_of_work
 
@@ -122,7 +122,7 @@ def test_handle_low_balance_alerts_and_issues_the_emergency_coupon(db_session, c
     make_card(db_session, user, balance=2000, last_sync_at=now)
     first = alerts.handle_low_balance(db_session, user.id, now)
     assert first.budget.is_low and first.alert
-    assert first.emergency.issued and first.emergency.item.coupon_id == coupon_service.system_coupon_id(coupon_service.EMERGENCY)
+    assert first.emergency.issued and first.emergency.item.coupon_id == issuance.system_coupon_id(issuance.EMERGENCY)
     second = alerts.handle_low_balance(db_session, user.id, now + timedelta(minutes=5))
     assert not second.alert and not second.emergency.issued
 

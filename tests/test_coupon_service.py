@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from helpers_coupons import give, make_card, make_coupon, make_shop, make_user
-from naviyam.adapters.db import invalidation as cache_keys
+from naviyam.shared import cache_keys
+from naviyam.usecases.coupons import issuance
 from naviyam.usecases.coupons import wallet as service
 from naviyam.adapters.db.models import Coupon, UserCouponWallet
 
@@ -93,69 +94,69 @@ def test_wallet_listing_splits_active_used_expired(db_session, cache, now):
 def test_welcome_coupon_is_issued_once(db_session, cache, now):
     user = make_user(db_session)
     cache.set(cache_keys.profile_key(user.id), {"cached": True}, ttl=60)
-    first = service.issue_welcome_coupon(db_session, user.id, now)
-    assert first.issued and first.item.coupon_id == service.system_coupon_id(service.WELCOME)
+    first = issuance.issue_welcome_coupon(db_session, user.id, now)
+    assert first.issued and first.item.coupon_id == issuance.system_coupon_id(issuance.WELCOME)
     assert first.item.usage_type == "NEW_USER"
     assert cache.get(cache_keys.profile_key(user.id)) is None  # invalidated
 
-    again = service.issue_welcome_coupon(db_session, user.id, now + timedelta(days=1))
-    assert again.reason == service.ALREADY_ISSUED and again.item.wallet_id == first.item.wallet_id
+    again = issuance.issue_welcome_coupon(db_session, user.id, now + timedelta(days=1))
+    assert again.reason == issuance.ALREADY_ISSUED and again.item.wallet_id == first.item.wallet_id
     rows = db_session.scalar(select(func.count()).select_from(UserCouponWallet).where(
         UserCouponWallet.user_id == user.id, UserCouponWallet.acquisition_source == "WELCOME_BONUS"))
     assert rows == 1
-    assert db_session.get(Coupon, service.system_coupon_id(service.WELCOME)).total_issued >= 1
+    assert db_session.get(Coupon, issuance.system_coupon_id(issuance.WELCOME)).total_issued >= 1
     # A new user can use it on a 3,000원+ menu anywhere.
     applied = service.best_coupon_for(db_session, user.id, make_shop(db_session), 5000, now)
-    assert applied is not None and applied.coupon_id == service.system_coupon_id(service.WELCOME)
+    assert applied is not None and applied.coupon_id == issuance.system_coupon_id(issuance.WELCOME)
     assert applied.final_price == 4000
-    assert service.issue_welcome_coupon(db_session, 10**9, now).reason == service.NO_USER
+    assert issuance.issue_welcome_coupon(db_session, 10**9, now).reason == issuance.NO_USER
 
 
 def test_emergency_coupon_eligibility_and_cooldown(db_session, cache, now):
     user = make_user(db_session)
     card = make_card(db_session, user, balance=3000)
 
-    first = service.issue_emergency_coupon(db_session, user.id, now)
+    first = issuance.issue_emergency_coupon(db_session, user.id, now)
     assert first.issued
     assert first.item.acquisition_source == "EMERGENCY_ASSIST"
     expires = first.item.expires_at
     assert abs((expires - now).total_seconds() - 24 * 3600) < 2
     # Usable right away at a meal-card shop, 2,000원 off.
     applied = service.best_coupon_for(db_session, user.id, make_shop(db_session, foodcard="Y"), 4500, now)
-    assert applied is not None and applied.coupon_id == service.system_coupon_id(service.EMERGENCY)
+    assert applied is not None and applied.coupon_id == issuance.system_coupon_id(issuance.EMERGENCY)
     assert applied.final_price == 2500
 
-    assert service.issue_emergency_coupon(db_session, user.id, now + timedelta(hours=1)).reason \
-        == service.HAS_ACTIVE_EMERGENCY
-    assert service.issue_emergency_coupon(db_session, user.id, now + timedelta(hours=25)).reason \
-        == service.COOLDOWN
-    assert service.issue_emergency_coupon(db_session, user.id, now + timedelta(days=8)).issued
+    assert issuance.issue_emergency_coupon(db_session, user.id, now + timedelta(hours=1)).reason \
+        == issuance.HAS_ACTIVE_EMERGENCY
+    assert issuance.issue_emergency_coupon(db_session, user.id, now + timedelta(hours=25)).reason \
+        == issuance.COOLDOWN
+    assert issuance.issue_emergency_coupon(db_session, user.id, now + timedelta(days=8)).issued
 
     card.balance = 5000  # at the threshold is not low
     db_session.flush()
-    assert service.emergency_eligibility(db_session, user.id, now + timedelta(days=20)) == service.BALANCE_OK
+    assert issuance.emergency_eligibility(db_session, user.id, now + timedelta(days=20)) == issuance.BALANCE_OK
     card.balance, card.status = 100, "LOST"
     db_session.flush()
-    assert service.emergency_eligibility(db_session, user.id, now + timedelta(days=20)) == service.NO_CARD
-    assert service.issue_emergency_coupon(db_session, make_user(db_session).id, now).reason == service.NO_CARD
+    assert issuance.emergency_eligibility(db_session, user.id, now + timedelta(days=20)) == issuance.NO_CARD
+    assert issuance.issue_emergency_coupon(db_session, make_user(db_session).id, now).reason == issuance.NO_CARD
 
 
 def test_switched_off_or_exhausted_system_coupon_is_not_issued(db_session, cache, now):
-    coupon = service.ensure_system_coupon(db_session, service.EMERGENCY, now)
+    coupon = issuance.ensure_system_coupon(db_session, issuance.EMERGENCY, now)
     coupon.is_active = False
     db_session.flush()
     user = make_user(db_session)
     make_card(db_session, user, balance=1000)
-    assert service.issue_emergency_coupon(db_session, user.id, now).reason == service.COUPON_UNAVAILABLE
+    assert issuance.issue_emergency_coupon(db_session, user.id, now).reason == issuance.COUPON_UNAVAILABLE
 
     coupon.is_active = True
     coupon.max_issue_count = coupon.total_issued
     db_session.flush()
-    assert service.issue_emergency_coupon(db_session, user.id, now).reason == service.COUPON_UNAVAILABLE
+    assert issuance.issue_emergency_coupon(db_session, user.id, now).reason == issuance.COUPON_UNAVAILABLE
 
     coupon.max_issue_count, coupon.max_use_per_user = None, 0  # the user could not use it
     db_session.flush()
-    assert service.issue_emergency_coupon(db_session, user.id, now).reason == service.USE_LIMIT
+    assert issuance.issue_emergency_coupon(db_session, user.id, now).reason == issuance.USE_LIMIT
     assert db_session.scalar(select(func.count()).select_from(UserCouponWallet)
                              .where(UserCouponWallet.user_id == user.id)) == 0
 

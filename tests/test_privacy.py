@@ -17,7 +17,7 @@ from helpers_lifecycle import (  # noqa: F401 - fixtures
     url,
 )
 from naviyam import manage
-from naviyam.adapters.db import invalidation as cache_keys
+from naviyam.shared import cache_keys
 from naviyam.config import reset_settings_cache
 from naviyam.adapters.db.models import (
     Conversation,
@@ -31,8 +31,7 @@ from naviyam.adapters.db.models import (
 )
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.usecases.forget_user import UnknownUser, forget_user
-from naviyam.adapters.db.profile_queries import profile_cache_key
-from naviyam.shared.tracker_keys import rasa_tracker_key
+from naviyam.shared.cache_keys import rasa_tracker_key
 from naviyam.adapters.db.users import get_or_create_user
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -66,11 +65,11 @@ def rows_of(url: str, user_id: int) -> dict[str, int]:
 
 
 def cache_user(cache, user_id: int, external_id: str) -> list[str]:
-    keys = [*cache_keys.user_keys(user_id), cache_keys.recommendations_prefix(user_id) + "page1"]
+    keys = list(cache_keys.user_keys(user_id))
     for key in keys:
         cache.set(key, {"user": user_id}, 600)
-    cache.set(profile_cache_key(user_id), {"shown_categories": ["분식"]}, 600)
-    return [profile_cache_key(user_id), *keys]
+    cache.set(cache_keys.profile_key(user_id), {"shown_categories": ["분식"]}, 600)
+    return list(dict.fromkeys([cache_keys.profile_key(user_id), *keys]))
 
 
 def test_forget_user_erases_every_row_and_cache_key_and_nothing_else(url, cache):

@@ -1,12 +1,65 @@
-"""Redis key names of per-sender state kept outside our cache namespace (stdlib only).
+"""Every cache key the project writes, in one place (stdlib only; both environments import it).
 
-Importable from both environments, so a Rasa-environment test can check these names
-against Rasa's own ``RedisTrackerStore`` (tests/rasa_env/test_tracker_store_keys.py).
+Keys are relative to the cache's ``naviyam:`` namespace (``naviyam.shared.cache``), except
+Rasa's own tracker key, which Rasa's RedisTrackerStore writes outside it. Only keys that
+something writes live here; a reader, a writer and ``forget_user`` all build a key with the
+same function, so a renamed key cannot leave stale or undeletable entries behind.
+
+| key | written by | TTL |
+|---|---|---|
+| ``user:{id}:profile`` | adapters/db/profile_queries (profile for ranking) | TTL_USER_PROFILE |
+| ``emb:{sha256}`` | adapters/search/embeddings (query embedding) | TTL_EMBEDDING |
+| ``retrieval:{fingerprint}:{sha1}`` | adapters/search/hybrid (candidate lists) | TTL_RETRIEVAL |
+| ``breaker:{name}`` | adapters/resilience (shared circuit-breaker state) | none (state) |
+| ``ratelimit:{platform}:{id}`` | bot/channels/door (per-sender rate limit) | window |
+| ``ratelimit:anonymous:{ip}`` | bot/channels/door (senders without an id, by address) | window |
+| ``{prefix}:tracker:{sender}`` | Rasa's RedisTrackerStore | Rasa's |
 """
 from __future__ import annotations
 
+import hashlib
+
 # Rasa 3.6, rasa/core/tracker_store.py: DEFAULT_REDIS_TRACKER_STORE_KEY_PREFIX.
 RASA_TRACKER_KEY_PREFIX = "tracker:"
+PLATFORM_PREFIXES = ("kakao:", "telegram:")
+
+
+def profile_key(user_id: int) -> str:
+    """The ranking profile of one user (dropped when the balance, wallet or profile changes)."""
+    return f"user:{int(user_id)}:profile"
+
+
+def user_keys(user_id: int) -> list[str]:
+    """Every per-user key that a balance, wallet or profile change invalidates."""
+    return [profile_key(user_id)]
+
+
+def embedding_key(backend_name: str, text: str) -> str:
+    return "emb:" + hashlib.sha256(f"{backend_name}|{text}".encode()).hexdigest()
+
+
+def retrieval_key(catalog_fingerprint: str, digest: str) -> str:
+    return f"retrieval:{catalog_fingerprint}:{digest}"
+
+
+def breaker_key(name: str) -> str:
+    return f"breaker:{name}"
+
+
+def rate_limit_key(platform: str, user_id: str) -> str:
+    return f"ratelimit:{platform}:{user_id}"
+
+
+def anonymous_rate_limit_key(client_ip: str | None) -> str:
+    return f"ratelimit:anonymous:{client_ip or 'unknown'}"
+
+
+def rate_limit_keys(external_user_id: str) -> list[str]:
+    """The door's rate-limit counters of one sender (``kakao:<id>``, ``telegram:<id>`` or a REST id)."""
+    if external_user_id.startswith(PLATFORM_PREFIXES):
+        platform, _, user_id = external_user_id.partition(":")
+        return [rate_limit_key(platform, user_id)]
+    return [rate_limit_key("rest", external_user_id)]
 
 
 def rasa_tracker_key(sender_id: str, key_prefix: str | None) -> str:

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from naviyam.adapters.db.invalidation import recommendations_prefix, user_keys
 from naviyam.shared.cache import get_cache
 from naviyam.config import get_lifecycle_settings, get_settings
 from naviyam.adapters.db.conversation_log import session_uuid
@@ -43,9 +42,7 @@ from naviyam.adapters.db.models import (
     UserProfile,
 )
 from naviyam.adapters.db.session import unit_of_work
-from naviyam.adapters.db.profile_queries import profile_cache_key
-from naviyam.shared.tracker_keys import rasa_tracker_key
-from naviyam.adapters.db.users import PLATFORM_PREFIXES
+from naviyam.shared.cache_keys import rasa_tracker_key, rate_limit_keys, user_keys
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +68,8 @@ class ForgetReport:
         return "\n".join(lines)
 
 
-def rate_limit_keys(external_user_id: str) -> list[str]:
-    """The channel door's rate-limit counters of this sender (bot/channels/door.py)."""
-    if external_user_id.startswith(PLATFORM_PREFIXES):  # kakao:<id>, telegram:<id>
-        return [f"ratelimit:{external_user_id}"]
-    return [f"ratelimit:rest:{external_user_id}"]
-
-
 def _cache_keys(user_id: int, external_user_id: str) -> list[str]:
-    keys = dict.fromkeys([profile_cache_key(user_id), *user_keys(user_id), *rate_limit_keys(external_user_id)])
+    keys = dict.fromkeys([*user_keys(user_id), *rate_limit_keys(external_user_id)])
     return list(keys)
 
 
@@ -87,7 +77,6 @@ def _drop_cache(user_id: int, external_user_id: str) -> list[str]:
     cache = get_cache()
     keys = _cache_keys(user_id, external_user_id)
     cache.delete(*keys)
-    cache.delete_prefix(recommendations_prefix(user_id))
     return keys
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from naviyam.usecases.balance.budget import SpendableBudget, spendable_budget
 from naviyam.config import get_settings
-from naviyam.usecases.coupons import wallet as coupon_service
+from naviyam.usecases.coupons import issuance
 from naviyam.adapters.db.models import FoodcardUser
 
 ALERT_INTERVAL = timedelta(hours=24)
@@ -70,7 +70,7 @@ def claim_low_balance_alert(session: Session, user_id: int, now: datetime) -> bo
 class LowBalanceOutcome:
     budget: SpendableBudget
     alert: bool                                 # show the low-balance alert in this answer
-    emergency: coupon_service.IssueResult | None  # the emergency coupon attempt, if low
+    emergency: issuance.IssueResult | None  # the emergency coupon attempt, if low
 
 
 def handle_low_balance(session: Session, user_id: int, now: datetime) -> LowBalanceOutcome:
@@ -79,5 +79,5 @@ def handle_low_balance(session: Session, user_id: int, now: datetime) -> LowBala
     if not (budget.has_card and budget.is_low):
         return LowBalanceOutcome(budget, False, None)
     alert = claim_low_balance_alert(session, user_id, now)
-    emergency = coupon_service.issue_emergency_coupon(session, user_id, now)
+    emergency = issuance.issue_emergency_coupon(session, user_id, now)
     return LowBalanceOutcome(budget, alert, emergency)

@@ -11,7 +11,7 @@ from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
 
 from naviyam.config import get_lifecycle_settings
-from naviyam.shared.tracker_keys import rasa_tracker_key
+from naviyam.shared.cache_keys import rasa_tracker_key
 from scripts.render_endpoints import render
 
 

@@ -1,6 +1,7 @@
-"""Per-user cache keys that depend on the card balance, wallet or profile, and their invalidation.
+"""Invalidation of the per-user cache keys that depend on the card balance, wallet or profile.
 
-Every module that caches something about one user uses these names, so a balance
+The keys are named in ``naviyam.shared.cache_keys``; every module that caches something about
+one user uses those names, so a balance
 change (card sync), a redemption or a newly issued coupon drops all of them at once
 (seed 004 §6.3 "CACHE_INVALIDATION_RULES"). TTLs live in ``naviyam.shared.cache``.
 """
@@ -13,33 +14,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from naviyam.shared.cache import get_cache
+from naviyam.shared.cache_keys import user_keys
 
 log = logging.getLogger(__name__)
-
-
-def profile_key(user_id: int) -> str:
-    return f"user:{user_id}:profile"
-
-
-def preferences_key(user_id: int) -> str:
-    return f"user:{user_id}:preferences"
-
-
-def budget_key(user_id: int) -> str:
-    return f"user:{user_id}:budget"
-
-
-def coupons_key(user_id: int) -> str:
-    return f"user:{user_id}:coupons"
-
-
-def recommendations_prefix(user_id: int) -> str:
-    """Prefix of cached recommendation pages/results of one user."""
-    return f"recommendations:{user_id}:"
-
-
-def user_keys(user_id: int) -> list[str]:
-    return [profile_key(user_id), preferences_key(user_id), budget_key(user_id), coupons_key(user_id)]
 
 
 def invalidate_users(user_ids: Iterable[int]) -> None:
@@ -52,10 +29,7 @@ def invalidate_users(user_ids: Iterable[int]) -> None:
         return
     cache = get_cache()
     try:
-        keys = [key for uid in ids for key in user_keys(uid)]
-        cache.delete(*keys)
-        for uid in ids:
-            cache.delete_prefix(recommendations_prefix(uid))
+        cache.delete(*[key for uid in ids for key in user_keys(uid)])
     except Exception:  # noqa: BLE001 - the database stays the source of truth
         log.exception("Could not invalidate cache entries of users %s", ids)
 

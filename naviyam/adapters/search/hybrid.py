@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from naviyam.shared.cache import TTL_RETRIEVAL, get_cache
+from naviyam.shared.cache_keys import retrieval_key
 from naviyam.domain.recommend.catalog import Catalog
 from naviyam.domain.recommend.request import RecommendationRequest
 from naviyam.adapters.search.bm25 import kiwi_ready, load_kiwi_in_background, quick_tokenize, tokenize
@@ -59,7 +60,7 @@ def query_terms(request: RecommendationRequest) -> list[str]:
 def _cache_key(catalog: Catalog, eligible: np.ndarray, terms: list[str], request: RecommendationRequest) -> str:
     digest = hashlib.sha1(np.packbits(eligible).tobytes())
     digest.update(("|".join(terms) + f"|{request.location}").encode())
-    return f"retrieval:{catalog.fingerprint}:{digest.hexdigest()}"
+    return retrieval_key(catalog.fingerprint, digest.hexdigest())
 
 
 def retrieve(catalog: Catalog, eligible: np.ndarray, request: RecommendationRequest,
