@@ -226,7 +226,8 @@ def cards_from_database(url: str | None = None) -> dict[str, dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Meal-card operator API simulator")
+    parser = argparse.ArgumentParser(prog="python -m devtools.operator_simulator",
+                                     description="Meal-card operator API simulator")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--cards", type=Path, help="JSON file: a list of card states")

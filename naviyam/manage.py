@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
 import sys
 from pathlib import Path
 
@@ -67,15 +68,15 @@ def train_ranker(force: bool = False) -> int:
         return 0
     if version and not force:
         print(f"ranker model {ranker_dir}/{version} was trained on other features; retraining")
-    from ml.ranking import train_wide_deep
-
-    return train_wide_deep.main(["--ranker-dir", str(ranker_dir)])
+    # Training code is not part of the product (.importlinter): run it as its own process.
+    command = [sys.executable, "-m", "ml.ranking.train_wide_deep", "--ranker-dir", str(ranker_dir)]
+    return subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
 
 
 def check() -> int:
     from sqlalchemy import text
 
-    from naviyam.shared.cache import get_cache
+    from naviyam.adapters.cache import get_cache
     from naviyam.adapters.db.session import get_engine
 
     settings = get_settings()

@@ -89,11 +89,9 @@ def test_spendable_budget_from_the_database(db_session, cache):
     assert budget.has_card and not budget.is_low and not budget.is_stale
     assert budget.as_payload()["last_sync_at"].endswith("+00:00")
 
-    operator_breaker().record_failure()
-    for _ in range(10):
-        operator_breaker().record_failure()
+    operator_breaker().open()
     assert spendable_budget(db_session, user.id, now).is_stale  # operator down → maybe stale
-    operator_breaker().reset()
+    operator_breaker().close()
     assert not spendable_budget(db_session, user.id, now).is_stale
     assert spendable_budget(db_session, make_user(db_session).id, now).amount is None
 

@@ -72,8 +72,7 @@ def test_check_balance_low_alerts_once_and_gives_emergency_coupon(database_url, 
 def test_operator_down_answers_with_stale_note(database_url, cache, domain):
     now = datetime.now(SEOUL).replace(microsecond=0)
     sender = _user_with_card(database_url, now, balance=15000, last_sync_at=now - timedelta(minutes=1))
-    for _ in range(10):
-        operator_breaker().record_failure()
+    operator_breaker().open()
     text, custom = run(ActionCheckBalance(), tracker(sender, "balance_check", now), domain)
     assert "15,000원" in text and "카드사 연결이 잠시 어려워서" in text and "다를 수 있어요" in text
     assert custom["balance"]["is_stale"] is True and custom["balance"]["operator_down"] is True

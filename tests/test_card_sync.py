@@ -2,7 +2,7 @@
 
 Our own database and cache are real; only the card operator is simulated, on a free
 port. Covers: only changed rows get new figures, unchanged rows only ``last_sync_at``;
-timeouts are retried with backoff; repeated failures open the breaker, which then
+timeouts are retried with back-off (tenacity); repeated failures open the breaker (pybreaker), which then
 fails fast; the bot still answers and reports the balance as possibly stale.
 """
 from __future__ import annotations
@@ -16,13 +16,16 @@ import requests
 from sqlalchemy import select
 
 from helpers_coupons import make_card, make_user
-from naviyam.adapters.db import invalidation as cache_keys
-from naviyam.adapters.resilience import CircuitBreaker, CircuitOpenError
+from naviyam.shared import cache_keys
+import pybreaker
+
+from naviyam.adapters.resilience import CircuitOpenError, circuit_breaker, is_open
 from naviyam.usecases.balance.budget import spendable_budget
 from devtools.operator_simulator import OperatorSimulator, SimulatorThread
 from naviyam.adapters.card_operator import (
     BREAKER_NAME,
     CardOperatorClient,
+    OperatorError,
     OperatorUnavailable,
     refresh_card,
     sync_balances,
@@ -44,7 +47,11 @@ def simulator():
         server.stop()
 
 
-def _client(url: str, breaker: CircuitBreaker, delays: list[float], **kw) -> CardOperatorClient:
+def _breaker(fail_max: int, reset_s: int) -> pybreaker.CircuitBreaker:
+    return circuit_breaker(BREAKER_NAME, fail_max=fail_max, reset_s=reset_s, exclude=[OperatorError])
+
+
+def _client(url: str, breaker: pybreaker.CircuitBreaker, delays: list[float], **kw) -> CardOperatorClient:
     options = dict(timeout_s=0.3, retries=2, backoff_base_s=0.05, backoff_max_s=0.4,
                    breaker=breaker, sleep=delays.append)
     options.update(kw)
@@ -76,11 +83,10 @@ def test_sync_updates_only_changed_rows(database_url, cache, simulator):
     sim.put_card(numbers[1], balance=8000, daily_limit=9000, monthly_limit=100000, daily_spent=1000,
                  monthly_spent=30000, spent_as_of=now.date().isoformat())
     for uid in ids:
-        cache.set(cache_keys.budget_key(uid), {"cached": True}, ttl=60)
-    cache.set(cache_keys.recommendations_prefix(ids[0]) + "page1", [1, 2], ttl=60)
+        cache.set(cache_keys.profile_key(uid), {"cached": True}, ttl=60)
 
     delays: list[float] = []
-    client = _client(base_url, CircuitBreaker(BREAKER_NAME, failures=3, reset_s=1), delays)
+    client = _client(base_url, _breaker(3, 1), delays)
     report = sync_balances(database_url, client=client, now=now, card_numbers=numbers, batch_size=2)
     assert (report.requested, report.fetched, report.updated, report.unchanged, report.unknown,
             report.failed) == (3, 2, 1, 1, 1, 0)
@@ -94,9 +100,8 @@ def test_sync_updates_only_changed_rows(database_url, cache, simulator):
     assert s.last_sync_at.replace(tzinfo=s.last_sync_at.tzinfo or timezone.utc) == now
     assert u.last_sync_at.replace(tzinfo=u.last_sync_at.tzinfo or timezone.utc) == old_sync
     # Cached budget/recommendations of the changed user dropped, the unchanged one kept.
-    assert cache.get(cache_keys.budget_key(ids[0])) is None
-    assert cache.get(cache_keys.recommendations_prefix(ids[0]) + "page1") is None
-    assert cache.get(cache_keys.budget_key(ids[1])) == {"cached": True}
+    assert cache.get(cache_keys.profile_key(ids[0])) is None
+    assert cache.get(cache_keys.profile_key(ids[1])) == {"cached": True}
 
     # A second pass with nothing new changes no figures.
     again = sync_balances(database_url, client=client, now=now + timedelta(minutes=5), card_numbers=numbers)
@@ -113,15 +118,17 @@ def test_timeouts_retry_then_breaker_opens_and_bot_reports_stale(database_url, c
     sim.put_card(number, balance=6500)
     sim.faults.latency_ms = 1500  # far beyond the client's 0.3 s timeout
 
-    breaker = CircuitBreaker(BREAKER_NAME, failures=3, window_s=60, reset_s=1)
+    breaker = _breaker(3, 2)  # Redis keeps opened_at in whole seconds: open for 1-2 s
     delays: list[float] = []
     client = _client(base_url, breaker, delays)
     report = sync_balances(database_url, client=client, card_numbers=[number])
+    print("DBG", client.breaker.current_state, client.breaker.fail_counter, type(client.breaker._state_storage), client.attempts, report)
     assert report.failed == 1 and report.updated == 0
     assert client.attempts == 3                      # first try + 2 retries
     assert len(delays) == 2
-    assert 0.025 <= delays[0] <= 0.05 and 0.05 <= delays[1] <= 0.1  # 0.05·2^n, jitter 50-100%
-    assert breaker.is_open() and report.breaker_open
+    # tenacity's wait_exponential_jitter: 0.05·2^n plus up to 0.025 s of jitter
+    assert 0.05 <= delays[0] <= 0.075 and 0.1 <= delays[1] <= 0.125
+    assert is_open(breaker) and report.breaker_open
 
     # Open breaker: fail fast, no request reaches the operator.
     before = sim.requests
@@ -139,12 +146,12 @@ def test_timeouts_retry_then_breaker_opens_and_bot_reports_stale(database_url, c
     # Operator recovers; after reset_s one trial call closes the breaker again.
     sim.faults.latency_ms = 0
     deadline = time.monotonic() + 5
-    while breaker.is_open() and time.monotonic() < deadline:
+    while is_open(breaker) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not breaker.is_open()
+    assert not is_open(breaker)
     healed = sync_balances(database_url, client=client, card_numbers=[number], now=now)
     assert healed.updated == 1 and not healed.breaker_open
-    assert breaker.state() == "closed"
+    assert breaker.current_state == "closed"
     with unit_of_work(database_url) as session:
         budget = spendable_budget(session, user_id, now)
         assert budget.balance == 6500 and not budget.is_stale
@@ -153,13 +160,13 @@ def test_timeouts_retry_then_breaker_opens_and_bot_reports_stale(database_url, c
 def test_server_errors_are_retried_and_client_errors_are_not(database_url, cache, simulator):
     sim, base_url = simulator
     delays: list[float] = []
-    breaker = CircuitBreaker(BREAKER_NAME, failures=10, reset_s=1)
+    breaker = _breaker(10, 1)
     client = _client(base_url, breaker, delays, retries=3)
     sim.faults.down = True
     with pytest.raises(OperatorUnavailable):
         client.fetch_cards(["x"])
     assert client.attempts == 4 and len(delays) == 3 and sim.injected_failures == 4
-    assert breaker.state() == "closed"  # 4 < 10 failures
+    assert breaker.current_state == "closed"  # 4 < 10 failures
     sim.faults.down = False
 
     attempts = client.attempts
@@ -175,7 +182,7 @@ def test_refresh_card_on_demand(db_session, cache, simulator):
     user = make_user(db_session)
     card = make_card(db_session, user, balance=10000, last_sync_at=now - timedelta(hours=1))
     sim.put_card(card.card_number, balance=4000, spent_as_of=date.today().isoformat())
-    client = _client(base_url, CircuitBreaker(BREAKER_NAME, failures=3, reset_s=1), [], retries=0)
+    client = _client(base_url, _breaker(3, 1), [], retries=0)
     assert spendable_budget(db_session, user.id, now).is_stale
     assert refresh_card(db_session, user.id, now, client=client)
     db_session.expire_all()

@@ -7,13 +7,19 @@ from datetime import date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from devtools.sampledata.catalog.menus import DIETARY_MARKERS, TAGS
+from devtools.sampledata.catalog.people import DEMO_PERSONAS
+from devtools.sampledata.catalog.places import NEIGHBOURHOODS
+from devtools.sampledata.dates import AS_OF
+from devtools.sampledata.generate import build_dataset, generate_workbook, main
 from naviyam.adapters.db import models
+from naviyam.adapters.workbook.cells import SEOUL
+from naviyam.adapters.workbook.row_rules import business_hours_problems
+from naviyam.adapters.workbook.schema import SHEETS
+from naviyam.adapters.workbook.validate import validate_workbook
 from naviyam.domain.geo import haversine_m
 from naviyam.domain.hours import is_open_at
-from devtools.sampledata import catalog
-from devtools.sampledata.generate import AS_OF, DEMO_PERSONAS, build_dataset, generate_workbook, main
-from naviyam.adapters.workbook.schema import SEOUL, SHEETS, business_hours_problems
-from naviyam.adapters.workbook.validate import validate_workbook
+from tests.conftest import PROJECT_ROOT
 
 MEAT_OR_FISH = ("돼지고기 포함", "소고기 포함", "닭고기 포함", "해산물 포함", "갑각류 포함")
 MONDAY = date(2026, 11, 16)  # any Monday; the property must hold every week
@@ -49,6 +55,14 @@ def test_same_seed_same_workbook(tmp_path):
     assert [s.name for s in SHEETS] == list(_sheet_values(first))
 
 
+def test_committed_sample_is_what_the_generator_writes(tmp_path):
+    """data/sample_data.xlsx holds what the default options generate: regenerate it
+    (python -m devtools.sampledata.generate) whenever the generator changes."""
+    path = tmp_path / "sample.xlsx"
+    generate_workbook(path)
+    assert _sheet_values(path) == _sheet_values(PROJECT_ROOT / "data" / "sample_data.xlsx")
+
+
 def test_other_seed_other_data():
     assert build_dataset(seed=7)["shops"] != build_dataset()["shops"]
 
@@ -58,12 +72,12 @@ def test_sizes_and_categories(data, menus_by_shop):
     assert set(s["category"] for s in data["shops"]) == set(models.SHOP_CATEGORIES)
     assert len(data["menus"]) >= 2000
     assert all(6 <= len(menus_by_shop[s["id"]]) <= 12 for s in data["shops"])
-    assert {s["neighbourhood"] for s in data["shops"]} == {h.name for h in catalog.NEIGHBOURHOODS}
+    assert {s["neighbourhood"] for s in data["shops"]} == {h.name for h in NEIGHBOURHOODS}
     assert 35 <= len(data["users"]) <= 45
 
 
 def test_shop_names_addresses_and_places(data):
-    hoods = {h.name: h for h in catalog.NEIGHBOURHOODS}
+    hoods = {h.name: h for h in NEIGHBOURHOODS}
     names = [s["shop_name"] for s in data["shops"]]
     assert len(set(names)) == len(names)
     for shop in data["shops"]:
@@ -114,9 +128,9 @@ def test_prices_fit_the_menu(data):
 
 def test_tags_and_dietary_info_use_the_vocabulary(data):
     for menu in data["menus"]:
-        assert menu["tags"] and set(menu["tags"]) <= set(catalog.TAGS), menu
+        assert menu["tags"] and set(menu["tags"]) <= set(TAGS), menu
         markers = menu["dietary_info"].split(",") if menu["dietary_info"] else []
-        assert set(markers) <= set(catalog.DIETARY_MARKERS), menu
+        assert set(markers) <= set(DIETARY_MARKERS), menu
         if "채식" in menu["tags"] or "채식" in markers or "비건" in markers:
             assert not any(m in markers for m in MEAT_OR_FISH), menu
         assert menu["description"]
@@ -151,7 +165,7 @@ def test_past_midnight_hours_mean_the_next_day(data):
     assert is_open_at(late["business_hours"], saturday_early)
 
 
-@pytest.mark.parametrize("hood", catalog.NEIGHBOURHOODS, ids=lambda h: h.key)
+@pytest.mark.parametrize("hood", NEIGHBOURHOODS, ids=lambda h: h.key)
 def test_a_cheap_meal_card_meal_is_open_at_any_hour(data, menus_by_shop, hood):
     """Every hour of every weekday, near each neighbourhood centre (1 km), some meal-card
     (Y) shop is open with an available menu of 5,000원 or less."""

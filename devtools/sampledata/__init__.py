@@ -1,9 +1,6 @@
-"""The sample dataset: a deterministic generator and a validating importer.
+"""The sample dataset generator: builds ``data/sample_data.xlsx`` from a fixed seed.
 
-- ``generate``: builds ``data/sample_data.xlsx`` (one sheet per table) from a fixed seed.
-- ``schema``: the sheets, their columns and the rules a row must satisfy.
-- ``validate``: reads a workbook and checks it (seed 004 §7.2) before anything is written.
-- ``importer``: writes a validated workbook in one transaction (idempotent upsert by id).
-
-See docs/SAMPLE_DATA.md.
+Entry point ``generate`` (``python -m devtools.sampledata.generate``); the sheet layout
+and cell conventions it writes are the product's (``naviyam.adapters.workbook``), whose
+importer loads the file. See docs/SAMPLE_DATA.md.
 """

@@ -1,9 +1,9 @@
 """Card operator sync adapter (seed 001 §4.1 step 3, seed 004 §3.4, issue 4).
 
-``CardOperatorClient`` speaks the operator API of ``operator_simulator.py`` with a
-timeout per attempt, retries with exponential backoff and jitter on timeouts,
-connection errors, 5xx and 429, and a circuit breaker whose state is shared through
-``naviyam.shared.cache``. ``sync_balances`` pulls every card in batches and, per batch in
+``CardOperatorClient`` speaks the operator API (``devtools/operator_simulator.py`` is its
+local stand-in) with a timeout per attempt and the project's one resilience policy
+(``naviyam.adapters.resilience``: tenacity retries with exponential back-off and jitter on
+timeouts, connection errors, 5xx and 429; a pybreaker circuit breaker shared through Redis). ``sync_balances`` pulls every card in batches and, per batch in
 one transaction, updates the rows whose figures changed (balance, limits, spending,
 status) together with ``last_sync_at``; rows that did not change get only
 ``last_sync_at`` (the figure is confirmed fresh). Changed users' cached
@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
+import pybreaker
 import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from naviyam.adapters.resilience import CircuitBreaker, CircuitOpenError
+from naviyam.adapters.resilience import CircuitOpenError, TransientError, circuit_breaker, is_open, retrying
 from naviyam.adapters.db.invalidation import invalidate_users
 from naviyam.config import BalanceSettings, get_balance_settings
 from naviyam.adapters.db.models import FoodcardUser
@@ -48,10 +48,11 @@ class OperatorUnavailable(RuntimeError):
     """The operator did not answer usefully after all retries."""
 
 
-def operator_breaker(settings: BalanceSettings | None = None) -> CircuitBreaker:
+def operator_breaker(settings: BalanceSettings | None = None) -> pybreaker.CircuitBreaker:
+    """The operator's breaker, shared by every process through Redis when Redis is the cache."""
     s = settings or get_balance_settings()
-    return CircuitBreaker(BREAKER_NAME, failures=s.breaker_failures, window_s=s.breaker_window_s,
-                          reset_s=s.breaker_reset_s)
+    return circuit_breaker(BREAKER_NAME, fail_max=s.breaker_failures, reset_s=s.breaker_reset_s,
+                           exclude=[OperatorError])
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,8 @@ class CardOperatorClient:
 
     def __init__(self, base_url: str, *, timeout_s: float = 2.0, retries: int = 2,
                  backoff_base_s: float = 0.2, backoff_max_s: float = 2.0,
-                 breaker: CircuitBreaker | None = None, http: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> None:
+                 breaker: pybreaker.CircuitBreaker | None = None, http: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         if not base_url:
             raise ValueError("card operator base URL is not configured (NAVIYAM_CARD_OPERATOR_URL)")
         self.base_url = base_url.rstrip("/")
@@ -115,7 +116,6 @@ class CardOperatorClient:
         self.breaker = breaker or operator_breaker()
         self.http = http or requests.Session()
         self.sleep = sleep
-        self.rng = rng or random.Random()
         self.attempts = 0  # total HTTP attempts made (for reports and tests)
 
     @classmethod
@@ -127,46 +127,35 @@ class CardOperatorClient:
         kwargs.update(overrides)
         return cls(s.base_url or "", **kwargs)
 
-    def backoff(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (0-based), with jitter."""
-        base = min(self.backoff_max_s, self.backoff_base_s * (2 ** attempt))
-        return base * (0.5 + self.rng.random() / 2)
+    def _attempt(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One HTTP attempt: TransientError is retried and counts against the breaker, OperatorError not."""
+        self.attempts += 1
+        try:
+            response = self.http.request(method, self.base_url + path,
+                                         timeout=(self.timeout_s, self.timeout_s), **kwargs)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise TransientError(f"{method} {path}: {type(exc).__name__}") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise TransientError(f"{method} {path}: HTTP {response.status_code}")
+        if response.status_code >= 400:
+            # Our request is wrong (or the card is unknown): retrying won't help,
+            # and it says nothing about the operator's health (excluded from the breaker).
+            raise OperatorError(f"{method} {path}: HTTP {response.status_code} {response.text[:200]}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise TransientError(f"{method} {path}: response is not JSON") from exc
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        last: Exception | None = None
-        for attempt in range(self.retries + 1):
-            self.breaker.before_call()  # CircuitOpenError: fail fast, no retries
-            self.attempts += 1
-            try:
-                response = self.http.request(method, self.base_url + path,
-                                             timeout=(self.timeout_s, self.timeout_s), **kwargs)
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                last = exc
-                self.breaker.record_failure()
-            else:
-                if response.status_code >= 500 or response.status_code == 429:
-                    last = OperatorUnavailable(f"{method} {path}: HTTP {response.status_code}")
-                    self.breaker.record_failure()
-                elif response.status_code >= 400:
-                    # Our request is wrong (or the card is unknown): retrying won't help,
-                    # and it says nothing about the operator's health.
-                    self.breaker.record_success()
-                    raise OperatorError(f"{method} {path}: HTTP {response.status_code} {response.text[:200]}")
-                else:
-                    try:
-                        payload = response.json()
-                    except ValueError as exc:
-                        last = OperatorError(f"{method} {path}: response is not JSON")
-                        self.breaker.record_failure()
-                    else:
-                        self.breaker.record_success()
-                        return payload
-            if attempt < self.retries:
-                delay = self.backoff(attempt)
-                log.info("Card operator %s %s failed (%s); retry %d in %.2fs",
-                         method, path, last, attempt + 1, delay)
-                self.sleep(delay)
-        raise OperatorUnavailable(f"{method} {path} failed after {self.retries + 1} attempts: {last}")
+        policy = retrying(attempts=self.retries + 1, base_s=self.backoff_base_s, max_s=self.backoff_max_s,
+                          what=f"Card operator {method} {path}", sleep=self.sleep)
+        try:
+            for attempt in policy:
+                with attempt:
+                    return self.breaker.call(self._attempt, method, path, **kwargs)
+        except TransientError as exc:
+            raise OperatorUnavailable(f"{method} {path} failed after {self.retries + 1} attempts: {exc}") from exc
+        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
     def fetch_cards(self, card_numbers: Sequence[str]) -> FetchResult:
         payload = self._request("POST", "/v1/cards/balances", json={"card_numbers": list(card_numbers)})
@@ -273,10 +262,28 @@ def sync_balances(url: str | None = None, *, client: CardOperatorClient | None =
         report.updated += len(changed)
         report.unchanged += unchanged
         report.unknown += len(result.unknown)
-    report.breaker_open = report.breaker_open or client.breaker.is_open()
+    report.breaker_open = report.breaker_open or is_open(client.breaker)
     report.duration_ms = int((time.perf_counter() - started) * 1000)
     log.info("Card sync: %s", report.as_dict())
     return report
+
+
+def fetch_card_state(card_number: str, client: CardOperatorClient | None = None) -> CardState | None:
+    """Ask the operator for one card now (on demand; call it outside any transaction).
+
+    None when no operator is configured, the card is unknown to it, or it is unavailable
+    (breaker open, timeouts: one fast attempt). Never raises for an operator problem.
+    """
+    settings = get_balance_settings()
+    if client is None and not settings.base_url:
+        return None
+    client = client or CardOperatorClient.from_settings(
+        settings, retries=0, timeout_s=min(settings.timeout_s, 1.5))
+    try:
+        return client.fetch_card(card_number)
+    except (CircuitOpenError, OperatorUnavailable, OperatorError) as exc:
+        log.info("On-demand card refresh failed: %s", exc)
+        return None
 
 
 def refresh_card(session: Session, user_id: int, now: datetime,
@@ -285,6 +292,7 @@ def refresh_card(session: Session, user_id: int, now: datetime,
 
     Returns True when the operator answered (changed or not). Never raises for an
     operator problem: the stored figure stays and is reported as possibly stale.
+    (The balance-check use case calls ``fetch_card_state`` outside its transaction instead.)
     """
     settings = get_balance_settings()
     if client is None and not settings.base_url:
@@ -292,13 +300,7 @@ def refresh_card(session: Session, user_id: int, now: datetime,
     number = session.scalar(select(FoodcardUser.card_number).where(FoodcardUser.user_id == user_id))
     if not number:
         return False
-    client = client or CardOperatorClient.from_settings(
-        settings, retries=0, timeout_s=min(settings.timeout_s, 1.5))
-    try:
-        state = client.fetch_card(number)
-    except (CircuitOpenError, OperatorUnavailable, OperatorError) as exc:
-        log.info("On-demand balance refresh of user %s failed: %s", user_id, exc)
-        return False
+    state = fetch_card_state(number, client)
     if state is None:
         return False
     changed, _ = apply_states(session, [state], now)

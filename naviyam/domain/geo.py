@@ -48,7 +48,7 @@ class Place:
 
 
 # Canonical place → (lat, lng, area). Centres agree with the neighbourhood centres the
-# sample data generator places shops around (naviyam/sampledata, docs/SAMPLE_DATA.md).
+# sample data generator places shops around (devtools/sampledata/catalog/places.py, docs/SAMPLE_DATA.md).
 _PLACES: dict[str, tuple[float, float, str]] = {
     "건대입구": (37.5404, 127.0693, "건대입구"),
     "건국대학교": (37.5430, 127.0760, "건대입구"),

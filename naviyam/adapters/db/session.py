@@ -56,28 +56,32 @@ def get_engine(url: str | None = None) -> Engine:
         return _ENGINES[url]
 
 
+_FACTORIES: dict[str, sessionmaker[Session]] = {}
+
+
 def session_factory(url: str | None = None) -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+    """The process-wide session factory of ``url`` (default: the configured database)."""
+    url = url or get_settings().database_url
+    engine = get_engine(url)
+    with _ENGINES_LOCK:
+        factory = _FACTORIES.get(url)
+        if factory is None or factory.kw.get("bind") is not engine:
+            factory = _FACTORIES[url] = sessionmaker(bind=engine, expire_on_commit=False)
+        return factory
 
 
 @contextmanager
 def unit_of_work(url: str | None = None) -> Iterator[Session]:
-    """One transaction: commit on success, roll back everything on error."""
-    session = session_factory(url)()
-    try:
+    """One transaction (``sessionmaker.begin()``): commit on success, roll back everything on error."""
+    with session_factory(url).begin() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def dispose_engine(url: str) -> None:
     """Close and forget the pooled engine of one database (e.g. before dropping it)."""
     with _ENGINES_LOCK:
         engine = _ENGINES.pop(url, None)
+        _FACTORIES.pop(url, None)
     if engine is not None:
         engine.dispose()
 
@@ -88,3 +92,4 @@ def dispose_engines() -> None:
         for engine in _ENGINES.values():
             engine.dispose()
         _ENGINES.clear()
+        _FACTORIES.clear()

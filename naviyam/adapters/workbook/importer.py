@@ -25,11 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Table, insert, null, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from naviyam.config import get_settings
 from naviyam.adapters.db.session import unit_of_work
-from naviyam.adapters.workbook.schema import SERVER_DEFAULT, SHEETS, Column, Sheet
+from naviyam.adapters.workbook.cells import SERVER_DEFAULT, Column
+from naviyam.adapters.workbook.schema import SHEETS, Sheet
 from naviyam.adapters.workbook.validate import (
     ExistingState,
     ImportFileError,
@@ -85,11 +88,9 @@ class ImportReport:
 
 def _safe_url(url: str) -> str:
     """The URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
+    except (ArgumentError, ValueError):  # not a URL SQLAlchemy can parse
         return url.split("@")[-1]
 
 
@@ -213,11 +214,11 @@ def _reset_sequences(session: Session, tables: list[str]) -> None:
 def check_workbook(path: Path | str, url: str | None = None) -> list[Issue]:
     """Validate ``path`` against the database at ``url`` without writing anything."""
     url = url or get_settings().database_url
+    parsed, issues = read_workbook(path)  # before opening a transaction: the slow part
     with unit_of_work(url) as session:
         existing = load_existing(session)
-        parsed, issues = read_workbook(path)
-        issues.extend(check_cross_rows(parsed, existing))
-        session.rollback()
+        session.rollback()  # read only
+    issues.extend(check_cross_rows(parsed, existing))
     return sorted(set(issues))
 
 

@@ -16,15 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from naviyam.adapters.workbook.schema import (
-    REQUIRED_SHEETS,
-    SHEETS,
-    CellError,
-    Sheet,
-    business_hours_problems,
-    from_cell,
-    is_blank,
-)
+from naviyam.adapters.workbook.cells import CellError, from_cell, is_blank
+from naviyam.adapters.workbook.row_rules import row_problems
+from naviyam.adapters.workbook.schema import REQUIRED_SHEETS, SHEETS, Sheet
 
 
 @dataclass(frozen=True, order=True)
@@ -155,7 +149,7 @@ def _parse_sheet(ws: Any, spec: Sheet, issues: list[Issue]) -> ParsedSheet | Non
                 issues.append(Issue(spec.name, excel_row, column.name, str(exc)))
                 ok = False
         if ok:
-            for column, message in _row_rules(spec.name, row):
+            for column, message in row_problems(spec.name, row):
                 issues.append(Issue(spec.name, excel_row, column, message))
                 ok = False
         if ok:
@@ -166,39 +160,6 @@ def _parse_sheet(ws: Any, spec: Sheet, issues: list[Issue]) -> ParsedSheet | Non
             if row.get("id") is not None:
                 sheet.bad_ids.add(row["id"])
     return sheet
-
-
-def _row_rules(sheet: str, row: dict[str, Any]) -> Iterable[tuple[str | None, str]]:
-    """Rules that involve several columns of one row (the model's CHECK constraints)."""
-    if sheet == "shops" and row.get("business_hours"):
-        for problem in business_hours_problems(row["business_hours"]):
-            yield "business_hours", problem
-    elif sheet == "coupons":
-        amount, rate = row.get("discount_amount"), row.get("discount_rate")
-        if (amount is None) == (rate is None):
-            yield "discount_amount", "give exactly one of discount_amount (fixed) or discount_rate (percentage)"
-        elif row["coupon_type"] == "PERCENTAGE" and rate is None:
-            yield "discount_rate", "a PERCENTAGE coupon needs discount_rate"
-        elif row["coupon_type"] == "FIXED_AMOUNT" and amount is None:
-            yield "discount_amount", "a FIXED_AMOUNT coupon needs discount_amount"
-        if row["valid_until"] < row["valid_from"]:
-            yield "valid_until", "valid_until is before valid_from"
-        if row["usage_type"] == "SHOP" and not row.get("applicable_shop_ids"):
-            yield "applicable_shop_ids", "a SHOP coupon needs applicable_shop_ids"
-        if row["usage_type"] == "CATEGORY" and not row.get("target_categories"):
-            yield "target_categories", "a CATEGORY coupon needs target_categories"
-    elif sheet == "user_coupon_wallet":
-        if row["expires_at"] < row["issued_at"]:
-            yield "expires_at", "expires_at is before issued_at"
-        if row.get("status") == "USED" and row.get("used_at") is None:
-            yield "used_at", "status USED needs used_at"
-        if row.get("status") != "USED" and row.get("used_at") is not None:
-            yield "used_at", "used_at is only allowed when status is USED"
-    elif sheet == "foodcard_users":
-        for col in ("daily_spent", "monthly_spent"):
-            limit = row.get(col.replace("spent", "limit"))
-            if limit is not None and row.get(col, 0) > limit:
-                yield col, f"{col} is above {col.replace('spent', 'limit')}"
 
 
 def check_cross_rows(parsed: dict[str, ParsedSheet], existing: ExistingState | None = None) -> list[Issue]:

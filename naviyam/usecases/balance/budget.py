@@ -112,8 +112,9 @@ def compute_budget(card: Any | None, now: datetime, *, freshness_s: int,
 def operator_breaker_open() -> bool:
     """Is the card operator's circuit breaker open (shared state in the cache)?"""
     from naviyam.adapters.card_operator import operator_breaker  # local import: sync pulls in requests
+    from naviyam.adapters.resilience import is_open
 
-    return operator_breaker().is_open()
+    return is_open(operator_breaker())
 
 
 def spendable_budget(session: Session, user_id: int, now: datetime) -> SpendableBudget:

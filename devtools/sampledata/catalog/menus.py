@@ -1,6 +1,6 @@
-"""Static content the sample-data generator draws from: places, names, menus, texts.
+"""Menus: the vocabulary of a menu row and the menu templates.
 
-Everything here is plain data (no randomness). Menu templates are tuples
+Menu templates are tuples
 ``(name, price_low, price_high, menu_category, description, tags, dietary_info, options)``:
 - ``menu_category`` code: M 메인메뉴, S 세트메뉴, D 사이드메뉴, B 음료, T 디저트, E 기타
 - ``tags``: space separated search tags (vocabulary in ``TAGS``)
@@ -8,8 +8,6 @@ Everything here is plain data (no randomness). Menu templates are tuples
 - ``options``: ``+`` separated keys of ``OPTION_SETS`` or ``""``
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 MENU_CATEGORY_CODES = {
     "M": "메인메뉴", "S": "세트메뉴", "D": "사이드메뉴", "B": "음료", "T": "디저트", "E": "기타",
@@ -31,6 +29,12 @@ DIETARY_MARKERS = (
     "견과류 포함", "유제품 포함", "계란 포함", "밀 포함", "카페인 포함",
 )
 
+# A user's restriction word → the dietary_info markers it excludes (default: "<word> 포함").
+RESTRICTION_MARKERS = {
+    "견과류": ("견과류 포함",), "돼지고기": ("돼지고기 포함",), "갑각류": ("갑각류 포함",),
+    "유제품": ("유제품 포함",), "해산물": ("해산물 포함", "갑각류 포함"), "계란": ("계란 포함",),
+}
+
 OPTION_SETS: dict[str, dict[str, list[dict[str, object]]]] = {
     "size": {"size": [{"name": "보통", "price": 0}, {"name": "곱빼기", "price": 1000}]},
     "spicy": {"spicy": [{"name": "순한맛", "price": 0}, {"name": "보통맛", "price": 0},
@@ -43,125 +47,6 @@ OPTION_SETS: dict[str, dict[str, list[dict[str, object]]]] = {
     "chicken": {"extras": [{"name": "순살 변경", "price": 2000}, {"name": "치즈볼 추가", "price": 4000}]},
     "pizza": {"size": [{"name": "M", "price": 0}, {"name": "L", "price": 4000}]},
     "noodle": {"extras": [{"name": "면사리 추가", "price": 1000}]},
-}
-
-
-@dataclass(frozen=True)
-class Neighbourhood:
-    key: str
-    name: str           # shown to users, e.g. "건대입구"
-    short: str          # used in shop names, e.g. "건대"
-    gu: str
-    dongs: tuple[str, ...]
-    roads: tuple[str, ...]
-    stations: tuple[str, ...]   # branch names for chains ("건대입구역점")
-    lat: float
-    lng: float
-    phone_prefixes: tuple[str, ...]
-
-
-NEIGHBOURHOODS = (
-    Neighbourhood(
-        key="kondae", name="건대입구", short="건대", gu="광진구",
-        dongs=("화양동", "자양동", "구의동", "군자동"),
-        roads=("아차산로", "능동로", "동일로", "광나루로", "뚝섬로", "아차산로31길", "동일로18길", "능동로13길"),
-        stations=("건대입구역", "건대", "화양", "건국대", "자양", "어린이대공원"),
-        lat=37.5404, lng=127.0693, phone_prefixes=("02-44", "02-46", "02-49"),
-    ),
-    Neighbourhood(
-        key="sinchon", name="신촌", short="신촌", gu="서대문구",
-        dongs=("창천동", "대현동", "신촌동", "연희동"),
-        roads=("연세로", "신촌로", "명물길", "연세로5길", "신촌역로", "이화여대길", "연희로", "연세로7안길"),
-        stations=("신촌역", "신촌", "연세대", "창천", "이대", "연희"),
-        lat=37.5559, lng=126.9368, phone_prefixes=("02-31", "02-33", "02-36"),
-    ),
-    Neighbourhood(
-        key="noryangjin", name="노량진", short="노량진", gu="동작구",
-        dongs=("노량진동", "본동", "대방동", "상도동"),
-        roads=("노량진로", "장승배기로", "만양로", "노들로", "여의대방로", "등용로", "노량진로10길"),
-        stations=("노량진역", "노량진", "학원가", "대방", "장승배기", "노들"),
-        lat=37.5133, lng=126.9426, phone_prefixes=("02-81", "02-82", "02-88"),
-    ),
-)
-
-# Shops per neighbourhood per category for the default 330 shops (110 per neighbourhood).
-CATEGORY_WEIGHTS = {
-    "한식": 16, "중식": 8, "일식": 7, "양식": 6, "치킨": 9, "피자": 6, "패스트푸드": 6,
-    "분식": 14, "카페/디저트": 12, "도시락/죽": 7, "프랜차이즈": 6, "기타음식": 5, "편의점": 8,
-}
-
-# Meal-card status weights (Y, P, N, U) by category: meal cards are meant for meals,
-# so cafés and pricey delivery food accept them less often; convenience stores always do.
-FOODCARD_WEIGHTS = {
-    "한식": (70, 10, 8, 12), "중식": (60, 10, 15, 15), "일식": (50, 15, 20, 15),
-    "양식": (40, 20, 25, 15), "치킨": (35, 20, 30, 15), "피자": (35, 20, 30, 15),
-    "패스트푸드": (55, 20, 15, 10), "분식": (80, 5, 5, 10), "카페/디저트": (15, 35, 30, 20),
-    "도시락/죽": (80, 5, 5, 10), "프랜차이즈": (65, 15, 10, 10), "기타음식": (35, 15, 25, 25),
-    "편의점": (100, 0, 0, 0),
-}
-
-# Chains: brand names; a branch is named "<brand> <place>점". Branches of one brand share
-# their menu (chosen once per brand).
-CHAINS = {
-    "한식": ("백채김치찌개", "본가설렁탕", "두찜"),
-    "중식": ("홍콩반점0410", "짬뽕지존", "보배반점"),
-    "일식": ("아비꼬", "코코이찌방야", "역전우동0410"),
-    "양식": ("롤링파스타", "오므토토마토"),
-    "치킨": ("BBQ", "교촌치킨", "BHC", "굽네치킨", "네네치킨", "처갓집양념치킨", "60계치킨", "호식이두마리치킨"),
-    "피자": ("도미노피자", "피자헛", "피자스쿨", "피자마루", "7번가피자", "반올림피자"),
-    "패스트푸드": ("맘스터치", "롯데리아", "버거킹", "맥도날드", "KFC", "프랭크버거", "노브랜드버거", "서브웨이"),
-    "분식": ("김밥천국", "신전떡볶이", "죠스떡볶이", "국대떡볶이", "바르다김선생"),
-    "카페/디저트": ("메가MGC커피", "빽다방", "이디야커피", "컴포즈커피", "설빙", "공차", "파리바게뜨", "뚜레쥬르"),
-    "도시락/죽": ("한솥도시락", "본죽", "본도시락"),
-    "프랜차이즈": ("봉구스밥버거", "이삭토스트", "명랑핫도그", "김가네", "고봉민김밥人", "청년다방"),
-    "기타음식": ("포메인", "라화쿵부", "샐러디"),
-    "편의점": ("CU", "GS25", "세븐일레븐", "이마트24"),
-}
-
-# Independent shops: "{short}" is replaced by the neighbourhood's short name.
-INDEPENDENTS = {
-    "한식": (
-        "{short} 할머니 손칼국수", "엄마손 백반", "시골집 된장찌개", "진국 설렁탕", "소문난 순대국",
-        "원조 부대찌개", "한옥집 김치찜", "청년 밥상", "고향 집밥", "장수 감자탕", "옛날 국밥",
-        "소담 비빔밥", "가마솥 곰탕", "이모네 밥집", "정든 식당", "토속 청국장", "24시 콩나물국밥",
-        "든든 국밥", "따뜻한 밥상", "바른 솥밥", "{short} 제육명가", "전주 비빔밥집", "24시 뼈해장국",
-        "우리집 백반", "맛나 생선구이",
-    ),
-    "중식": (
-        "만리장성", "용궁반점", "북경반점", "황금성", "태화루", "동해루", "금룡각", "홍보석",
-        "진미반점", "{short} 중화요리", "향미각", "하오츠",
-    ),
-    "일식": (
-        "오늘은 돈까스", "하루 식당", "스시 하나", "라멘 무사시", "돈부리 식당", "카츠 공방",
-        "우동 한그릇", "모미지 식당", "사쿠라 스시", "{short} 규동집",
-    ),
-    "양식": (
-        "파스타 공방", "오므라이스 잼", "키친 봄", "더 플레이트", "브런치 하우스", "양식당 모퉁이",
-        "함박 스튜디오", "리틀 이탈리아", "포크앤나이프", "비스트로 온",
-    ),
-    "치킨": ("옛날통닭", "{short} 동네치킨", "바삭한 치킨", "치킨 공방", "심야 치킨", "전기구이 통닭"),
-    "피자": ("화덕피자 나폴리", "{short} 동네피자", "청년피자", "피자 굽는 집"),
-    "패스트푸드": ("수제버거 브루클린", "{short} 버거하우스", "핫도그 팩토리", "토스트 앤 버거"),
-    "분식": (
-        "{short} 할머니 김밥", "엄마분식", "학교앞 분식", "추억의 떡볶이", "꼬마김밥", "달려라 분식",
-        "분식왕", "떡튀순", "소풍김밥", "행복한 분식", "우리분식", "심야분식", "{short} 라면집",
-        "즉석떡볶이 하우스", "김밥 한줄", "순대 천국", "오뎅 포차", "국수 한그릇",
-    ),
-    "카페/디저트": (
-        "카페 온도", "달콤 디저트", "모닝빵 카페", "소소 베이커리", "우연 커피", "마카롱 가게 봄",
-        "와플 하우스", "24시 스터디카페 라운지", "{short} 빙수집", "구름 베이글", "붕어빵 카페",
-        "초코 공방", "스무디 킹덤",
-    ),
-    "도시락/죽": (
-        "엄마 도시락", "따뜻한 죽집", "오늘 도시락", "{short} 컵밥", "든든 컵밥", "정성 도시락",
-        "건강한 죽 이야기",
-    ),
-    "프랜차이즈": ("밥버거 하우스", "토스트 명가", "{short} 주먹밥"),
-    "기타음식": (
-        "사이공 쌀국수", "케밥 하우스", "타코 스탠드", "인도 커리 하우스", "포케 올데이", "마라탕 공방",
-        "월남쌈 식당", "방콕 키친",
-    ),
-    "편의점": (),
 }
 
 # Menus by category. Chains of a "brand menu" category use BRAND_MENUS instead.
@@ -448,33 +333,3 @@ BRAND_MENUS: dict[str, tuple[tuple, ...]] = {
 
 # Independent 프랜차이즈-category shops (not a brand) draw from these brands' menus.
 INDEPENDENT_BRAND_MENU = {"밥버거 하우스": "봉구스밥버거", "토스트 명가": "이삭토스트", "{short} 주먹밥": "고봉민김밥人"}
-
-OWNER_MESSAGES = (
-    "급식카드 환영합니다! 아이들은 곱빼기 무료예요 😊",
-    "배고픈 친구들 언제든 편하게 오세요. 밥은 넉넉히 드려요!",
-    "급식카드 사용 가능해요. 부담 없이 들러 주세요 🙂",
-    "매일 아침 직접 장 본 재료로 정성껏 만들어요.",
-    "학생 손님께는 음료를 서비스로 드려요!",
-    "혼자 와도 눈치 보지 말고 편하게 드시고 가세요.",
-    "맵기 조절 가능해요. 매운 게 힘들면 말씀해 주세요!",
-    "공부하느라 고생 많죠? 든든하게 먹고 힘내요 💪",
-    "30년 한자리에서 같은 맛을 지키고 있습니다.",
-    "아이들 밥값은 조금 더 저렴하게 받고 있어요.",
-    "포장도 돼요. 미리 전화 주시면 빨리 준비해 드려요.",
-    "늦은 시간에도 따뜻한 밥 드실 수 있게 문 열어 둘게요.",
-    "반찬 리필은 셀프예요. 마음껏 드세요!",
-    "알레르기 있으면 꼭 말씀해 주세요. 재료를 빼고 만들어 드려요.",
-    "착한가게로 선정되었어요. 앞으로도 착한 가격 지킬게요!",
-    "오늘도 맛있게 드시고 좋은 하루 보내세요 ☀️",
-    "시험 기간엔 학생들 응원 메뉴를 준비해요. 화이팅!",
-    "급식카드로 결제하셔도 똑같이 친절하게 모실게요.",
-    "깨끗한 주방에서 건강하게 만들어요.",
-    "처음 오셨다면 대표 메뉴를 추천해요. 후회 없으실 거예요!",
-)
-
-NICKNAMES = (
-    "햇살", "도토리", "꼬마곰", "별빛", "민트", "구름빵", "복숭아", "새싹", "초코칩", "바다",
-    "하늘", "솜사탕", "다람쥐", "무지개", "호랑이", "토끼", "노을", "은하수", "감귤", "보리",
-    "참새", "몽실", "두부", "젤리", "수박", "콩떡", "치즈", "꿀벌", "펭귄", "판다",
-    "여름", "단풍", "눈꽃", "푸딩", "마카롱", "라임", "해바라기", "고래", "오리", "사과",
-)
