@@ -7,6 +7,10 @@ cd "$ROOT"
 setup_envs
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 
+say "0/6 the shape of the code: import-linter contracts (.importlinter), file and class sizes"
+"$APP_ENV/bin/lint-imports" --config .importlinter
+"$APP_ENV/bin/python" scripts/check_shape.py
+
 say "1/6 rasa data validate"
 "$RASA_ENV/bin/rasa" data validate --domain domain --config config.yml \
   --data data/nlu data/rules data/stories --fail-on-warnings

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from naviyam.shared.korean.vocab import strip_particles
+
 KEEP_TAGS = ("NNG", "NNP", "VV", "VA", "XR", "SL", "SH", "NR", "MAG")
 _KIWI = None
 _KIWI_LOCK = threading.Lock()
@@ -39,11 +41,6 @@ def load_kiwi_in_background() -> None:
 
 def quick_tokenize(text: str) -> list[str]:
     """Whitespace words without trailing particles: used until Kiwi has loaded."""
-    try:
-        from naviyam.shared.korean.vocab import strip_particles
-    except ImportError:  # pragma: no cover
-        def strip_particles(word: str) -> str:
-            return word
     return [strip_particles(w).lower() for w in text.split() if len(strip_particles(w)) >= 2]
 
 

@@ -1,41 +1,30 @@
 """Shops and their menus (seed 004 §3.1-3.2)."""
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
-    Date,
-    DateTime,
     ForeignKey,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
-    Uuid,
-    func,
-    text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from naviyam.adapters.db.models.base import BigId, Base, IntArray, JsonType, TextArray, TimestampMixin, _in, _tz_now
+from naviyam.adapters.db.models.base import Base, JsonType, TextArray, TimestampMixin, one_of
 from naviyam.domain.vocabulary import FOODCARD_STATUSES, MENU_CATEGORIES, SHOP_CATEGORIES, SHOP_STATUSES
 
 
 class Shop(TimestampMixin, Base):
     __tablename__ = "shops"
     __table_args__ = (
-        CheckConstraint(_in("category", SHOP_CATEGORIES), name="shops_category_check"),
-        CheckConstraint(_in("is_food_card_shop", FOODCARD_STATUSES), name="shops_food_card_check"),
-        CheckConstraint(_in("current_status", SHOP_STATUSES), name="shops_status_check"),
+        CheckConstraint(one_of("category", SHOP_CATEGORIES), name="shops_category_check"),
+        CheckConstraint(one_of("is_food_card_shop", FOODCARD_STATUSES), name="shops_food_card_check"),
+        CheckConstraint(one_of("current_status", SHOP_STATUSES), name="shops_status_check"),
         CheckConstraint(
             "latitude >= -90 AND latitude <= 90 AND longitude >= -180 AND longitude <= 180",
             name="shops_location_check",
@@ -72,7 +61,7 @@ class Menu(TimestampMixin, Base):
     __tablename__ = "menus"
     __table_args__ = (
         CheckConstraint("price >= 0 AND price <= 1000000", name="menus_price_check"),
-        CheckConstraint(_in("category", MENU_CATEGORIES), name="menus_category_check"),
+        CheckConstraint(one_of("category", MENU_CATEGORIES), name="menus_category_check"),
         CheckConstraint("recommendation_frequency >= 0", name="menus_reco_freq_check"),
         UniqueConstraint("shop_id", "menu_name", name="menus_shop_name_unique"),
     )

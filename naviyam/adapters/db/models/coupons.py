@@ -1,14 +1,10 @@
 """Coupons and each user's wallet (seed 004 §3.6-3.7)."""
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -18,23 +14,18 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    UniqueConstraint,
-    Uuid,
-    func,
-    text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from naviyam.adapters.db.models.base import BigId, Base, IntArray, JsonType, TextArray, TimestampMixin, _in, _tz_now
+from naviyam.adapters.db.models.base import BigId, Base, IntArray, JsonType, TextArray, one_of, tz_now
 from naviyam.domain.vocabulary import ACQUISITION_SOURCES, COUPON_TYPES, COUPON_USAGE_TYPES, WALLET_STATUSES
 
 
 class Coupon(Base):
     __tablename__ = "coupons"
     __table_args__ = (
-        CheckConstraint(_in("coupon_type", COUPON_TYPES), name="coupons_type_check"),
-        CheckConstraint(_in("usage_type", COUPON_USAGE_TYPES), name="coupons_usage_type_check"),
+        CheckConstraint(one_of("coupon_type", COUPON_TYPES), name="coupons_type_check"),
+        CheckConstraint(one_of("usage_type", COUPON_USAGE_TYPES), name="coupons_usage_type_check"),
         CheckConstraint("discount_amount IS NULL OR discount_amount > 0", name="coupons_amount_check"),
         CheckConstraint(
             "discount_rate IS NULL OR (discount_rate > 0 AND discount_rate <= 1)",
@@ -71,7 +62,7 @@ class Coupon(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     priority_score: Mapped[Decimal] = mapped_column(Numeric(3, 2), nullable=False, default=Decimal("0.50"))
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=_tz_now(), nullable=False
+        DateTime(timezone=True), server_default=tz_now(), nullable=False
     )
     created_by: Mapped[str | None] = mapped_column(String(100))
 
@@ -79,8 +70,8 @@ class Coupon(Base):
 class UserCouponWallet(Base):
     __tablename__ = "user_coupon_wallet"
     __table_args__ = (
-        CheckConstraint(_in("status", WALLET_STATUSES), name="wallet_status_check"),
-        CheckConstraint(_in("acquisition_source", ACQUISITION_SOURCES), name="wallet_source_check"),
+        CheckConstraint(one_of("status", WALLET_STATUSES), name="wallet_status_check"),
+        CheckConstraint(one_of("acquisition_source", ACQUISITION_SOURCES), name="wallet_source_check"),
         CheckConstraint(
             "(status = 'USED' AND used_at IS NOT NULL) OR (status != 'USED' AND used_at IS NULL)",
             name="user_coupon_status_check",
@@ -94,7 +85,7 @@ class UserCouponWallet(Base):
     coupon_id: Mapped[str] = mapped_column(ForeignKey("coupons.id"), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="ACTIVE")
     issued_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=_tz_now(), nullable=False
+        DateTime(timezone=True), server_default=tz_now(), nullable=False
     )
     issued_by: Mapped[str] = mapped_column(String(100), nullable=False, default="SYSTEM")
     acquisition_source: Mapped[str] = mapped_column(String(50), nullable=False)

@@ -2,16 +2,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
     CheckConstraint,
-    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -20,13 +15,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
-    func,
-    text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from naviyam.adapters.db.models.base import BigId, Base, IntArray, JsonType, TextArray, TimestampMixin, _in, _tz_now
+from naviyam.adapters.db.models.base import BigId, Base, IntArray, JsonType, TextArray, TimestampMixin, one_of, tz_now
 from naviyam.domain.vocabulary import RECOMMENDATION_METHODS, SEED_INTENTS, USER_STRATEGIES
 
 
@@ -35,8 +27,8 @@ class Conversation(Base):
 
     __tablename__ = "conversations"
     __table_args__ = (
-        CheckConstraint(_in("extracted_intent", SEED_INTENTS), name="conversations_intent_check"),
-        CheckConstraint(_in("user_strategy", USER_STRATEGIES), name="conversations_strategy_check"),
+        CheckConstraint(one_of("extracted_intent", SEED_INTENTS), name="conversations_intent_check"),
+        CheckConstraint(one_of("user_strategy", USER_STRATEGIES), name="conversations_strategy_check"),
         CheckConstraint(
             "intent_confidence IS NULL OR (intent_confidence >= 0 AND intent_confidence <= 1)",
             name="conversations_confidence_check",
@@ -57,7 +49,7 @@ class Conversation(Base):
     input_text: Mapped[str] = mapped_column(Text, nullable=False)
     response_text: Mapped[str] = mapped_column(Text, nullable=False)
     timestamp: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=_tz_now(), nullable=False
+        DateTime(timezone=True), server_default=tz_now(), nullable=False
     )
     extracted_intent: Mapped[str | None] = mapped_column(String(50))
     # The Rasa intent name as predicted (greet, choose_option...); extracted_intent maps
@@ -84,7 +76,7 @@ class RecommendationLog(Base):
     __tablename__ = "recommendations_log"
     __table_args__ = (
         CheckConstraint(
-            _in("recommendation_method", RECOMMENDATION_METHODS), name="reco_log_method_check"
+            one_of("recommendation_method", RECOMMENDATION_METHODS), name="reco_log_method_check"
         ),
         CheckConstraint(
             "feedback_rating IS NULL OR (feedback_rating >= 1 AND feedback_rating <= 5)",
@@ -96,7 +88,7 @@ class RecommendationLog(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     session_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     timestamp: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=_tz_now(), nullable=False
+        DateTime(timezone=True), server_default=tz_now(), nullable=False
     )
     request_intent: Mapped[str] = mapped_column(String(50), nullable=False)
     request_entities: Mapped[dict] = mapped_column(JsonType, nullable=False)
@@ -126,7 +118,7 @@ class PerformanceLog(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     timestamp: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=_tz_now(), nullable=False, index=True
+        DateTime(timezone=True), server_default=tz_now(), nullable=False, index=True
     )
     session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -1,14 +1,10 @@
 """Users, their meal cards and their profiles (seed 004 §3.3-3.5)."""
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -18,23 +14,26 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    UniqueConstraint,
-    Uuid,
-    func,
-    text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from naviyam.adapters.db.models.base import BigId, Base, IntArray, JsonType, TextArray, TimestampMixin, _in, _tz_now
+from naviyam.adapters.db.models.base import (
+    Base,
+    IntArray,
+    JsonType,
+    TextArray,
+    TimestampMixin,
+    one_of,
+    tz_now,
+)
 from naviyam.domain.vocabulary import AGE_GROUPS, CARD_STATUSES, CARD_TYPES, CONVERSATION_STYLES, PLATFORMS, USER_STATUSES
 
 
 class User(TimestampMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(_in("platform", PLATFORMS), name="users_platform_check"),
-        CheckConstraint(_in("status", USER_STATUSES), name="users_status_check"),
+        CheckConstraint(one_of("platform", PLATFORMS), name="users_platform_check"),
+        CheckConstraint(one_of("status", USER_STATUSES), name="users_status_check"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -62,9 +61,9 @@ class FoodcardUser(TimestampMixin, Base):
 
     __tablename__ = "foodcard_users"
     __table_args__ = (
-        CheckConstraint(_in("card_type", CARD_TYPES), name="foodcard_card_type_check"),
-        CheckConstraint(_in("target_age_group", AGE_GROUPS), name="foodcard_age_group_check"),
-        CheckConstraint(_in("status", CARD_STATUSES), name="foodcard_status_check"),
+        CheckConstraint(one_of("card_type", CARD_TYPES), name="foodcard_card_type_check"),
+        CheckConstraint(one_of("target_age_group", AGE_GROUPS), name="foodcard_age_group_check"),
+        CheckConstraint(one_of("status", CARD_STATUSES), name="foodcard_status_check"),
         CheckConstraint("balance >= 0", name="foodcard_balance_check"),
         CheckConstraint("daily_limit IS NULL OR daily_limit >= 0", name="foodcard_daily_limit_check"),
         CheckConstraint("monthly_limit IS NULL OR monthly_limit >= 0", name="foodcard_monthly_limit_check"),
@@ -97,7 +96,7 @@ class FoodcardUser(TimestampMixin, Base):
 class UserProfile(TimestampMixin, Base):
     __tablename__ = "user_profiles"
     __table_args__ = (
-        CheckConstraint(_in("conversation_style", CONVERSATION_STYLES), name="profiles_style_check"),
+        CheckConstraint(one_of("conversation_style", CONVERSATION_STYLES), name="profiles_style_check"),
         CheckConstraint(
             "good_influence_preference >= 0 AND good_influence_preference <= 1",
             name="profiles_good_influence_check",
@@ -131,7 +130,7 @@ class UserProfile(TimestampMixin, Base):
     recent_orders: Mapped[list[dict]] = mapped_column(JsonType, nullable=False, default=list)
     onboarding_completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_updated: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=_tz_now(), nullable=False
+        DateTime(timezone=True), server_default=tz_now(), nullable=False
     )
 
     user: Mapped[User] = relationship(back_populates="profile")
