@@ -4,28 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    Numeric,
-    String,
-    Text,
-)
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from naviyam.adapters.db.models.base import (
-    Base,
-    IntArray,
-    JsonType,
-    TextArray,
-    TimestampMixin,
-    one_of,
-    tz_now,
-)
+from naviyam.adapters.db.models.base import Base, IntArray, JsonType, TextArray, TimestampMixin, one_of, tz_now
 from naviyam.domain.vocabulary import AGE_GROUPS, CARD_STATUSES, CARD_TYPES, CONVERSATION_STYLES, PLATFORMS, USER_STATUSES
 
 
