@@ -8,7 +8,9 @@ from typing import Any, Callable
 import aiohttp
 
 from naviyam.shared.coordinates import parse_location
-from naviyam.shared.cache import Cache, get_cache
+from naviyam.shared.cache import Cache
+
+from bot.settings import get_cache
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 - Rate limit per user over a one-minute window (seed appendix: 60/min for a user the
   platform identifies, 10/min for anonymous senders, keyed by IP), counted with
-  ``naviyam.shared.cache`` (Redis when ``REDIS_URL`` is set, in-process otherwise). If Redis
+  ``bot.settings.get_cache()`` (Redis when ``REDIS_URL`` is set, in-process otherwise). If Redis
   fails the door stays open and logs it: an outage of the cache must not silence the bot.
 - Text: NFC normalisation, control and invisible formatting characters removed,
   at most 500 characters. Typed text cannot smuggle Rasa intent payloads (a leading
@@ -15,10 +15,10 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from naviyam.shared.cache import Cache, get_cache
+from naviyam.shared.cache import Cache
 from naviyam.shared.text_safety import clean_user_text
 
-from bot.channels.settings import DoorSettings
+from bot.settings import DoorSettings, get_cache
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Verdict:
 
 class Door:
     def __init__(self, settings: DoorSettings | None = None, cache: Cache | None = None) -> None:
-        self.settings = settings or DoorSettings.from_env()
+        self.settings = settings or DoorSettings()
         self._cache = cache
 
     @property

@@ -39,7 +39,7 @@ from naviyam.shared.text_safety import clean_user_text, mask_personal_data, pseu
 from bot.channels import rendering
 from bot.channels.common import CHOICES_TTL_SECONDS, cache_call, location_from, post_json
 from bot.channels.door import Door
-from bot.channels.settings import KakaoSettings
+from bot.settings import KakaoSettings
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,11 @@ class KakaoInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> KakaoInput:
-        return cls(KakaoSettings.from_env(credentials))
+        return cls(KakaoSettings.from_credentials(credentials))
 
     def __init__(self, settings: KakaoSettings | None = None, door: Door | None = None,
                  cache: Cache | None = None) -> None:
-        self.settings = settings or KakaoSettings.from_env()
+        self.settings = settings or KakaoSettings()
         self.door = door or Door(cache=cache)
         self.cache = cache
         self._pending: set[asyncio.Task] = set()

@@ -43,7 +43,7 @@ from bot.channels.common import (
     post_json,
 )
 from bot.channels.door import Door
-from bot.channels.settings import TelegramSettings
+from bot.settings import TelegramSettings
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +89,11 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
-        return cls(TelegramSettings.from_env(credentials))
+        return cls(TelegramSettings.from_credentials(credentials))
 
     def __init__(self, settings: TelegramSettings | None = None, door: Door | None = None,
                  cache: Cache | None = None) -> None:
-        self.settings = settings or TelegramSettings.from_env()
+        self.settings = settings or TelegramSettings()
         self.door = door or Door(cache=cache)
         self.cache = cache
         if not self.settings.webhook_secret:

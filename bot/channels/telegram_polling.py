@@ -16,15 +16,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 from typing import Any
 
 import aiohttp
 
-from bot.channels.settings import TelegramSettings
 from bot.channels.telegram import SECRET_HEADER
+from bot.settings import ServerSettings, TelegramSettings
 
 log = logging.getLogger("naviyam.telegram_polling")
 
@@ -95,11 +94,11 @@ class Poller:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rasa-url", default=f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}")
+    parser.add_argument("--rasa-url", default=f"http://127.0.0.1:{ServerSettings().rasa_port}")
     parser.add_argument("--poll-timeout", type=int, default=25, help="getUpdates long-poll seconds")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    poller = Poller(TelegramSettings.from_env(), args.rasa_url, args.poll_timeout)
+    poller = Poller(TelegramSettings(), args.rasa_url, args.poll_timeout)
 
     async def runner() -> None:
         loop = asyncio.get_running_loop()

@@ -11,6 +11,8 @@ is evaluated after every epoch (validation loss; the best epoch's adapter is kep
 optional early stopping) and at the end by intent accuracy and macro F1 measured the
 way the model server answers (``ml.llm.inference``). The adapter (``save_pretrained``),
 tokenizer, ``naviyam_adapter.json`` (metadata) and ``metrics.json`` go to ``--output``.
+This module holds the run (configuration, training loop, outputs, CLI); model loading,
+batching and evaluation live in ``ml.llm.lora_training``.
 
     python -m ml.llm.finetune_lora --base-model models/llm/tiny-base --output models/llm/adapter
     python -m ml.llm.finetune_lora --base-model skt/A.X-3.1-Light --load-in-4bit ...   # GPU box
@@ -21,7 +23,6 @@ import argparse
 import json
 import logging
 import math
-import os
 import random
 import shutil
 import sys
@@ -31,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from naviyam.config import get_llm_settings
 from naviyam.shared import llm_prompts as prompts
 from ml.llm.dataset import (
     Example,
@@ -41,20 +43,29 @@ from ml.llm.dataset import (
     read_rasa_nlu,
     stratified_split,
 )
+from ml.llm.lora_training import (
+    attach_lora,
+    collate,
+    encode,
+    evaluate,
+    json_safe,
+    load_base,
+    validation_loss,
+)
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_NLU = os.environ.get("NAVIYAM_NLU_DATA", str(PROJECT_ROOT / "data" / "nlu"))
-DEFAULT_BASE = os.environ.get("NAVIYAM_LLM_BASE_MODEL", str(PROJECT_ROOT / "models" / "llm" / "tiny-base"))
-DEFAULT_OUTPUT = os.environ.get("NAVIYAM_LLM_ADAPTER", str(PROJECT_ROOT / "models" / "llm" / "adapter"))
+
+def _default_output() -> str:
+    settings = get_llm_settings()
+    return settings.adapter or str(settings.default_adapter_dir)
 
 
 @dataclass
 class TrainConfig:
-    base_model: str = DEFAULT_BASE
-    output: str = DEFAULT_OUTPUT
-    nlu: list[str] = field(default_factory=lambda: [DEFAULT_NLU])
+    base_model: str = field(default_factory=lambda: get_llm_settings().base_model)
+    output: str = field(default_factory=_default_output)
+    nlu: list[str] = field(default_factory=lambda: [str(get_llm_settings().nlu_data)])
     collected: list[str] = field(default_factory=list)
     r: int = 16
     alpha: int = 32
@@ -113,145 +124,6 @@ def load_examples(config: TrainConfig) -> list[Example]:
     if not examples:
         raise SystemExit(f"No training examples in {config.nlu} / {config.collected}")
     return examples
-
-
-def load_base(config: TrainConfig):
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(config.base_model)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    kwargs: dict = {"dtype": torch.float32}
-    if config.load_in_4bit:  # the seed's 4-bit base (QLoRA); needs a CUDA GPU + bitsandbytes
-        from transformers import BitsAndBytesConfig
-
-        kwargs = {
-            "quantization_config": BitsAndBytesConfig(
-                load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16
-            ),
-            "device_map": "auto",
-        }
-    model = AutoModelForCausalLM.from_pretrained(config.base_model, **kwargs)
-    if not config.load_in_4bit:
-        model = model.to(config.device)
-    if config.load_in_4bit:
-        from peft import prepare_model_for_kbit_training
-
-        model = prepare_model_for_kbit_training(model)
-    return model, tokenizer
-
-
-def resolve_modules_to_save(config: TrainConfig) -> list[str]:
-    value = config.modules_to_save.strip()
-    if value == "auto":
-        marker = Path(config.base_model) / "naviyam_model.json"
-        if marker.exists():
-            return list(json.loads(marker.read_text(encoding="utf-8")).get("lora_modules_to_save", []))
-        return []
-    return [name.strip() for name in value.split(",") if name.strip()]
-
-
-def attach_lora(model, config: TrainConfig):
-    from peft import LoraConfig, TaskType, get_peft_model
-
-    targets: str | list[str] = config.target_modules
-    if targets != "all-linear":
-        targets = [name.strip() for name in targets.split(",") if name.strip()]
-    lora = LoraConfig(
-        task_type=TaskType.CAUSAL_LM, r=config.r, lora_alpha=config.alpha,
-        lora_dropout=config.dropout, target_modules=targets, bias="none",
-        modules_to_save=resolve_modules_to_save(config) or None,
-    )
-    return get_peft_model(model, lora)
-
-
-def encode(examples: Sequence[Example], tokenizer, max_length: int) -> list[tuple[list[int], list[int]]]:
-    """(input_ids, labels) per example; prompt tokens are masked out of the loss (-100)."""
-    from ml.llm.inference import encode_example
-
-    encoded = []
-    for example in examples:
-        ids, prompt_len = encode_example(
-            tokenizer, prompts.build_prompt(example.text),
-            prompts.training_target(example.intent, example.entity_dicts),
-        )
-        ids = ids[:max_length]
-        labels = [-100] * min(prompt_len, len(ids)) + ids[prompt_len:]
-        encoded.append((ids, labels))
-    return encoded
-
-
-def collate(batch: Sequence[tuple[list[int], list[int]]], pad_id: int):
-    import torch
-
-    width = max(len(ids) for ids, _ in batch)
-    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(batch), width), -100, dtype=torch.long)
-    attention = torch.zeros((len(batch), width), dtype=torch.long)
-    for row, (ids, labs) in enumerate(batch):
-        input_ids[row, : len(ids)] = torch.tensor(ids)
-        labels[row, : len(labs)] = torch.tensor(labs)
-        attention[row, : len(ids)] = 1
-    return {"input_ids": input_ids, "attention_mask": attention, "labels": labels}
-
-
-def validation_loss(model, encoded, pad_id: int, batch_size: int) -> float:
-    import torch
-
-    if not encoded:
-        return float("nan")
-    model.eval()
-    total, count = 0.0, 0
-    with torch.inference_mode():
-        for start in range(0, len(encoded), batch_size):
-            batch = collate(encoded[start : start + batch_size], pad_id)
-            device = next(model.parameters()).device
-            batch = {k: v.to(device) for k, v in batch.items()}
-            tokens = int((batch["labels"][:, 1:] != -100).sum())
-            total += float(model(**batch).loss) * tokens
-            count += tokens
-    model.train()
-    return total / max(count, 1)
-
-
-def intent_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict:
-    """Accuracy, macro F1 (over the gold intents) and per-intent precision/recall/F1."""
-    labels = sorted(set(gold))
-    per_intent = {}
-    for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted) if g == label and p == label)
-        fp = sum(1 for g, p in zip(gold, predicted) if g != label and p == label)
-        fn = sum(1 for g, p in zip(gold, predicted) if g == label and p != label)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_intent[label] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
-    accuracy = sum(1 for g, p in zip(gold, predicted) if g == p) / len(gold) if gold else float("nan")
-    macro_f1 = sum(v["f1"] for v in per_intent.values()) / len(labels) if labels else float("nan")
-    return {"intent_accuracy": accuracy, "macro_f1": macro_f1, "per_intent": per_intent, "examples": len(gold)}
-
-
-def evaluate(model, tokenizer, examples: Sequence[Example], intents: Sequence[str]) -> dict:
-    """Intent accuracy / macro F1 on ``examples``, scored as the model server scores."""
-    from ml.llm.inference import IntentScorer
-
-    if not examples:
-        return {"intent_accuracy": None, "macro_f1": None, "per_intent": {}, "examples": 0}
-    scorer = IntentScorer(model, tokenizer, intents=intents)
-    predicted = [scorer.rank_intents(example.text)[0]["name"] for example in examples]
-    model.train()
-    return intent_metrics([example.intent for example in examples], predicted)
-
-
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def train(config: TrainConfig) -> dict:
@@ -362,8 +234,8 @@ def train(config: TrainConfig) -> dict:
     }
     from ml.llm.inference import ADAPTER_METADATA
 
-    (output / ADAPTER_METADATA).write_text(json.dumps(_json_safe(metadata), ensure_ascii=False, indent=2), encoding="utf-8")
-    metrics_text = json.dumps(_json_safe(metrics), ensure_ascii=False, indent=2)
+    (output / ADAPTER_METADATA).write_text(json.dumps(json_safe(metadata), ensure_ascii=False, indent=2), encoding="utf-8")
+    metrics_text = json.dumps(json_safe(metrics), ensure_ascii=False, indent=2)
     (output / "metrics.json").write_text(metrics_text, encoding="utf-8")
     if config.metrics_path:
         Path(config.metrics_path).parent.mkdir(parents=True, exist_ok=True)
@@ -401,7 +273,7 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
                         help="adapter to keep: lowest validation loss (default) or the last epoch")
     parser.add_argument("--limit-examples", type=int, default=0, help="train on a subset (quick runs)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("NAVIYAM_TORCH_THREADS", "1")),
+    parser.add_argument("--threads", type=int, default=get_llm_settings().torch_threads,
                         help="torch CPU threads (default: $NAVIYAM_TORCH_THREADS or 1)")
     parser.add_argument("--load-in-4bit", action="store_true", help="QLoRA on a 4-bit base (CUDA + bitsandbytes)")
     parser.add_argument("--device", default=defaults.device, help="cpu, cuda, cuda:1...")
@@ -417,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     metrics = train(config)
     summary = {k: metrics[k] for k in ("intent_accuracy", "macro_f1", "validation_loss",
                                        "train_examples", "held_out_examples", "seconds")}
-    print(json.dumps(_json_safe(summary), ensure_ascii=False))
+    print(json.dumps(json_safe(summary), ensure_ascii=False))
     print(f"Adapter saved to {config.output}", file=sys.stderr)
 
 

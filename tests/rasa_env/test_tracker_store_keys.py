@@ -10,8 +10,7 @@ import yaml
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
 
-from naviyam.config import get_lifecycle_settings
-from naviyam.shared.cache_keys import rasa_tracker_key
+from naviyam.shared.cache_keys import DEFAULT_TRACKER_KEY_PREFIX, rasa_tracker_key
 from scripts.render_endpoints import render
 
 
@@ -30,5 +29,5 @@ def test_the_prefix_we_configure_is_the_one_forget_user_assumes(monkeypatch):
     endpoints = yaml.safe_load(render(5055, "redis://127.0.0.1:6379/3"))
     configured = endpoints["tracker_store"]["key_prefix"]
     assert configured.isalnum(), "Rasa ignores a prefix that is not alphanumeric"
-    assert configured == get_lifecycle_settings().rasa_tracker_key_prefix
+    assert configured == DEFAULT_TRACKER_KEY_PREFIX  # NAVIYAM_RASA_TRACKER_KEY_PREFIX's default (naviyam.config)
     assert rasa_key(configured, "telegram:42") == rasa_tracker_key("telegram:42", configured)

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from bot.channels.door import REPLY_EMPTY, REPLY_RATE_LIMITED, Door
-from bot.channels.settings import DoorSettings
+from bot.settings import DoorSettings
 
 
 def admit(door: Door, *args, **kwargs):

@@ -7,7 +7,7 @@ import pytest
 
 from bot.channels.door import Door
 from bot.channels.kakao import SLOW_NOTE, WAIT_TEXT, KakaoInput
-from bot.channels.settings import KakaoSettings
+from bot.settings import KakaoSettings
 from tests.fakes.kakao import TEST_BOT_ID, FakeKakaoCallback, skill_payload
 
 

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from bot.channels.door import Door
-from bot.channels.settings import TelegramSettings
+from bot.settings import TelegramSettings
 from bot.channels.telegram import HELP_TEXT, TelegramInput, parse_command
 from tests.fakes.telegram import (
     TEST_SECRET,

@@ -104,9 +104,13 @@ def model_server(tiny_llm) -> str:
 
 @pytest.fixture()
 def cache():
-    """A fresh in-process naviyam cache (the component's default when REDIS_URL is unset)."""
+    """A fresh in-process naviyam cache (the component's default when REDIS_URL is unset).
+
+    Configured first, so ``bot.settings.get_cache()`` keeps it instead of reading REDIS_URL.
+    """
     from naviyam.shared import cache as cache_module
 
+    cache_module.configure_cache(None)
     instance = cache_module.InProcessCache()
     cache_module.set_cache(instance)
     yield instance

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import socket
+import time
 
 import pytest
 from rasa.engine.graph import ExecutionContext
@@ -137,6 +138,32 @@ def test_server_errors_fall_back_and_open_the_circuit(make_component, fakes, cac
     assert component.fallbacks == 3
 
 
+def test_after_the_cooldown_one_trial_call_is_let_through(make_component, fakes, cache):
+    component = make_component(url=fakes.url("broken"), failure_threshold=2, failure_cooldown_s=0.2)
+    for _ in range(3):
+        component.process([diet_message("안녕", intent="greet", confidence=0.8)])
+    assert component.calls == 2
+    time.sleep(0.25)  # the cooldown itself is what is tested, not a server start
+    trial, after = diet_message("안녕", intent="greet", confidence=0.8), diet_message("안녕")
+    component.process([trial])
+    component.process([after])
+    assert component.calls == 3  # the trial reached the server; its failure reopened the circuit
+    assert "HTTP 500" in trial.get("llm_nlu")["error"]
+    assert after.get("llm_nlu") == {"error": "circuit open"}
+
+
+def test_cached_answers_are_used_while_the_circuit_is_open(make_component, fakes, cache):
+    component = make_component(url=fakes.url("oai") + "/v1", backend="openai", model="ax",
+                               openai_mode="completions", merge_policy="llm_only")
+    component.process([diet_message("쿠폰 있어?")])
+    component.client.breaker.open()
+    again, other = diet_message("쿠폰 있어?"), diet_message("잔액 얼마야?")
+    component.process([again, other])
+    assert again.get("intent")["name"] == "coupon_inquiry" and again.get("llm_nlu")["cached"] is True
+    assert other.get("llm_nlu") == {"error": "circuit open"} and other.get("intent_source") == "diet"
+    assert component.calls == 1
+
+
 def test_unreachable_server_falls_back(make_component, cache):
     component = make_component(url=f"http://127.0.0.1:{free_port()}")
     message = diet_message("안녕", intent="greet", confidence=0.8)
@@ -170,7 +197,7 @@ def test_openai_auto_mode_switches_to_chat_json_without_logprobs(make_component,
     component.process([message])
     assert message.get("intent")["name"] == "coupon_inquiry"
     assert math.isclose(message.get("intent")["confidence"], 0.9)
-    assert component._backend.mode == "chat"
+    assert component.client.backend.mode == "chat"
 
 
 def test_openai_backend_needs_a_model_name(make_component):
