@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 
 from naviyam.shared.cache import Cache
+from naviyam.shared.cache_keys import anonymous_rate_limit_key, rate_limit_key
 from naviyam.shared.text_safety import clean_user_text
 
 from bot.settings import DoorSettings, get_cache
@@ -52,8 +53,8 @@ class Door:
 
     def rate_key(self, platform: str, user_id: str | None, client_ip: str | None) -> tuple[str, int]:
         if user_id:
-            return f"ratelimit:{platform}:{user_id}", self.settings.rate_limit_known
-        return f"ratelimit:anonymous:{client_ip or 'unknown'}", self.settings.rate_limit_anonymous
+            return rate_limit_key(platform, user_id), self.settings.rate_limit_known
+        return anonymous_rate_limit_key(client_ip), self.settings.rate_limit_anonymous
 
     async def over_limit(self, platform: str, user_id: str | None, client_ip: str | None) -> bool:
         key, limit = self.rate_key(platform, user_id, client_ip)

@@ -34,6 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from naviyam.shared.cache import Cache
+from naviyam.shared.cache_keys import kakao_choices_key
 from naviyam.shared.text_safety import clean_user_text, mask_personal_data, pseudonymise_id
 
 from bot.channels import rendering
@@ -160,7 +161,7 @@ class KakaoInput(InputChannel):
             return extra["payload"], True
         utterance = str(payload["userRequest"].get("utterance") or "")
         if user_id:
-            choices = await cache_call(self.cache, "get", f"channel:choices:kakao:{user_id}")
+            choices = await cache_call(self.cache, "get", kakao_choices_key(user_id))
             key = clean_user_text(utterance)
             if isinstance(choices, dict) and key in choices:
                 return choices[key], True
@@ -197,7 +198,7 @@ class KakaoInput(InputChannel):
             rendering.collect(messages), thumbnail_url=self.settings.card_thumbnail_url, note=note)
         if user_id and choices:
             choices = {clean_user_text(text): payload for text, payload in choices.items()}
-            await cache_call(self.cache, "set", f"channel:choices:kakao:{user_id}", choices,
+            await cache_call(self.cache, "set", kakao_choices_key(user_id), choices,
                              CHOICES_TTL_SECONDS)
         return body
 

@@ -32,6 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from naviyam.shared.cache import Cache
+from naviyam.shared.cache_keys import telegram_callback_key, telegram_location_key
 from naviyam.shared.text_safety import mask_personal_data
 
 from bot.channels import rendering
@@ -157,7 +158,7 @@ class TelegramInput(InputChannel):
             location = location_from(message.get("location"))
             if location:
                 metadata["location"] = location
-                await cache_call(self.cache, "set", f"channel:location:telegram:{chat_id}",
+                await cache_call(self.cache, "set", telegram_location_key(chat_id),
                                  location, LOCATION_TTL_SECONDS)
                 text, is_payload = LOCATION_PAYLOAD, True
             elif isinstance(message.get("text"), str):
@@ -185,7 +186,7 @@ class TelegramInput(InputChannel):
             await self.send_texts(chat_id, [verdict.reply or rendering.EMPTY_REPLY])
             return
         if "location" not in metadata:
-            known = await cache_call(self.cache, "get", f"channel:location:telegram:{chat_id}")
+            known = await cache_call(self.cache, "get", telegram_location_key(chat_id))
             if location_from(known):
                 metadata["location"] = location_from(known)
         log.debug("Telegram message from chat %s: %s", chat_id, mask_personal_data(verdict.text))
@@ -200,7 +201,7 @@ class TelegramInput(InputChannel):
 
     async def _resolve_callback(self, data: str) -> tuple[str, bool]:
         if data.startswith("p:"):
-            payload = await cache_call(self.cache, "get", f"channel:cb:{data}")
+            payload = await cache_call(self.cache, "get", telegram_callback_key(data))
             if isinstance(payload, str):
                 return payload, payload.startswith("/")
             return "", False  # expired button: the door answers politely
@@ -211,7 +212,7 @@ class TelegramInput(InputChannel):
     async def send_reply(self, chat_id: int | str, messages: list[dict[str, Any]]) -> None:
         outgoing, tokens = rendering.to_telegram(rendering.collect(messages), chat_id)
         for token, payload in tokens.items():
-            await cache_call(self.cache, "set", f"channel:cb:{token}", payload,
+            await cache_call(self.cache, "set", telegram_callback_key(token), payload,
                              CALLBACK_TOKEN_TTL_SECONDS)
         for params in outgoing:
             await self.call("sendMessage", params)

@@ -28,6 +28,7 @@ import pybreaker
 import requests
 
 from naviyam.shared import llm_prompts as prompts
+from naviyam.shared.cache_keys import LLM_NLU_FALLBACKS_KEY, llm_nlu_key
 
 from bot import settings
 from bot.nlu.llm_backends import LLMUnavailable
@@ -35,8 +36,7 @@ from bot.nlu.llm_merge import EXTRACTOR_NAME, normalise_ranking
 
 logger = logging.getLogger(__name__)
 
-CACHE_PREFIX = "nlu:llm:"
-FALLBACKS_KEY = CACHE_PREFIX + "fallbacks"
+FALLBACKS_KEY = LLM_NLU_FALLBACKS_KEY
 FALLBACKS_WINDOW_S = 24 * 3600
 
 
@@ -49,7 +49,7 @@ def cache_key(key_parts: Sequence[Text], text: Text, intents: Sequence[Text], en
     """Cache key of one question: the server and model, the prompt, the candidates and the text."""
     parts = [*key_parts, str(prompts.PROMPT_VERSION), ",".join(sorted(intents)), str(bool(entities)),
              json.dumps(context or {}, sort_keys=True, ensure_ascii=False), prompts.cache_key_text(text)]
-    return CACHE_PREFIX + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:40]
+    return llm_nlu_key(hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:40])
 
 
 class LLMClient:

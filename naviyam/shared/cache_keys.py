@@ -13,6 +13,11 @@ same function, so a renamed key cannot leave stale or undeletable entries behind
 | ``breaker:{name}`` | adapters/resilience (shared circuit-breaker state) | none (state) |
 | ``ratelimit:{platform}:{id}`` | bot/channels/door (per-sender rate limit) | window |
 | ``ratelimit:anonymous:{ip}`` | bot/channels/door (senders without an id, by address) | window |
+| ``channel:choices:kakao:{user}`` | bot/channels/kakao (quick-reply labels → payloads) | CHOICES_TTL_SECONDS |
+| ``channel:cb:{token}`` | bot/channels/telegram (callback-button payloads) | CHOICES_TTL_SECONDS |
+| ``channel:location:telegram:{chat}`` | bot/channels/telegram (last shared position) | CHOICES_TTL_SECONDS |
+| ``nlu:llm:{sha256}`` | bot/nlu/llm_client (LLM answers) | the component's cache_ttl |
+| ``nlu:llm:fallbacks`` | bot/nlu/llm_client (fallback counter) | none (counter) |
 | ``{prefix}:tracker:{sender}`` | Rasa's RedisTrackerStore | Rasa's |
 """
 from __future__ import annotations
@@ -21,6 +26,9 @@ import hashlib
 
 # Rasa 3.6, rasa/core/tracker_store.py: DEFAULT_REDIS_TRACKER_STORE_KEY_PREFIX.
 RASA_TRACKER_KEY_PREFIX = "tracker:"
+# The key_prefix we give Rasa's tracker and lock stores (scripts/render_endpoints.py); the
+# app's NAVIYAM_RASA_TRACKER_KEY_PREFIX defaults to it. Alphanumeric, or Rasa ignores it.
+DEFAULT_TRACKER_KEY_PREFIX = "naviyam"
 PLATFORM_PREFIXES = ("kakao:", "telegram:")
 
 
@@ -52,6 +60,27 @@ def rate_limit_key(platform: str, user_id: str) -> str:
 
 def anonymous_rate_limit_key(client_ip: str | None) -> str:
     return f"ratelimit:anonymous:{client_ip or 'unknown'}"
+
+
+def kakao_choices_key(user_id: str) -> str:
+    return f"channel:choices:kakao:{user_id}"
+
+
+def telegram_callback_key(token: str) -> str:
+    return f"channel:cb:{token}"
+
+
+def telegram_location_key(chat_id: int | str) -> str:
+    return f"channel:location:telegram:{chat_id}"
+
+
+LLM_NLU_PREFIX = "nlu:llm:"
+LLM_NLU_FALLBACKS_KEY = LLM_NLU_PREFIX + "fallbacks"
+
+
+def llm_nlu_key(digest: str) -> str:
+    """An LLM answer, keyed by a digest of the model, prompt version, candidates and text."""
+    return LLM_NLU_PREFIX + digest
 
 
 def rate_limit_keys(external_user_id: str) -> list[str]:
