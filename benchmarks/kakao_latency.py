@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -95,9 +94,8 @@ def main() -> int:
     if args.url:
         run(args.url.rstrip("/"), args.bot_id, args.requests, args.warmup)
         return 0
+    # overrides for the two servers; they inherit the rest of this environment (DATABASE_URL...)
     env = {"KAKAO_BOT_IDS": args.bot_id, "NAVIYAM_RATE_LIMIT_ANONYMOUS": "100000"}
-    if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"] = os.environ["DATABASE_URL"]
     with tempfile.TemporaryDirectory(prefix="naviyam-bench-") as logs:
         servers = start_servers(ensure_model(), env, Path(logs))
         try:

@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ml.llm.dataset import read_rasa_nlu  # noqa: E402
+from naviyam.config import get_llm_settings  # noqa: E402
 from tests.e2e.harness import ensure_model, start_servers  # noqa: E402
 
 WARMUP_TEXTS = ["안녕하세요", "배고파", "쿠폰 있어?", "잔액 알려줘", "고마워"]
@@ -65,7 +66,7 @@ def summary(name: str, values: list[float]) -> str:
 
 def ensure_llm(base: Path, adapter: Path) -> None:
     """Build the tiny dev base model and a quick adapter from data/nlu if missing."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}  # the children's environment
     if not (base / "config.json").exists():
         print(f"building the tiny dev base model into {base} ...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "ml.llm.build_tiny_model", "--output", str(base),
@@ -80,7 +81,7 @@ def ensure_llm(base: Path, adapter: Path) -> None:
 
 
 def start_model_server(base: Path, adapter: Path, threads: int, log: Path) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(threads)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(threads)}  # the child's environment
     process = subprocess.Popen(
         [sys.executable, "-m", "ml.llm.model_server", "--base-model", str(base), "--adapter", str(adapter),
          "--port", "0", "--threads", str(threads), "--log-level", "WARNING"],
@@ -127,12 +128,11 @@ def run_phase(model: Path, env: dict, texts: list[str], log_dir: Path, repeat: b
 
 
 def main(argv=None) -> None:
+    llm = get_llm_settings()
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--model", type=Path, default=None, help="trained Rasa model (.tar.gz)")
-    parser.add_argument("--base-model", type=Path,
-                        default=Path(os.environ.get("NAVIYAM_LLM_BASE_MODEL") or ROOT / "models/llm/tiny-base"))
-    parser.add_argument("--adapter", type=Path,
-                        default=Path(os.environ.get("NAVIYAM_LLM_ADAPTER") or ROOT / "models/llm/adapter"))
+    parser.add_argument("--base-model", type=Path, default=Path(llm.base_model))
+    parser.add_argument("--adapter", type=Path, default=Path(llm.adapter or llm.default_adapter_dir))
     parser.add_argument("--requests", type=int, default=120, help="distinct texts per run")
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the model server")
     args, _unknown = parser.parse_known_args(argv)  # scripts/bench.sh passes its args to every script

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads: quiet its C++ logs (not our setting)
 
 from naviyam.domain.recommend import relevance  # noqa: E402
 from naviyam.domain.recommend.catalog import build_catalog  # noqa: E402
@@ -38,7 +38,7 @@ from naviyam.domain.recommend.request import RecommendationRequest  # noqa: E402
 from naviyam.adapters.search.embeddings import get_backend  # noqa: E402
 from naviyam.adapters.search.hybrid import retrieve  # noqa: E402
 from naviyam.adapters.search.index_store import INDEXES, build_index  # noqa: E402
-from naviyam.usecases.recommend import _subset, candidates_from  # noqa: E402
+from naviyam.domain.recommend.candidates import candidates_from, subset_candidates  # noqa: E402
 
 KST = ZoneInfo("Asia/Seoul")
 CENTRES = ((37.5404, 127.0693), (37.5559, 126.9368), (37.5133, 126.9426))
@@ -106,7 +106,7 @@ def one_request(catalog, settings, ranker, rng: random.Random) -> float:
         picked = mmr_select(final[order], [cands.category[i] for i in order], cands.price[order],
                             cands.shop_id[order], 3, 0.7)
         rows = [int(order[p]) for p in picked]
-        ranker.contributions(dense[rows], crosses[rows], _subset(cands, rows))
+        ranker.contributions(dense[rows], crosses[rows], subset_candidates(cands, rows))
     return (time.perf_counter() - started) * 1000
 
 
@@ -119,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     from naviyam.config import get_recommend_settings
 
     index_dir = Path(tempfile.mkdtemp(prefix="naviyam-bench-index-"))
-    os.environ["NAVIYAM_INDEX_DIR"] = str(index_dir)
-    os.environ["NAVIYAM_INDEX_AUTOBUILD"] = "0"
-    settings = get_recommend_settings()
+    # a private index folder, built below (retrieve() takes these settings, not the environment's)
+    settings = get_recommend_settings().model_copy(update={"index_dir": index_dir,
+                                                           "build_index_in_background": False})
     ranker = get_ranker(settings.ranker_dir, settings.ranker_version)
     backend = get_backend(args.backend)
     shops, menus = sample_rows()

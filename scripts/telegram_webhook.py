@@ -5,22 +5,28 @@
     .venv-app/bin/python scripts/telegram_webhook.py delete
 
 Reads TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET and TELEGRAM_API_BASE (default
-https://api.telegram.org) from the environment. ``set`` registers the webhook with the
-secret token the Rasa server checks (X-Telegram-Bot-Api-Secret-Token), limits the
-updates to messages and button presses, and publishes the command menu
-(/start, /balance, /coupons, /help). Tokens are never printed.
+https://api.telegram.org) through the app's settings (naviyam/config.py). ``set``
+registers the webhook with the secret token the Rasa server checks
+(X-Telegram-Bot-Api-Secret-Token), limits the updates to messages and button presses,
+and publishes the command menu (/start, /balance, /coupons, /help). Tokens are never printed.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import os
 import re
 import sys
+from pathlib import Path
 
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from naviyam.config import get_telegram_settings  # noqa: E402
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 COMMANDS = [
@@ -32,21 +38,17 @@ COMMANDS = [
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = (os.environ.get(name) or "").strip()
-    return value or default
-
-
 def make_bot() -> Bot:
-    token = _env("TELEGRAM_BOT_TOKEN")
-    if not token:
+    settings = get_telegram_settings()
+    if settings.bot_token is None:
         raise SystemExit("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather; see docs/CHANNELS.md)")
-    base = _env("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/")
-    return Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+    base = settings.api_base.rstrip("/")
+    return Bot(settings.bot_token.get_secret_value(), base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
 
 
 async def set_webhook(url: str, drop_pending: bool) -> dict:
-    secret = _env("TELEGRAM_WEBHOOK_SECRET")
+    configured = get_telegram_settings().webhook_secret
+    secret = configured.get_secret_value() if configured is not None else ""
     if not secret:
         raise SystemExit("TELEGRAM_WEBHOOK_SECRET is not set: choose a random value "
                          "(e.g. `openssl rand -hex 32`) and give the Rasa server the same one")

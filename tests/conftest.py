@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from naviyam.shared import cache as cache_module
-from naviyam.config import reset_settings_cache
+from naviyam.config import get_settings, reset_settings_cache
 from naviyam.adapters.db import session as db_session_module
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -187,6 +187,9 @@ def cache(redis_url: str | None) -> Iterator[cache_module.Cache]:
     instance = cache_module.make_cache(redis_url)
     if redis_url:
         instance.client.flushdb()
+    # Configure the app's choice first (as naviyam.adapters.cache.get_cache does), so that
+    # it keeps the instance installed below instead of replacing it on first use.
+    cache_module.configure_cache(get_settings().redis_url)
     cache_module.set_cache(instance)
     try:
         yield instance

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import signal
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -121,7 +120,7 @@ def test_big_backlogs_go_in_batches(url, settings, monkeypatch):
         return rows
 
     monkeypatch.setattr(maintenance, "_delete_batch", counting)
-    report = maintenance.run_maintenance(url, NOW, settings=replace(settings, batch_size=3))
+    report = maintenance.run_maintenance(url, NOW, settings=settings.model_copy(update={"batch_size": 3}))
 
     assert report.counts()["delete_performance_logs"] == 7
     assert report.counts()["blank_conversation_text"] == 7
@@ -146,7 +145,7 @@ def test_a_failed_step_writes_nothing_and_the_others_still_run(url, settings, mo
         return real(session, model, where, limit)
 
     monkeypatch.setattr(maintenance, "_delete_batch", failing_second_batch)
-    report = maintenance.run_maintenance(url, NOW, settings=replace(settings, batch_size=2))
+    report = maintenance.run_maintenance(url, NOW, settings=settings.model_copy(update={"batch_size": 2}))
 
     assert not report.ok
     failed = {step.name: step for step in report.steps if step.error}

@@ -19,19 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 from collections.abc import Sequence
 from pathlib import Path
 
+from naviyam.config import get_llm_settings
 from naviyam.shared import llm_prompts as prompts
 from ml.llm.dataset import Example, entity_types_of, intents_of, read_rasa_nlu
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_NLU = Path(os.environ.get("NAVIYAM_NLU_DATA", PROJECT_ROOT / "data" / "nlu"))
-DEFAULT_OUTPUT = Path(
-    os.environ.get("NAVIYAM_LLM_TINY_BASE", PROJECT_ROOT / "models" / "llm" / "tiny-base")
-)
 SPECIAL_TOKENS = ["<pad>", "<s>", "</s>", "<unk>"]
 TINY_MODULES_TO_SAVE = ("embed_tokens", "lm_head", "norm", "input_layernorm", "post_attention_layernorm")
 DEV_MODEL_NOTE = "naviyam tiny dev/test causal LM built locally; not a real language model"
@@ -153,10 +148,11 @@ def build(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    settings = get_llm_settings()
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--nlu", type=Path, nargs="+", default=[DEFAULT_NLU],
+    parser.add_argument("--nlu", type=Path, nargs="+", default=[settings.nlu_data],
                         help="Rasa NLU files or directories (default: data/nlu or $NAVIYAM_NLU_DATA)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
+    parser.add_argument("--output", type=Path, default=settings.tiny_base,
                         help="where to save (default: models/llm/tiny-base or $NAVIYAM_LLM_TINY_BASE)")
     parser.add_argument("--vocab-size", type=int, default=3000)
     parser.add_argument("--hidden-size", type=int, default=96)
@@ -165,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--pretrain-steps", type=int, default=0,
                         help="full-parameter warm-up steps on the corpus (0: random init)")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("NAVIYAM_TORCH_THREADS", "1")))
+    parser.add_argument("--threads", type=int, default=settings.torch_threads)
     args = parser.parse_args(argv)
     import torch
 

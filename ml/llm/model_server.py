@@ -8,7 +8,7 @@ Endpoints:
   ``intents`` defaults to the adapter's trained intents; the ranking covers every
   candidate and the confidences sum to 1 (softmax of label log-likelihoods).
 
-Configuration (CLI option, else environment variable, else default):
+Configuration (CLI option, else environment variable through ``naviyam.config.LLMSettings``, else default):
 - ``--base-model`` / ``NAVIYAM_LLM_BASE_MODEL`` (default ``models/llm/tiny-base``)
 - ``--adapter`` / ``NAVIYAM_LLM_ADAPTER`` (default ``models/llm/adapter`` if it exists; ``none`` to serve the base)
 - ``--host`` / ``NAVIYAM_LLM_HOST`` (127.0.0.1), ``--port`` / ``NAVIYAM_LLM_PORT`` (8800; 0 picks a free port)
@@ -28,17 +28,16 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from aiohttp import web
 
+from naviyam.config import LLMSettings, get_llm_settings
+
 logger = logging.getLogger("naviyam.llm.server")
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCORER_KEY = web.AppKey("scorer", object)
 EXECUTOR_KEY = web.AppKey("executor", ThreadPoolExecutor)
 LIMITS_KEY = web.AppKey("limits", dict)
@@ -111,29 +110,26 @@ def create_app(scorer, *, max_text_chars: int = 500) -> web.Application:
     return app
 
 
-def _default_adapter() -> str:
-    value = os.environ.get("NAVIYAM_LLM_ADAPTER", "").strip()
-    if value:
-        return value
-    default = PROJECT_ROOT / "models" / "llm" / "adapter"
+def _default_adapter(settings: LLMSettings) -> str:
+    if settings.adapter:
+        return settings.adapter
+    default = settings.default_adapter_dir
     return str(default) if default.exists() else "none"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    env = os.environ.get
+    settings = get_llm_settings()
     parser = argparse.ArgumentParser(description="Naviyam LLM NLU model server")
-    parser.add_argument("--base-model", default=env("NAVIYAM_LLM_BASE_MODEL") or str(PROJECT_ROOT / "models" / "llm" / "tiny-base"),
-                        help="local path or hub id of the causal LM")
-    parser.add_argument("--adapter", default=_default_adapter(), help="LoRA adapter dir, or 'none'")
-    parser.add_argument("--host", default=env("NAVIYAM_LLM_HOST") or "127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(env("NAVIYAM_LLM_PORT") or 8800), help="0: a free port")
-    parser.add_argument("--threads", type=int, default=int(env("NAVIYAM_LLM_TORCH_THREADS") or 1))
-    parser.add_argument("--max-text-chars", type=int, default=int(env("NAVIYAM_LLM_MAX_TEXT_CHARS") or 500))
-    parser.add_argument("--device", default=env("NAVIYAM_LLM_DEVICE") or "cpu", help="cpu, cuda, cuda:1...")
-    parser.add_argument("--dtype", default=env("NAVIYAM_LLM_DTYPE") or "float32",
-                        choices=("float32", "bfloat16", "float16"))
+    parser.add_argument("--base-model", default=settings.base_model, help="local path or hub id of the causal LM")
+    parser.add_argument("--adapter", default=_default_adapter(settings), help="LoRA adapter dir, or 'none'")
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.port, help="0: a free port")
+    parser.add_argument("--threads", type=int, default=settings.server_threads)
+    parser.add_argument("--max-text-chars", type=int, default=settings.max_text_chars)
+    parser.add_argument("--device", default=settings.device, help="cpu, cuda, cuda:1...")
+    parser.add_argument("--dtype", default=settings.dtype, choices=("float32", "bfloat16", "float16"))
     parser.add_argument("--no-merge", action="store_true", help="keep the adapter unmerged (slower)")
-    parser.add_argument("--log-level", default=env("NAVIYAM_LOG_LEVEL") or "INFO")
+    parser.add_argument("--log-level", default=settings.log_level)
     return parser.parse_args(argv)
 
 

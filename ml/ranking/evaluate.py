@@ -12,7 +12,7 @@ from naviyam.domain.recommend.mmr import mmr_select
 from naviyam.domain.recommend.features import CATEGORY_INDEX, RequestContext, build_features
 from naviyam.adapters.ranking_model import foodcard_bonus
 from naviyam.domain.recommend.request import meal_slot_for
-from naviyam.usecases.recommend import candidates_from
+from naviyam.domain.recommend.candidates import candidates_from
 
 
 def auc(labels: np.ndarray, scores: np.ndarray) -> float:

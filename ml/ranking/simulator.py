@@ -39,7 +39,7 @@ from naviyam.domain.recommend.features import (
     CATEGORY_INDEX, RequestContext, UserContext, build_features,
 )
 from naviyam.domain.recommend.request import meal_slot_for
-from naviyam.usecases.recommend import candidates_from
+from naviyam.domain.recommend.candidates import candidates_from
 
 KST = ZoneInfo("Asia/Seoul")
 CENTRES = ((37.5404, 127.0693), (37.5559, 126.9368), (37.5133, 126.9426))

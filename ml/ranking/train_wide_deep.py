@@ -87,7 +87,7 @@ def train(catalog, *, users: int = 300, epochs: int = 6, seed: int = 7, ranker_d
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads: quiet its C++ logs (not our setting)
     parser = argparse.ArgumentParser(prog="python -m ml.ranking.train_wide_deep")
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--epochs", type=int, default=6)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from naviyam.shared.cache import get_cache
+from naviyam.adapters.cache import get_cache
 from naviyam.config import get_lifecycle_settings, get_settings
 from naviyam.adapters.db.conversation_log import session_uuid
 from naviyam.adapters.db.models import (

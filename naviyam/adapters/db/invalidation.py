@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from naviyam.shared.cache import get_cache
+from naviyam.adapters.cache import get_cache
 from naviyam.shared.cache_keys import user_keys
 
 log = logging.getLogger(__name__)

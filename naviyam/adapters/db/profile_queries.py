@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from naviyam.shared.cache import TTL_USER_PROFILE, get_cache
+from naviyam.adapters.cache import TTL_USER_PROFILE, get_cache
 from naviyam.shared.cache_keys import profile_key
 from naviyam.adapters.db.models import RecommendationLog, Shop, User, UserProfile
 

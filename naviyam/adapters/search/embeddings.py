@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from naviyam.shared.cache import TTL_EMBEDDING, get_cache
+from naviyam.adapters.cache import TTL_EMBEDDING, get_cache
 from naviyam.shared.cache_keys import embedding_key
 
 log = logging.getLogger(__name__)

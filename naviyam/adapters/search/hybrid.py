@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from naviyam.shared.cache import TTL_RETRIEVAL, get_cache
+from naviyam.adapters.cache import TTL_RETRIEVAL, get_cache
 from naviyam.shared.cache_keys import retrieval_key
 from naviyam.domain.recommend.catalog import Catalog
 from naviyam.domain.recommend.request import RecommendationRequest
