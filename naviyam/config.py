@@ -149,9 +149,7 @@ class BalanceSettings(_EnvSection):
     backoff_max_s: float = Field(2.0, ge=0, validation_alias="NAVIYAM_CARD_OPERATOR_BACKOFF_MAX_S",
                                  description="longest backoff between attempts")
     breaker_failures: int = Field(5, ge=1, validation_alias="NAVIYAM_CARD_OPERATOR_BREAKER_FAILURES",
-                                  description="failed attempts within breaker_window_s that open the breaker")
-    breaker_window_s: int = Field(60, ge=1, validation_alias="NAVIYAM_CARD_OPERATOR_BREAKER_WINDOW_S",
-                                  description="window in which failures are counted, seconds")
+                                  description="consecutive failed attempts that open the breaker")
     breaker_reset_s: int = Field(30, ge=1, validation_alias="NAVIYAM_CARD_OPERATOR_BREAKER_RESET_S",
                                  description="how long the breaker stays open before one trial call")
     batch_size: int = Field(100, ge=1, validation_alias="NAVIYAM_CARD_OPERATOR_BATCH_SIZE",
