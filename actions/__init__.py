@@ -1,5 +1,7 @@
 """Rasa custom actions (rasa-sdk, app environment). One module per domain.
 
 The action server imports this package and registers every Action subclass found in
-its modules: ``rasa_sdk --actions actions``.
+its modules. Start it with ``python -m actions.server --actions actions`` (rasa-sdk's
+server plus the recommendation engine's warm-up; see ``actions/server.py``).
+Importing the package starts nothing.
 """

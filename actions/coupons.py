@@ -1,7 +1,7 @@
 """Coupon action: coupon_inquiry lists the wallet (active, used, expired) (issue 4).
 
-Thin: read the turn, call ``naviyam.usecases.coupons.wallet.wallet_listing``, render Korean
-text from domain/balance_coupons.yml plus one ``json_message``
+Thin: read the turn, call ``naviyam.usecases.coupon_listing.list_coupons``, answer with
+domain/balance_coupons.yml's responses by name plus one ``json_message``
 ``{"kind": "coupons", "coupons": [...], "counts": {...}}`` where each coupon carries
 its ``status`` (ACTIVE, USED, EXPIRED).
 """
@@ -14,12 +14,10 @@ from zoneinfo import ZoneInfo
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import Responder, TurnContext, record_turn
+from actions.common import Reply, TurnContext, record_turn
 from naviyam.config import get_settings
 from naviyam.domain.coupon_rules import as_utc
-from naviyam.usecases.coupons.wallet import WalletItem, WalletListing, wallet_listing
-from naviyam.adapters.db.session import unit_of_work
-from naviyam.adapters.db.users import get_or_create_user
+from naviyam.usecases.coupon_listing import WalletItem, WalletListing, list_coupons
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +39,24 @@ def expiry_text(expires_at: datetime, now: datetime, tz: ZoneInfo) -> str:
     return f"{local.month}월 {local.day}일"
 
 
-def coupon_line(responder: Responder, n: int, item: WalletItem, now: datetime, tz: ZoneInfo) -> str:
+def coupon_line(reply: Reply, n: int, item: WalletItem, now: datetime, tz: ZoneInfo) -> str:
     condition = f" · {item.min_order_amount:,}원 이상 주문 시" if item.min_order_amount else ""
-    text, _ = responder.render("utter_coupons_item", n=n, name=item.name, benefit=item.benefit,
-                               condition=condition, expires=expiry_text(item.expires_at, now, tz))
-    return text
+    return reply.line("utter_coupons_item", n=n, name=item.name, benefit=item.benefit,
+                      condition=condition, expires=expiry_text(item.expires_at, now, tz))
 
 
-def render_listing(responder: Responder, listing: WalletListing, now: datetime) -> list[str]:
+def render_listing(reply: Reply, listing: WalletListing, now: datetime) -> None:
+    """One bubble: the active coupons (or none), then how many were used or expired."""
     tz = get_settings().timezone
+    history = (reply.line("utter_coupons_history", used=len(listing.used), expired=len(listing.expired))
+               if listing.used or listing.expired else "")
     if listing.active:
-        lines = [responder.render("utter_coupons_header", count=len(listing.active))[0]]
-        lines += [coupon_line(responder, n, item, now, tz)
-                  for n, item in enumerate(listing.active[:MAX_LISTED], start=1)]
-        lines.append(responder.render("utter_coupons_hint")[0])
+        items = [coupon_line(reply, n, item, now, tz) for n, item in enumerate(listing.active[:MAX_LISTED], start=1)]
+        footer = "\n".join(line for line in (reply.line("utter_coupons_hint"), history) if line)
+        reply.say("utter_coupons_list", buttons=QUICK_REPLIES, count=len(listing.active),
+                  items="\n".join(items), footer=footer)
     else:
-        lines = [responder.render("utter_coupons_none")[0]]
-    if listing.used or listing.expired:
-        lines.append(responder.render("utter_coupons_history", used=len(listing.used),
-                                      expired=len(listing.expired))[0])
-    return lines
+        reply.say("utter_coupons_none", buttons=QUICK_REPLIES, history=f"\n{history}" if history else "")
 
 
 class ActionShowCoupons(Action):
@@ -69,24 +65,22 @@ class ActionShowCoupons(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         ctx = TurnContext.from_tracker(tracker)
-        responder = Responder(dispatcher, domain)
+        reply = Reply(dispatcher, domain)
         try:
-            with unit_of_work() as session:
-                user = get_or_create_user(session, ctx.external_user_id, ctx.platform)
-                listing = wallet_listing(session, user.id, ctx.now)
+            listing = list_coupons(ctx.sender, ctx.now)
         except Exception:  # noqa: BLE001 - read-only; the user gets a polite answer
             log.exception("Coupon listing failed for %s", ctx.sender_id)
-            responder.say("utter_balance_coupons_error")
-            responder.send_json({"kind": "error", "quick_replies": QUICK_REPLIES})
-            record_turn(ctx, responder)
+            reply.say("utter_balance_coupons_error")
+            reply.send_json({"kind": "error", "quick_replies": QUICK_REPLIES})
+            record_turn(ctx, reply)
             return []
-        responder.say_text("\n".join(render_listing(responder, listing, ctx.now)), buttons=QUICK_REPLIES)
-        responder.send_json({
+        render_listing(reply, listing, ctx.now)
+        reply.send_json({
             "kind": "coupons",
             "coupons": [item.as_payload() for item in listing.all()],
             "counts": {"active": len(listing.active), "used": len(listing.used),
                        "expired": len(listing.expired)},
             "quick_replies": QUICK_REPLIES,
         })
-        record_turn(ctx, responder)
+        record_turn(ctx, reply)
         return []

@@ -1,7 +1,7 @@
 """Conversation actions: session start, small talk, clarifying questions, preferences.
 
-Thin (STYLE.md): read the turn, call ``naviyam.adapters.db.profiles``, answer with the domain's
-Korean responses (domain/dialogue.yml), log the turn.
+Thin (STYLE.md): read the turn, call one use case (``naviyam.usecases.profile``), answer
+with the domain's Korean responses by name (domain/dialogue.yml), log the turn.
 """
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import Responder, TurnContext, record_turn
-from naviyam.adapters.db import profiles
-from naviyam.adapters.db.session import unit_of_work
+from actions.common import Reply, TurnContext, record_turn
+from naviyam.domain.onboarding import valid_budget
 from naviyam.shared.korean.vocab import is_negative_feedback
-from naviyam.adapters.db.users import get_or_create_user, split_sender
+from naviyam.usecases.profile import save_preferences, start_session
+from naviyam.usecases.senders import Sender
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,6 @@ def strategy(tracker: Tracker) -> str:
     return "ONBOARDING" if tracker.get_slot("onboarding_pending") else "NORMAL"
 
 
-def quick_replies(buttons: list[dict] | None) -> list[dict]:
-    return [{"title": b["title"], "payload": b["payload"]} for b in buttons or []]
-
-
 class ActionSessionStart(Action):
     """Starts a session: counts it on the profile and decides whether to onboard.
 
@@ -79,10 +75,7 @@ class ActionSessionStart(Action):
                     events.append(SlotSet(name, value))
         pending = False
         try:
-            metadata = _session_metadata(tracker)
-            external_id, platform = split_sender(tracker.sender_id, metadata.get("platform"))
-            with unit_of_work() as session:
-                pending = profiles.start_session(session, external_id, platform).is_new
+            pending = start_session(Sender(tracker.sender_id, _session_metadata(tracker).get("platform")))
         except Exception:  # noqa: BLE001 - a profile problem must not stop the conversation
             log.exception("Could not load the profile of %s at session start", tracker.sender_id)
         events.append(SlotSet("onboarding_pending", pending))
@@ -109,7 +102,7 @@ class ActionSmallTalk(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         ctx = TurnContext.from_tracker(tracker)
-        responder = Responder(dispatcher, domain)
+        reply = Reply(dispatcher, domain)
         intent = ctx.intent or ""
         if intent == "greet":
             response = ("utter_greet_new_user" if tracker.get_slot("onboarding_pending")
@@ -119,10 +112,10 @@ class ActionSmallTalk(Action):
                         else "utter_feedback")
         else:
             response = SMALL_TALK_RESPONSES.get(intent, "utter_general_chat")
-        text, buttons = responder.render(response)
-        responder.say_text(text, buttons)
-        responder.send_json({"kind": intent or "small_talk", "quick_replies": quick_replies(buttons)})
-        record_turn(ctx, responder, user_strategy=strategy(tracker))
+        reply.say(response)
+        # Rasa picks the variation; the payload names the buttons every variation offers.
+        reply.send_json({"kind": intent or "small_talk", "quick_replies": reply.common_buttons(response)})
+        record_turn(ctx, reply, user_strategy=strategy(tracker))
         return []
 
 
@@ -140,22 +133,22 @@ class ActionClarify(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         ctx = TurnContext.from_tracker(tracker)
-        responder = Responder(dispatcher, domain)
+        reply = Reply(dispatcher, domain)
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-        candidates = clarify_intents([r.get("name") for r in ranking], responder.responses)
+        candidates = clarify_intents([r.get("name") for r in ranking], reply.responses)
         entities = {name: values[0] for name, values in ctx.entities.items()
                     if name and values and name != "dietary_restrictions"}
         buttons = []
         for intent in candidates:
-            title, _ = responder.render(f"utter_clarify_option_{intent}")
+            title = reply.line(f"utter_clarify_option_{intent}")
             payload = f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
             buttons.append({"title": title, "payload": payload})
         if buttons:
-            responder.say("utter_clarify", buttons=buttons)
+            reply.say("utter_clarify", buttons=buttons)
         else:
-            responder.say("utter_clarify_no_options")
-        responder.send_json({"kind": "clarify", "quick_replies": buttons})
-        record_turn(ctx, responder, user_strategy=strategy(tracker))
+            reply.say("utter_clarify_no_options")
+        reply.send_json({"kind": "clarify", "quick_replies": buttons})
+        record_turn(ctx, reply, user_strategy=strategy(tracker))
         return []
 
 
@@ -171,20 +164,18 @@ def clarify_intents(ranked: list[str | None], responses: dict[str, Any]) -> list
     return chosen
 
 
-def preference_summary(responder: Responder, foods: list[str] | None, budget: int | None,
+def preference_summary(reply: Reply, foods: list[str] | None, budget: int | None,
                        restrictions: list[str] | None) -> str:
     """One line per answer ("좋아하는 음식: 치킨, 피자", "한 끼 예산: 5,000원"), domain wording."""
     parts = []
     if foods:
-        parts.append(responder.render("utter_summary_foods", foods=", ".join(foods))[0])
+        parts.append(reply.line("utter_summary_foods", foods=", ".join(foods)))
     if budget:
-        parts.append(responder.render("utter_summary_budget", budget=f"{int(budget):,}")[0])
+        parts.append(reply.line("utter_summary_budget", budget=f"{int(budget):,}"))
     if restrictions:
-        labels = [responder.render(f"utter_restriction_{code}")[0]
-                  if f"utter_restriction_{code}" in responder.responses else code
+        labels = [reply.line(f"utter_restriction_{code}") if reply.has(f"utter_restriction_{code}") else code
                   for code in restrictions]
-        parts.append(responder.render("utter_summary_restrictions",
-                                      restrictions=", ".join(labels))[0])
+        parts.append(reply.line("utter_summary_restrictions", restrictions=", ".join(labels)))
     return "\n".join(parts)
 
 
@@ -197,23 +188,20 @@ class ActionUpdatePreferences(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         ctx = TurnContext.from_tracker(tracker)
-        responder = Responder(dispatcher, domain)
+        reply = Reply(dispatcher, domain)
         foods = [str(v) for v in ctx.entities.get("food_type", [])]
         restrictions = [str(v) for v in ctx.entities.get("dietary_restrictions", [])]
-        budget = profiles.valid_budget(ctx.entity("budget"))
+        budget = valid_budget(ctx.entity("budget"))
         if not (foods or restrictions or budget):
-            responder.say("utter_preference_not_understood")
+            reply.say("utter_preference_not_understood")
         else:
             try:
-                with unit_of_work() as session:
-                    user = get_or_create_user(session, ctx.external_user_id, ctx.platform)
-                    profiles.update_preferences(session, user.id, foods=foods, budget=budget,
-                                                restrictions=restrictions)
-                responder.say("utter_preference_saved",
-                              summary=preference_summary(responder, foods, budget, restrictions))
+                save_preferences(ctx.sender, foods=foods, budget=budget, restrictions=restrictions)
+                reply.say("utter_preference_saved",
+                          summary=preference_summary(reply, foods, budget, restrictions))
             except Exception:  # noqa: BLE001 - the user gets a polite answer, operators the log
                 log.exception("Could not save preferences of %s", ctx.sender_id)
-                responder.say("utter_internal_error")
-        responder.send_json({"kind": "preferences", "quick_replies": []})
-        record_turn(ctx, responder, user_strategy=strategy(tracker))
+                reply.say("utter_internal_error")
+        reply.send_json({"kind": "preferences", "quick_replies": []})
+        record_turn(ctx, reply, user_strategy=strategy(tracker))
         return []

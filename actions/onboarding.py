@@ -4,8 +4,8 @@
 buttons); a message that is a request rather than an answer ("치킨 먹고 싶어") is not
 taken as one, so the form rejects it and the rules in data/rules/onboarding.yml
 serve the request first and come back to the question afterwards.
-``action_onboarding_save`` writes user_profiles (and the welcome coupon) in one
-transaction through ``naviyam.adapters.db.profiles.save_onboarding``.
+``action_onboarding_save`` writes user_profiles and issues the welcome coupon in one
+transaction through the use case ``naviyam.usecases.profile.save_onboarding``.
 
 Passing over a question: each time the form comes back after serving something else
 (the rules' "recommend, then back to the question"), ``onboarding_passed_over`` grows.
@@ -25,13 +25,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import Responder, TurnContext, record_turn
+from actions.common import Reply, TurnContext, record_turn
 from actions.dialogue import preference_summary
-from naviyam.adapters.db import profiles
-from naviyam.adapters.db.session import unit_of_work
+from naviyam.domain.onboarding import SKIPPED, OnboardingAnswers, is_bare_answer, valid_budget
 from naviyam.shared.korean.numbers import parse_money
 from naviyam.shared.korean.vocab import normalize_dietary
-from naviyam.adapters.db.users import get_or_create_user
+from naviyam.usecases.profile import save_onboarding
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ def _is_answer(ctx: TurnContext, tracker: Tracker, entity: str) -> bool:
         return False
     if ctx.intent == "inform":
         return True
-    return ctx.intent in ANSWER_INTENTS and profiles.is_bare_answer(
+    return ctx.intent in ANSWER_INTENTS and is_bare_answer(
         ctx.text, _entity_texts(tracker))
 
 
@@ -76,7 +75,7 @@ def _record_answer_turn(tracker: Tracker, domain: DomainDict, dispatcher: Collec
     Only while a question was pending (the form's first run logs nothing: that turn's
     own action logs it) and only when another question follows (the last answer is
     logged by ``action_onboarding_save``). The next question is the first unfilled
-    slot, asked by Rasa from the domain's ``utter_ask_<slot>``; the row records that text.
+    slot, asked by Rasa from the domain's ``utter_ask_<slot>``; the row records that response's name.
     """
     if not tracker.get_slot("requested_slot"):
         return
@@ -87,10 +86,9 @@ def _record_answer_turn(tracker: Tracker, domain: DomainDict, dispatcher: Collec
     next_slot = next((name for name in FORM_SLOTS if values[name] is None), None)
     if not next_slot:
         return
-    responder = Responder(dispatcher, domain)
-    question, _ = responder.render(f"utter_ask_{next_slot}")
-    responder.texts.append(question)
-    record_turn(TurnContext.from_tracker(tracker), responder, user_strategy="ONBOARDING")
+    reply = Reply(dispatcher, domain)
+    reply.note(f"utter_ask_{next_slot}")
+    record_turn(TurnContext.from_tracker(tracker), reply, user_strategy="ONBOARDING")
 
 
 def _returning_after_interruption(tracker: Tracker) -> bool:
@@ -145,7 +143,7 @@ class ValidateOnboardingForm(FormValidationAction):
         ctx = TurnContext.from_tracker(tracker)
         asked = tracker.get_slot("requested_slot") == "onboarding_foods"
         if asked and ctx.intent == "skip":
-            return {"onboarding_foods": profiles.SKIPPED}
+            return {"onboarding_foods": SKIPPED}
         if asked and ctx.intent == "deny":
             return {"onboarding_foods": []}
         if _is_answer(ctx, tracker, "food_type") and (asked or ctx.intent == "inform"):
@@ -157,7 +155,7 @@ class ValidateOnboardingForm(FormValidationAction):
         ctx = TurnContext.from_tracker(tracker)
         asked = tracker.get_slot("requested_slot") == "onboarding_budget"
         if asked and ctx.intent in ("skip", "deny"):
-            return {"onboarding_budget": profiles.SKIPPED}
+            return {"onboarding_budget": SKIPPED}
         if _is_answer(ctx, tracker, "budget") and (asked or ctx.intent == "inform"):
             return {"onboarding_budget": ctx.entity("budget")}
         if asked and ctx.intent == "inform":
@@ -172,7 +170,7 @@ class ValidateOnboardingForm(FormValidationAction):
         ctx = TurnContext.from_tracker(tracker)
         asked = tracker.get_slot("requested_slot") == "onboarding_restrictions"
         if asked and ctx.intent == "skip":
-            return {"onboarding_restrictions": profiles.SKIPPED}
+            return {"onboarding_restrictions": SKIPPED}
         if asked and ctx.intent == "deny":
             return {"onboarding_restrictions": []}
         if ctx.entities.get("dietary_restrictions") and (asked or ctx.intent == "inform"):
@@ -188,25 +186,25 @@ class ValidateOnboardingForm(FormValidationAction):
 
     def validate_onboarding_budget(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if slot_value == profiles.SKIPPED:
+        if slot_value == SKIPPED:
             return {"onboarding_budget": slot_value}
-        won = profiles.valid_budget(slot_value)
+        won = valid_budget(slot_value)
         if won is None:
-            Responder(dispatcher, domain).say("utter_onboarding_budget_invalid")
+            Reply(dispatcher, domain).say("utter_onboarding_budget_invalid")
             return {"onboarding_budget": None}
         return {"onboarding_budget": won}
 
 
-def answers_from_slots(tracker: Tracker) -> profiles.OnboardingAnswers:
+def answers_from_slots(tracker: Tracker) -> OnboardingAnswers:
     def listed(value: Any) -> list[str] | None:
-        if value is None or value == profiles.SKIPPED:
+        if value is None or value == SKIPPED:
             return None
         return [str(v) for v in (value if isinstance(value, list) else [value])]
 
     budget = tracker.get_slot("onboarding_budget")
-    return profiles.OnboardingAnswers(
+    return OnboardingAnswers(
         foods=listed(tracker.get_slot("onboarding_foods")),
-        budget=None if budget in (None, profiles.SKIPPED) else profiles.valid_budget(budget),
+        budget=None if budget in (None, SKIPPED) else valid_budget(budget),
         restrictions=listed(tracker.get_slot("onboarding_restrictions")),
     )
 
@@ -220,35 +218,30 @@ class ActionOnboardingSave(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         ctx = TurnContext.from_tracker(tracker)
-        responder = Responder(dispatcher, domain)
+        reply = Reply(dispatcher, domain)
         answers = answers_from_slots(tracker)
         reset = [SlotSet("onboarding_pending", False), SlotSet(PASSED_OVER_SLOT, 0)] + [
             SlotSet(s, None) for s in FORM_SLOTS]
         if passed_over(tracker) >= MAX_PASSES and not any(
                 tracker.get_slot(s) is not None for s in FORM_SLOTS):
             # Passed over, never answered: ask again in a later conversation; write nothing.
-            responder.say("utter_onboarding_deferred")
-            responder.send_json({"kind": "onboarding_deferred", "welcome_coupon": False, "quick_replies": []})
+            reply.say("utter_onboarding_deferred")
+            reply.send_json({"kind": "onboarding_deferred", "welcome_coupon": False, "quick_replies": []})
             return reset
-        coupon = None
+        coupon = False
         try:
-            with unit_of_work() as session:
-                user = get_or_create_user(session, ctx.external_user_id, ctx.platform)
-                result = profiles.save_onboarding(session, user.id, answers, ctx.now)
-                coupon = result.welcome_coupon
+            coupon = save_onboarding(ctx.sender, answers, ctx.now).welcome_coupon
         except Exception:  # noqa: BLE001 - nothing was written; the user gets a polite answer
             log.exception("Could not save the onboarding answers of %s", ctx.sender_id)
-            responder.say("utter_internal_error")
+            reply.say("utter_internal_error")
         else:
-            summary = preference_summary(responder, answers.foods, answers.budget,
-                                         answers.restrictions)
+            summary = preference_summary(reply, answers.foods, answers.budget, answers.restrictions)
             if summary:
-                responder.say("utter_onboarding_done", summary=summary)
+                reply.say("utter_onboarding_done", summary=summary)
             else:
-                responder.say("utter_onboarding_skipped")
+                reply.say("utter_onboarding_skipped")
             if coupon:
-                responder.say("utter_welcome_coupon")
-        responder.send_json({"kind": "onboarding_done", "welcome_coupon": bool(coupon),
-                             "quick_replies": []})
-        record_turn(ctx, responder, user_strategy="ONBOARDING")
+                reply.say("utter_welcome_coupon")
+        reply.send_json({"kind": "onboarding_done", "welcome_coupon": bool(coupon), "quick_replies": []})
+        record_turn(ctx, reply, user_strategy="ONBOARDING")
         return reset

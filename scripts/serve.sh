@@ -26,7 +26,7 @@ stop() {
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
-"$APP_ENV/bin/python" -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+"$APP_ENV/bin/python" -m actions.server --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 if [[ "${NAVIYAM_LLM_SERVE:-0}" == "1" && -z "${NAVIYAM_LLM_URL:-}" ]]; then
   LLM_PORT="${NAVIYAM_LLM_PORT:-8800}"

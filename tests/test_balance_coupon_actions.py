@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.balance import ActionBalanceChargeInfo, ActionCheckBalance, freshness_text
 from actions.coupons import ActionShowCoupons
+from helpers_nlg import said
 from helpers_coupons import give, make_card, make_coupon, make_user
 from naviyam.adapters.card_operator import operator_breaker
 from naviyam.adapters.db.session import unit_of_work
@@ -29,8 +30,9 @@ def tracker(sender: str, intent: str, now: datetime) -> Tracker:
 def run(action, trk, domain) -> tuple[str, dict]:
     dispatcher = CollectingDispatcher()
     asyncio.run(action.run(dispatcher, trk, domain))
-    text = "\n".join(m["text"] for m in dispatcher.messages if m.get("text"))
-    custom = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    messages = said(dispatcher, domain)
+    text = "\n".join(m["text"] for m in messages if m.get("text"))
+    custom = [m["custom"] for m in messages if m.get("custom")]
     assert len(custom) == 1
     return text, custom[0]
 

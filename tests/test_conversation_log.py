@@ -43,3 +43,22 @@ def test_turns_are_numbered_and_personal_data_masked(db_session):
     assert [r.conversation_turn for r in rows] == [1, 2]
     assert "010-1234-5678" not in rows[1].input_text
     assert rows[0].extracted_intent == "GENERAL_CHAT" and rows[0].rasa_intent == "greet"
+
+
+def test_a_turn_is_recorded_by_its_use_case_with_the_responses_sent(database_url):
+    """``naviyam.usecases.turns.record_turn``: its own transaction, the user created on first contact,
+    the bot's answer as the response names and values the action sent (docs/NLU_DIALOGUE.md)."""
+    from naviyam.adapters.db.session import unit_of_work
+    from naviyam.usecases.senders import Sender
+    from naviyam.usecases.turns import Turn, record_turn
+
+    sender = Sender("kakao:turn-kid", None)
+    answer = "utter_balance_summary balance=5,000원 details=(방금 전 기준이에요)"
+    assert record_turn(Turn(sender=sender, input_text="잔액 알려줘", response_text=answer,
+                            intent="balance_check", confidence=0.91, user_strategy="NORMAL"))
+    with unit_of_work() as session:
+        row = session.scalars(select(Conversation)
+                              .where(Conversation.session_id == session_uuid("kakao:turn-kid"))).one()
+        user = get_or_create_user(session, "kakao:turn-kid")
+        assert row.user_id == user.id and user.platform == "kakao"
+        assert row.response_text == answer and row.extracted_intent == "BALANCE_CHECK"

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue import ActionClarify, ActionSessionStart, ActionSmallTalk, ActionUpdatePreferences
 from actions.onboarding import ActionOnboardingSave, ValidateOnboardingForm
+from helpers_nlg import said
 from naviyam.adapters.db.models import UserCouponWallet, UserProfile
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.db.users import find_user
@@ -34,14 +35,15 @@ def make_tracker(sender_id: str, text: str = "", intent: str | None = None,
                    "action_listen")
 
 
-def run(action, trk, domain) -> tuple[list[dict], CollectingDispatcher]:
+def run(action, trk, domain) -> tuple[list[dict], list[dict]]:
+    """The action's events, and its messages as Rasa renders them (tests/helpers_nlg.py)."""
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, trk, domain))
-    return events, dispatcher
+    return events, said(dispatcher, domain)
 
 
-def texts(dispatcher) -> str:
-    return "\n".join(m["text"] for m in dispatcher.messages if m.get("text"))
+def texts(messages) -> str:
+    return "\n".join(m["text"] for m in messages if m.get("text"))
 
 
 def slot_events(events) -> dict:
@@ -74,8 +76,8 @@ def test_greeting_depends_on_onboarding(database_url, domain):
 
 
 def test_negative_feedback_gets_an_apology_and_other_options(database_url, domain):
-    _, dispatcher = run(ActionSmallTalk(), make_tracker(sender(), "거기 별로였어", "feedback"), domain)
-    [message] = [m for m in dispatcher.messages if m.get("text")]
+    _, messages = run(ActionSmallTalk(), make_tracker(sender(), "거기 별로였어", "feedback"), domain)
+    [message] = [m for m in messages if m.get("text")]
     assert "아쉬웠군요" in message["text"]
     assert message["buttons"][0]["payload"] == "/request_more"
 
@@ -87,13 +89,13 @@ def test_clarify_offers_likely_requests_and_keeps_entities(database_url, domain)
                {"name": "food_request", "confidence": 0.2}]
     trk = make_tracker(sender(), "오천원 ㅇㅇ", "nlu_fallback", ranking=ranking,
                        entities=[{"entity": "budget", "value": 5000, "text": "오천원"}])
-    _, dispatcher = run(ActionClarify(), trk, domain)
-    [message] = [m for m in dispatcher.messages if m.get("text")]
+    _, messages = run(ActionClarify(), trk, domain)
+    [message] = [m for m in messages if m.get("text")]
     payloads = [b["payload"] for b in message["buttons"]]
     assert payloads[0] == '/budget_inquiry{"budget": 5000}'
     assert payloads[1].startswith("/food_request")
     assert len(payloads) == 3
-    custom = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    custom = [m["custom"] for m in messages if m.get("custom")]
     assert custom == [{"kind": "clarify", "quick_replies": message["buttons"]}]
 
 
@@ -136,11 +138,11 @@ def test_onboarding_budget_is_checked(database_url, domain):
         "오천원 정도요", "nlu_fallback", [{"entity": "budget", "value": 5000, "text": "오천원"}],
         requested="onboarding_budget"), domain)
     assert slot_events(unsure)["onboarding_budget"] == 5000
-    bad, dispatcher = run(ValidateOnboardingForm(), form_tracker(
+    bad, messages = run(ValidateOnboardingForm(), form_tracker(
         "3원", "inform", [{"entity": "budget", "value": 3, "text": "3원"}],
         requested="onboarding_budget"), domain)
     assert slot_events(bad)["onboarding_budget"] is None
-    assert "금액을 잘 못 알아들었어요" in texts(dispatcher)
+    assert "금액을 잘 못 알아들었어요" in texts(messages)
 
 
 def test_onboarding_restrictions_none_and_codes(database_url, domain):
@@ -159,10 +161,10 @@ def test_onboarding_save_writes_the_profile_and_gives_the_welcome_coupon(databas
     trk = make_tracker(who, "없어요", "deny", slots={
         "onboarding_foods": ["치킨", "떡볶이"], "onboarding_budget": 6000,
         "onboarding_restrictions": ["no_nuts"], "onboarding_pending": True})
-    events, dispatcher = run(ActionOnboardingSave(), trk, domain)
-    said = texts(dispatcher)
-    assert "치킨, 떡볶이" in said and "6,000원" in said and "견과류" in said
-    assert "가입 축하 쿠폰" in said
+    events, messages = run(ActionOnboardingSave(), trk, domain)
+    answer = texts(messages)
+    assert "치킨, 떡볶이" in answer and "6,000원" in answer and "견과류" in answer
+    assert "가입 축하 쿠폰" in answer
     assert slot_events(events)["onboarding_pending"] is False
     with unit_of_work(database_url) as session:
         user = find_user(session, who)
@@ -182,16 +184,16 @@ def test_all_skipped_onboarding_is_polite_and_done(database_url, domain):
     trk = make_tracker(sender(), "건너뛰기", "skip", slots={
         "onboarding_foods": "skip", "onboarding_budget": "skip",
         "onboarding_restrictions": "skip"})
-    events, dispatcher = run(ActionOnboardingSave(), trk, domain)
-    assert "나중에 언제든" in texts(dispatcher)
+    events, messages = run(ActionOnboardingSave(), trk, domain)
+    assert "나중에 언제든" in texts(messages)
     assert slot_events(events)["onboarding_pending"] is False
 
 
 def test_stated_preferences_are_saved(database_url, domain):
     who = sender()
-    _, dispatcher = run(ActionUpdatePreferences(), make_tracker(
+    _, messages = run(ActionUpdatePreferences(), make_tracker(
         who, "나 짜장면 좋아해", "inform", [food("짜장면")]), domain)
-    assert "기억해 둘게요" in texts(dispatcher)
+    assert "기억해 둘게요" in texts(messages)
     with unit_of_work(database_url) as session:
         user = find_user(session, who)
         assert session.query(UserProfile).filter_by(user_id=user.id).one() \
@@ -212,7 +214,7 @@ def test_an_onboarding_answer_is_logged_with_the_next_question(database_url, dom
                             .where(Conversation.session_id == session_uuid(trk.sender_id))).all()
     assert len(rows) == 1
     assert rows[0].input_text == "치킨이랑 피자 좋아해요" and rows[0].user_strategy == "ONBOARDING"
-    assert rows[0].response_text.strip()
+    assert rows[0].response_text == "utter_ask_onboarding_budget"     # the question Rasa asks next
 
 
 def test_a_request_during_onboarding_is_not_logged_twice(database_url, domain, engine):
@@ -266,8 +268,8 @@ def test_passed_over_onboarding_is_deferred_and_writes_nothing(database_url, dom
     who = sender()
     trk = make_tracker(who, "배고파", "food_request", slots={"onboarding_passed_over": 2,
                                                            "onboarding_pending": True})
-    events, dispatcher = run(ActionOnboardingSave(), trk, domain)
-    assert "나중에 편할 때" in texts(dispatcher) and "가입 축하 쿠폰" not in texts(dispatcher)
+    events, messages = run(ActionOnboardingSave(), trk, domain)
+    assert "나중에 편할 때" in texts(messages) and "가입 축하 쿠폰" not in texts(messages)
     slots = slot_events(events)
     assert slots["onboarding_pending"] is False and slots["onboarding_passed_over"] == 0
     with unit_of_work(database_url) as session:
@@ -279,8 +281,8 @@ def test_passed_over_after_some_answers_saves_them(database_url, domain):
     who = sender()
     trk = make_tracker(who, "배고파", "food_request", slots={
         "onboarding_passed_over": 2, "onboarding_foods": ["떡볶이"]})
-    _, dispatcher = run(ActionOnboardingSave(), trk, domain)
-    assert "떡볶이" in texts(dispatcher)
+    _, messages = run(ActionOnboardingSave(), trk, domain)
+    assert "떡볶이" in texts(messages)
     with unit_of_work(database_url) as session:
         user = find_user(session, who)
         assert session.query(UserProfile).filter_by(user_id=user.id).one().preferred_categories == ["떡볶이"]
@@ -292,3 +294,17 @@ def test_a_request_that_starts_the_form_is_not_a_passed_over_question(database_u
     trk.slots["requested_slot"] = None
     events, _ = run(ValidateOnboardingForm(), trk, domain)
     assert "onboarding_passed_over" not in slot_events(events)
+
+
+def test_every_response_an_action_names_is_in_the_domain(domain):
+    """Rasa renders responses by name: a name the domain lacks would send nothing."""
+    import ast
+    from pathlib import Path
+
+    named = set()
+    for path in (Path(__file__).resolve().parent.parent / "actions").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and node.value.startswith("utter_") and not node.value.endswith("_"):
+                named.add(node.value)
+    assert named and not named - set(domain["responses"])

@@ -9,6 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.recommend import ActionChooseOption, ActionMoreOptions, ActionRecommend
+from helpers_nlg import said
+from naviyam.adapters.db.conversation_log import session_uuid
 from naviyam.adapters.db.models import Conversation, RecommendationLog
 from naviyam.adapters.db.session import unit_of_work
 
@@ -41,11 +43,12 @@ def test_recommend_more_and_choose(loaded_database_url, domain):
                                                [{"entity": "budget", "value": 5000},
                                                 {"entity": "time_preference", "value": "점심"}],
                                                metadata=meta), domain)
-    texts = [m["text"] for m in d.messages if m.get("text")]
-    custom = [m["custom"] for m in d.messages if m.get("custom")][0]
-    assert texts and "5,000원" in texts[0]
+    messages = said(d, domain)
+    texts = [m["text"] for m in messages if m.get("text")]
+    custom = [m["custom"] for m in messages if m.get("custom")][0]
+    assert len(texts) == 1 and "5,000원" in texts[0]          # one bubble, then the card payload
     assert "1." in texts[0] and "급식카드" in texts[0]
-    buttons = [b["title"] for m in d.messages for b in (m.get("buttons") or [])]
+    buttons = [b["title"] for m in messages for b in (m.get("buttons") or [])]
     assert "1번 선택" in buttons and "다른 추천" in buttons
     assert custom["kind"] == "recommendations" and 1 <= len(custom["recommendations"]) <= 3
     assert all(r["menu"]["final_price"] <= 5000 for r in custom["recommendations"])
@@ -57,7 +60,7 @@ def test_recommend_more_and_choose(loaded_database_url, domain):
     d2 = CollectingDispatcher()
     events2 = run(ActionMoreOptions(), d2, tracker(sender, "다른 거", "request_more", [], slots=slots,
                                                    metadata=meta), domain)
-    custom2 = [m["custom"] for m in d2.messages if m.get("custom")][0]
+    custom2 = [m["custom"] for m in said(d2, domain) if m.get("custom")][0]
     second_ids = {r["shop_id"] for r in custom2["recommendations"]}
     assert second_ids and not second_ids & first_ids
     slots2 = {**slots, **slots_of(events2)}
@@ -66,7 +69,7 @@ def test_recommend_more_and_choose(loaded_database_url, domain):
     run(ActionChooseOption(), d3, tracker(sender, "2번", "choose_option", [{"entity": "option_number", "value": 2}],
                                           slots=slots2, metadata=meta), domain)
     chosen = slots2["last_recommendations"][1]
-    assert chosen["shop_name"] in d3.messages[0]["text"]
+    assert chosen["shop_name"] in said(d3, domain)[0]["text"]
     with unit_of_work() as s:
         log_row = s.get(RecommendationLog, int(slots2["recommendation_log_id"]))
         assert log_row.user_final_selection == chosen["shop_id"]
@@ -78,15 +81,16 @@ def test_choose_without_options_is_polite(loaded_database_url, domain):
     d = CollectingDispatcher()
     run(ActionChooseOption(), d, tracker("demo_kid_02", "3번", "choose_option",
                                          [{"entity": "option_number", "value": 3}]), domain)
-    assert "추천해 드린 곳이 없어요" in d.messages[0]["text"]
+    assert "추천해 드린 곳이 없어요" in said(d, domain)[0]["text"]
 
 
 def test_zero_balance_still_answers(loaded_database_url, domain):
     d = CollectingDispatcher()
     run(ActionRecommend(), d, tracker("demo_zero_01", "뭐 먹지", "food_request", [],
                                       metadata={"now": "2026-11-17T12:30:00+09:00"}), domain)
-    texts = [m["text"] for m in d.messages if m.get("text")]
-    custom = [m["custom"] for m in d.messages if m.get("custom")][0]
+    messages = said(d, domain)
+    texts = [m["text"] for m in messages if m.get("text")]
+    custom = [m["custom"] for m in messages if m.get("custom")][0]
     assert texts and texts[0]
     assert custom["recommendations"] == []
 
@@ -100,8 +104,9 @@ def test_named_food_over_budget_is_said_honestly(loaded_database_url, domain):
                                                [{"entity": "food_type", "value": "치킨"}],
                                                slots={"budget": 5000, "food_type": "떡볶이"},
                                                metadata=meta), domain)
-    text = [m["text"] for m in d.messages if m.get("text")][0]
-    custom = [m["custom"] for m in d.messages if m.get("custom")][0]
+    messages = said(d, domain)
+    text = [m["text"] for m in messages if m.get("text")][0]
+    custom = [m["custom"] for m in messages if m.get("custom")][0]
     assert text.startswith("치킨은 지금 예산(5,000원)으로는 찾기 어려워요")
     assert "대신 치킨이 들어간 메뉴를 골라 봤어요" in text
     assert "예산보다 비싸요" in text
@@ -113,7 +118,7 @@ def test_named_food_over_budget_is_said_honestly(loaded_database_url, domain):
     assert slots["last_recommendations"][-1]["alternative"] is True
     n_alt = len(custom["recommendations"]) + 1
     assert f"{n_alt}. " in text
-    buttons = [b["title"] for m in d.messages for b in (m.get("buttons") or [])]
+    buttons = [b["title"] for m in messages for b in (m.get("buttons") or [])]
     assert f"{n_alt}번 선택" in buttons
 
 
@@ -123,8 +128,43 @@ def test_tteokbokki_while_onboarding_gets_tteokbokki(loaded_database_url, domain
                                       [{"entity": "food_type", "value": "떡볶이"}],
                                       metadata={"now": "2026-11-23T12:30:00+09:00",
                                                 "location": {"lat": 37.5404, "lng": 127.0693}}), domain)
-    custom = [m["custom"] for m in d.messages if m.get("custom")][0]
+    messages = said(d, domain)
+    custom = [m["custom"] for m in messages if m.get("custom")][0]
     names = [r["menu"]["name"] for r in custom["recommendations"]]
     assert names and all("떡볶이" in n for n in names)
-    text = [m["text"] for m in d.messages if m.get("text")][0]
+    text = [m["text"] for m in messages if m.get("text")][0]
     assert "아메리카노" not in text and "쿨피스" not in text
+
+
+def test_the_answer_is_sent_by_response_name_and_recorded_with_its_values(loaded_database_url, domain):
+    """Rasa renders the list (utter_recommend_list); the turn's row names it with its values."""
+    sender = "demo_kid_03"
+    d = CollectingDispatcher()
+    run(ActionRecommend(), d, tracker(sender, "5천원으로 점심 추천해줘", "budget_inquiry",
+                                      [{"entity": "budget", "value": 5000}],
+                                      metadata={"now": "2026-11-17T12:30:00+09:00"}), domain)
+    [list_message] = [m for m in d.messages if m.get("response")]
+    assert list_message["response"] == "utter_recommend_list"
+    assert {"header", "items", "footer"} <= set(list_message)
+    assert list_message["items"].startswith("1. ")
+    with unit_of_work() as s:
+        row = s.scalars(select(Conversation).where(Conversation.session_id == session_uuid(sender))
+                        .order_by(Conversation.id.desc())).first()
+    assert row.response_text.startswith("utter_recommend_list header=")
+    assert list_message["items"] in row.response_text
+
+
+def test_importing_the_actions_starts_nothing():
+    """No warm-up thread at import: the server entry point (actions/server.py) starts it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import threading, actions.recommend, actions.shop_menu, actions.server; "
+            "print(threading.active_count())")
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(root), "RASA_TELEMETRY_ENABLED": "false",
+                              "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "1"

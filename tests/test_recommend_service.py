@@ -15,7 +15,8 @@ from naviyam.adapters.db.conversation_log import TurnRecord
 from naviyam.domain.geo import haversine_m
 from naviyam.domain.hours import is_open_at
 from naviyam.domain.recommend.request import RecommendationRequest
-from naviyam.usecases.recommend import recommend, select_option
+from naviyam.usecases.recommend import recommend
+from naviyam.usecases.selection import select_option
 
 KST = ZoneInfo("Asia/Seoul")
 TUESDAY_LUNCH = datetime(2026, 11, 17, 12, 30, tzinfo=KST)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from actions.recommend import ActionRecommend
 from actions.shop_menu import ActionShowMenu
+from helpers_nlg import said
 from naviyam.adapters.db.models import Menu, Shop, User
 from naviyam.usecases.shop_menu import brand_of, find_shop_id, shop_menu
 
@@ -34,8 +35,9 @@ def tracker(text: str, intent: str, entities: list[dict], slots: dict | None = N
 def run(action, trk, domain) -> tuple[list[dict], str, dict | None]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, trk, domain))
-    text = "\n".join(m["text"] for m in dispatcher.messages if m.get("text"))
-    custom = next((m["custom"] for m in dispatcher.messages if m.get("custom")), None)
+    messages = said(dispatcher, domain)
+    text = "\n".join(m["text"] for m in messages if m.get("text"))
+    custom = next((m["custom"] for m in messages if m.get("custom")), None)
     return events, text, custom
 
 

@@ -1,83 +1,57 @@
-"""The engine's view of money: the hard budget and coupons.
+"""The engine's view of money: the hard budget and coupons, read inside the caller's transaction.
 
-Balance and coupon rules belong to ``naviyam.balance`` and ``naviyam.coupons``; this
-adapter calls their public functions (``spendable_budget``, ``best_coupon_for``)
-and degrades to "stated budget only, no coupon" when they are unavailable, so the
-engine keeps answering while those modules are deployed or repaired.
+Balance and coupon rules belong to ``naviyam.usecases.balance`` and
+``naviyam.usecases.coupons``; this module calls their public functions
+(``spendable_budget``, ``best_coupon_for``) and turns the answers into the plain values
+of ``naviyam.domain.recommend.money``. A bug in those rules degrades to "stated budget
+only" / "no coupon" (logged) so the engine keeps answering; a database error is not
+caught here: the caller's transaction is broken then, and the use case fails whole.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+
+from naviyam.adapters.db.models import Coupon, UserCouponWallet
+from naviyam.domain.recommend.catalog import Catalog
+from naviyam.domain.recommend.money import BudgetInfo, CouponChoice
+from naviyam.usecases.balance.budget import SpendableBudget, spendable_budget
+from naviyam.usecases.coupons.wallet import best_coupon_for
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class BudgetInfo:
-    hard_budget: int | None       # min(spendable amount, stated budget); None = no limit known
-    stated_budget: int | None
-    spendable: int | None         # what the card allows now (None: no card / unknown)
-    has_card: bool = False
-    is_low: bool = False
-    balance: int | None = None
-    daily_remaining: int | None = None
-    monthly_remaining: int | None = None
-    last_sync_at: datetime | None = None
-    source: str = "stated"        # stated | card | card+stated | none
-
-    def to_log(self) -> dict[str, Any]:
-        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()}
-
-
-@dataclass
-class CouponChoice:
-    coupon_id: str
-    name: str
-    discount: int
-    final_price: int
-
-    def to_payload(self) -> dict[str, Any]:
-        """What a shown item carries about its coupon."""
-        return {"coupon_id": self.coupon_id, "name": self.name, "discount": self.discount}
-
-
-def _spendable(session: Session, user_id: int, now: datetime):
-    try:
-        from naviyam.usecases.balance.budget import spendable_budget
-    except ImportError:
-        return None
-    return spendable_budget(session, user_id, now)
+__all__ = ["BudgetInfo", "CouponChoice", "best_coupon", "budget_for", "coupon_slack", "menu_coupon"]
 
 
 def budget_for(session: Session, user_id: int | None, stated_budget: int | None,
                now: datetime) -> BudgetInfo:
     """Hard budget = min(what the card allows now, what the user said)."""
     stated = int(stated_budget) if stated_budget and int(stated_budget) > 0 else None
-    spend = None
+    spend: SpendableBudget | None = None
     if user_id is not None:
         try:
-            spend = _spendable(session, user_id, now)
-        except Exception:  # noqa: BLE001 - a balance outage must not stop answers
+            spend = spendable_budget(session, user_id, now)
+        except SQLAlchemyError:
+            raise
+        except Exception:  # noqa: BLE001 - a balance-rule bug must not stop answers
             log.exception("spendable_budget failed for user %s; using the stated budget", user_id)
     if spend is None:
         return BudgetInfo(hard_budget=stated, stated_budget=stated, spendable=None,
                           source="stated" if stated else "none")
-    amount = getattr(spend, "amount", None)
+    amount = spend.amount
     values = [v for v in (amount, stated) if v is not None]
     source = "card+stated" if amount is not None and stated else ("card" if amount is not None else
                                                                   ("stated" if stated else "none"))
     return BudgetInfo(
         hard_budget=min(values) if values else None, stated_budget=stated, spendable=amount,
-        has_card=bool(getattr(spend, "has_card", False)), is_low=bool(getattr(spend, "is_low", False)),
-        balance=getattr(spend, "balance", None), daily_remaining=getattr(spend, "daily_remaining", None),
-        monthly_remaining=getattr(spend, "monthly_remaining", None),
-        last_sync_at=getattr(spend, "last_sync_at", None), source=source,
+        has_card=bool(spend.has_card), is_low=bool(spend.is_low), balance=spend.balance,
+        daily_remaining=spend.daily_remaining, monthly_remaining=spend.monthly_remaining,
+        last_sync_at=spend.last_sync_at, source=source,
     )
 
 
@@ -87,24 +61,29 @@ def best_coupon(session: Session, user_id: int | None, shop: Any, menu_price: in
     if user_id is None:
         return None
     try:
-        from naviyam.usecases.coupons.wallet import best_coupon_for
-    except ImportError:
-        return None
-    try:
         applied = best_coupon_for(session, user_id, shop, menu_price, now)
-    except Exception:  # noqa: BLE001
+    except SQLAlchemyError:
+        raise
+    except Exception:  # noqa: BLE001 - a coupon-rule bug shows the menu without a coupon
         log.exception("best_coupon_for failed for user %s", user_id)
         return None
-    if applied is None:
+    if applied is None or int(applied.discount or 0) <= 0:
         return None
-    discount = int(getattr(applied, "discount", 0) or 0)
-    if discount <= 0:
-        return None
-    return CouponChoice(
-        coupon_id=str(getattr(applied, "coupon_id")), name=str(getattr(applied, "name", "")),
-        discount=discount,
-        final_price=int(getattr(applied, "final_price", max(0, menu_price - discount))),
-    )
+    return CouponChoice(coupon_id=str(applied.coupon_id), name=str(applied.name),
+                        discount=int(applied.discount), final_price=int(applied.final_price))
+
+
+def menu_coupon(session: Session, user_id: int | None, catalog: Catalog, i: int,
+                now: datetime) -> tuple[int, dict | None]:
+    """(final price, coupon payload or None) of catalog menu ``i`` for this user now."""
+    s = int(catalog.menu_shop[i])
+    price = int(catalog.menu_prices[i])
+    choice = best_coupon(session, user_id, {"shop_id": int(catalog.shop_ids[s]),
+                                            "category": catalog.shop_categories[s],
+                                            "foodcard": str(catalog.shop_foodcard[s])}, price, now)
+    if choice is None:
+        return price, None
+    return choice.final_price, choice.to_payload()
 
 
 def coupon_slack(session: Session, user_id: int | None, budget: int | None, now: datetime) -> int:
@@ -115,8 +94,6 @@ def coupon_slack(session: Session, user_id: int | None, budget: int | None, now:
     """
     if user_id is None or budget is None:
         return 0
-    from naviyam.adapters.db.models import Coupon, UserCouponWallet
-
     rows = session.execute(
         select(Coupon.coupon_type, Coupon.discount_amount, Coupon.discount_rate, Coupon.max_discount_amount)
         .join(UserCouponWallet, UserCouponWallet.coupon_id == Coupon.id)

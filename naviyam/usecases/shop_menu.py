@@ -5,7 +5,7 @@ the rest. Every available menu is listed with the best coupon of the user's wall
 applied, marked by whether it fits what the user can spend now (the same budget as
 recommendations: card balance, daily and monthly limits, a stated budget), and whether
 the shop is open now. Menus that fit come first (popular ones first, then cheapest),
-then the others by price.
+then the others by price. ``show_menu`` is the use case (one transaction).
 """
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.models import Menu, Shop
+from naviyam.adapters.db.session import unit_of_work
 from naviyam.domain.geo import haversine_m, resolve_place
 from naviyam.domain.hours import describe_day, is_open_at
-from naviyam.usecases.budget import BudgetInfo, best_coupon, budget_for
+from naviyam.domain.recommend.money import BudgetInfo
+from naviyam.usecases.budget import best_coupon, budget_for
+from naviyam.usecases.senders import Sender, user_id_of
 
 MAX_MENUS = 8
 
@@ -69,6 +72,21 @@ class ShopMenu:
 
 def _order(line: MenuLine) -> tuple:
     return (not line.fits_budget, not line.popular if line.fits_budget else False, line.final_price, line.menu_id)
+
+
+def show_menu(sender: Sender, *, text: str, now: datetime, shop_id: int | None = None,
+              option_number: int | None = None, recent: list[dict[str, Any]] | None = None,
+              near: tuple[float, float] | None = None, stated_budget: int | None = None) -> ShopMenu | None:
+    """The menu of the shop the sender means (a button's ``shop_id``, else :func:`find_shop_id`).
+
+    None when no shop is named or it does not exist. Read only, in one transaction.
+    """
+    with unit_of_work() as session:
+        user_id = user_id_of(session, sender)
+        shop_id = shop_id or find_shop_id(session, text, recent, option_number, near=near)
+        if shop_id is None:
+            return None
+        return shop_menu(session, shop_id, user_id=user_id, now=now, stated_budget=stated_budget)
 
 
 def shop_menu(session: Session, shop_id: int, *, user_id: int | None, now: datetime,

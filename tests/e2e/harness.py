@@ -109,7 +109,7 @@ def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
                          action_url=f"http://127.0.0.1:{action_port}", logs=[action_log, rasa_log])
     try:
         actions = subprocess.Popen(
-            [str(APP_ENV / "bin/python"), "-m", "rasa_sdk", "--actions", "actions",
+            [str(APP_ENV / "bin/python"), "-m", "actions.server", "--actions", "actions",
              "--port", str(action_port)],
             cwd=PROJECT_ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
         )

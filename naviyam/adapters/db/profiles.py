@@ -8,30 +8,29 @@ A user is *new* while ``interaction_count < 3`` (seed 001 §3.3.1: 1-3회차) an
 onboarding has not been completed or skipped. ``interaction_count`` counts sessions
 (``start_session``, called by ``action_session_start``); the recommendation
 selection transaction (seed 001 §3.3.1 transaction flow) may add to it as well.
+The welcome coupon after onboarding is the use case's side effect
+(``naviyam.usecases.profile.save_onboarding``), not this module's.
 """
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.invalidation import invalidate_after_commit
-from naviyam.usecases.coupons.wallet import issue_welcome_coupon
 from naviyam.adapters.db.models import UserProfile
 from naviyam.adapters.db.users import get_or_create_user
+from naviyam.domain.onboarding import (  # noqa: F401 - re-exported for callers of this module
+    MAX_BUDGET, MIN_BUDGET, SKIPPED, OnboardingAnswers, is_bare_answer, valid_budget,
+)
 
 log = logging.getLogger(__name__)
 
 NEW_USER_INTERACTIONS = 3
-SKIPPED = "skip"
-MIN_BUDGET = 500
-MAX_BUDGET = 100_000
 MAX_LIST_ITEMS = 20
 
 
@@ -52,23 +51,10 @@ class ProfileView:
 
 
 @dataclass
-class OnboardingAnswers:
-    """Answers to the three onboarding questions; None means skipped."""
-
-    foods: list[str] | None = None
-    budget: int | None = None
-    restrictions: list[str] | None = None
-
-    @property
-    def answered(self) -> int:
-        return sum(x is not None for x in (self.foods, self.budget, self.restrictions))
-
-
-@dataclass
 class OnboardingResult:
     profile: ProfileView
     answers: OnboardingAnswers
-    welcome_coupon: Any = None
+    first_time: bool = False             # this save completed the onboarding
     notes: list[str] = field(default_factory=list)
 
 
@@ -123,15 +109,6 @@ def _merge(existing: list[str], new: list[str]) -> list[str]:
     return merged[-MAX_LIST_ITEMS:]
 
 
-def valid_budget(value: Any) -> int | None:
-    """A usual meal budget in won, or None if it is not a plausible amount."""
-    try:
-        won = int(round(float(value)))
-    except (TypeError, ValueError):
-        return None
-    return won if MIN_BUDGET <= won <= MAX_BUDGET else None
-
-
 def _completeness(profile: UserProfile) -> Decimal:
     known = sum([
         bool(profile.preferred_categories),
@@ -166,8 +143,8 @@ def save_onboarding(session: Session, user_id: int, answers: OnboardingAnswers,
                     now: datetime) -> OnboardingResult:
     """Stores the onboarding answers and marks onboarding done (also when all were skipped).
 
-    Seed 004 §5.3 scenario 2: a welcome coupon follows the profile creation; it is
-    issued in the same transaction.
+    ``first_time`` says whether this save completed the onboarding (seed 004 §5.3
+    scenario 2: the use case then issues the welcome coupon in the same transaction).
     """
     profile = _profile_for_update(session, user_id)
     if answers.foods:
@@ -183,30 +160,6 @@ def save_onboarding(session: Session, user_id: int, answers: OnboardingAnswers,
     profile.data_completeness = max(Decimal(profile.data_completeness or 0),
                                     _completeness(profile)).quantize(Decimal("0.01"))
     session.flush()
-    coupon = issue_welcome_coupon(session, user_id, now) if first_time else None
     # Restrictions are a hard filter: the cached profile must not outlive this change.
     invalidate_after_commit(session, [user_id])
-    return OnboardingResult(profile=_view(profile), answers=answers, welcome_coupon=coupon)
-
-
-_REQUEST_WORDS = re.compile(
-    r"먹고|먹을|싶|추천|배고|뭐|알려|찾아|어디|있어|있나|가자|갈래|주문|시켜|땡겨|당기|ㄱㄱ"
-    r"|\?|그럼|그러면|어때|없어|말고|빼고|은요|는요"  # "그럼 치킨은?" is a follow-up request
-)
-_FILLER = re.compile(r"[\s.,!?~^ㅎㅋㅠㅜ😊🙂]+|요$|이요$|입니다$|이에요$|예요$|요\b")
-
-
-def is_bare_answer(text: str, entity_texts: list[str]) -> bool:
-    """True for answers such as "치킨이요", "떡볶이랑 피자!" (no request words around).
-
-    Used during onboarding: a bare food name answers "어떤 음식을 좋아해요?", while
-    "치킨 먹고 싶어" is a request that gets recommendations first.
-    """
-    if _REQUEST_WORDS.search(text or ""):
-        return False
-    rest = text or ""
-    for entity_text in entity_texts:
-        rest = rest.replace(entity_text, " ")
-    rest = _FILLER.sub("", rest)
-    rest = re.sub(r"(이랑|랑|하고|그리고|와|과|도|이나|나|,|이|가|은|는|을|를|정도|쯤|요)", "", rest)
-    return len(rest.strip()) <= 2
+    return OnboardingResult(profile=_view(profile), answers=answers, first_time=first_time)

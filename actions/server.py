@@ -1,0 +1,78 @@
+"""The action server: rasa-sdk's HTTP endpoint, with the recommendation engine warmed up.
+
+Start it with ``python -m actions.server --actions actions --port 5055`` (scripts/serve.sh);
+it takes rasa-sdk's own command-line options. rasa-sdk has no start-up hook, so this
+module builds the same Sanic app as ``rasa_sdk.endpoint.run`` and adds one listener:
+after each worker process starts serving, it loads the catalog, Kiwi, the encoder, the
+index and the ranker (``naviyam.usecases.warm_up``) in a daemon thread, so the server
+answers meanwhile and stopping it never waits for the warm-up.
+``NAVIYAM_WARMUP=0`` turns it off; ``python -m rasa_sdk --actions actions`` still serves
+the same actions, without the warm-up.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import threading
+from functools import partial
+from typing import Any
+
+from rasa_sdk import utils
+from rasa_sdk.__main__ import main_from_args
+from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
+from rasa_sdk.endpoint import create_app_for_serve, create_argument_parser, create_ssl_config
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic
+from sanic.worker.loader import AppLoader
+
+from naviyam.config import get_recommend_settings
+from naviyam.usecases.warm_up import warm_up
+
+log = logging.getLogger(__name__)
+
+
+async def warm_up_after_start(app: Sanic) -> None:
+    """Listener (each worker, once serving): warm the engine up without blocking the loop."""
+    threading.Thread(target=warm_up, name="naviyam-warm-up", daemon=True).start()
+
+
+def create_app(action_executor: ActionExecutor, **options: Any) -> Sanic:
+    """rasa-sdk's app for the primary process and each worker, plus the warm-up listener.
+
+    Module-level so Sanic's ``AppLoader`` can pickle it for the worker processes.
+    """
+    app = create_app_for_serve(action_executor, **options)
+    if get_recommend_settings().warm_up:
+        app.register_listener(warm_up_after_start, "after_server_start")
+    return app
+
+
+def serve(args: argparse.Namespace) -> None:
+    """What ``rasa_sdk.__main__.main_from_args`` and ``rasa_sdk.endpoint.run`` do, with ``create_app``."""
+    if args.grpc:  # the gRPC server has no app to extend: served as rasa-sdk does, no warm-up
+        main_from_args(args)
+        return
+    utils.configure_colored_logging(args.loglevel)
+    utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file,
+                                 args.loglevel, args.logging_config_file)
+    utils.update_sanic_log_level()
+    executor = ActionExecutor()
+    executor.register_package(args.actions_module or args.actions)
+    loader = AppLoader(factory=partial(create_app, executor, cors_origins=args.cors,
+                                       auto_reload=args.auto_reload, endpoints=args.endpoints))
+    app = loader.load()
+    # SANIC_HOST and SANIC_WORKERS are rasa-sdk's own variables, read as rasa_sdk.endpoint.run reads them.
+    app.prepare(host=os.environ.get("SANIC_HOST", "0.0.0.0"), port=args.port,
+                ssl=create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password),
+                workers=utils.number_of_sanic_workers())
+    log.info("Action endpoint is up and running on port %s", args.port)
+    Sanic.serve(primary=app, app_loader=loader)
+
+
+def main(argv: list[str] | None = None) -> None:
+    serve(create_argument_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The request in context: where the user is, who they are, and one search's shared state.
+
+Pure: the profile arrives as the dict ``load_profile`` returns, the budget as a
+``BudgetInfo``; ``Search`` holds what the ranking and the alternatives both read, and
+builds the shown items from catalog rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from naviyam.domain.geo import resolve_place, walk_minutes
+from naviyam.domain.hours import describe_day
+from naviyam.domain.recommend import relevance
+from naviyam.domain.recommend.catalog import Catalog
+from naviyam.domain.recommend.features import UserContext
+from naviyam.domain.recommend.filters import FilterContext, FilterOutcome
+from naviyam.domain.recommend.focus import Focus
+from naviyam.domain.recommend.money import BudgetInfo
+from naviyam.domain.recommend.reasons import reasons_for
+from naviyam.domain.recommend.request import RecommendationRequest
+from naviyam.domain.recommend.result import RecommendedItem
+
+
+def resolve_location(request: RecommendationRequest, profile: dict[str, Any]) -> None:
+    """metadata location → named place (NLU) → profile's area → none."""
+    if request.location is not None:
+        request.location_source = request.location_source or "metadata"
+        return
+    for source, name in (("place", request.place_name),
+                         ("profile", profile.get("preferred_location")),
+                         ("profile", (profile.get("location_preferences") or [None])[0])):
+        place = resolve_place(name) if name else None
+        if place is not None:
+            request.location = (place.lat, place.lng)
+            request.location_source = source
+            request.place_name = request.place_name if source == "place" else place.name
+            return
+    request.location_source = None
+
+
+def take_food_word_from_text(request: RecommendationRequest) -> None:
+    """The NLU gave no food word for this message: one in the text wins over an older slot."""
+    if not request.food_type or request.food_type_source == "slot":
+        said = relevance.food_word_in_text(request.text)
+        if said:
+            request.food_type, request.food_type_source = said, "text"
+
+
+def user_context(profile: dict[str, Any], budget: BudgetInfo) -> UserContext:
+    """The ranker's view of the user (history from the profile, card state from the budget)."""
+    return UserContext.from_history(
+        profile.get("preferred_categories") or [], profile.get("recent_categories") or [],
+        shown_categories=profile.get("shown_categories") or [],
+        picked_when_shown=profile.get("picked_when_shown") or [],
+        user_id=profile.get("user_id"),
+        favorite_shops=set(profile.get("favorite_shops") or []),
+        visited_shops=set(profile.get("visited_shops") or []),
+        average_budget=profile.get("average_budget"),
+        interaction_count=int(profile.get("interaction_count") or 0),
+        taste_words=set(profile.get("taste_words") or []),
+        has_card=budget.has_card, is_low=budget.is_low,
+    )
+
+
+@dataclass
+class Search:
+    """One recommendation's state after the hard filters: what ranking and alternatives share."""
+
+    catalog: Catalog
+    request: RecommendationRequest
+    budget: BudgetInfo
+    user: UserContext
+    filters: FilterContext
+    outcome: FilterOutcome
+    focus: Focus
+    walk_speed: int                      # metres a minute
+    steps: dict[str, Any] = field(default_factory=dict)   # survivors per step (filtering_steps)
+
+    def tier(self, i: int) -> int | None:
+        """The focus tier of menu ``i`` when a food was named, else None."""
+        return int(self.focus.tiers[i]) if self.focus.match is not None else None
+
+    def item(self, i: int, *, final_price: int, coupon: dict | None, score: float) -> RecommendedItem:
+        """The shown item for catalog menu ``i`` at ``final_price`` (after ``coupon``)."""
+        catalog, user, distances = self.catalog, self.user, self.outcome.distances
+        s = int(catalog.menu_shop[i])
+        distance = float(distances[s]) if distances is not None else None
+        category = catalog.shop_categories[s]
+        affinity = (float(user.category_affinity[catalog.shop_category_idx[s]])
+                    if len(user.category_affinity) else 0)
+        return RecommendedItem(
+            shop_id=int(catalog.shop_ids[s]), shop_name=catalog.shop_names[s], category=category,
+            menu_id=int(catalog.menu_ids[i]), menu_name=catalog.menu_names[i],
+            price=int(catalog.menu_prices[i]), final_price=int(final_price),
+            foodcard=str(catalog.shop_foodcard[s]),
+            distance_m=int(round(distance)) if distance is not None else None,
+            walk_minutes=walk_minutes(distance, self.walk_speed) if distance is not None else None,
+            reasons=reasons_for(
+                final_price=int(final_price), budget=self.budget.hard_budget, distance_m=distance,
+                popularity=float(catalog.shop_popularity[s]), popular_menu=bool(catalog.menu_popular[i]),
+                quality=float(catalog.shop_quality[s]), good_influence=bool(catalog.shop_good_influence[s]),
+                foodcard=str(catalog.shop_foodcard[s]), category=category,
+                preferred_categories=user.preferred_categories,
+                favorite=int(catalog.shop_ids[s]) in user.favorite_shops, affinity=affinity),
+            score=float(score), coupon=coupon, phone=catalog.shop_phone[s],
+            address=catalog.shop_address[s] or None,
+            business_hours_today=describe_day(catalog.shop_hours[s], self.request.now),
+        )

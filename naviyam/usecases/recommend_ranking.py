@@ -1,0 +1,135 @@
+"""Ranking the retrieved menus and picking the shown ones (steps of ``recommend``).
+
+``score``: features (the same code as training) → ranker (Wide&Deep or the popularity
+baseline) + meal-card bonus. ``verify_and_pick``: exact verification in rank order (one
+menu per shop, coupon-aware budget, every hard filter again), then MMR for diversity,
+then the coupon of each picked menu and its explanation.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from naviyam.adapters.ranking_model import foodcard_bonus
+from naviyam.adapters.search.hybrid import Retrieved
+from naviyam.domain.recommend import relevance
+from naviyam.domain.recommend.candidates import candidates_from, subset_candidates
+from naviyam.domain.recommend.context import Search
+from naviyam.domain.recommend.features import Candidates, RequestContext, build_features
+from naviyam.domain.recommend.filters import violations
+from naviyam.domain.recommend.mmr import mmr_select
+from naviyam.domain.recommend.result import RecommendedItem
+from naviyam.usecases.budget import menu_coupon
+
+log = logging.getLogger(__name__)
+
+MAX_COUPON_CHECKS = 12
+
+
+@dataclass
+class Scored:
+    """The retrieved menus as the ranker saw them, with its scores."""
+
+    cands: Candidates
+    dense: np.ndarray
+    crosses: np.ndarray
+    scores: np.ndarray
+
+
+@dataclass
+class PoolEntry:
+    """A menu that passed the exact verification: its price after any coupon, its rank score."""
+
+    menu: int
+    final_price: int
+    coupon: dict | None
+    score: float
+    row: int                              # row in ``Scored``
+
+
+def score(search: Search, retrieved: Retrieved, ranker) -> Scored:
+    """Features and ranker scores for the retrieved menus (plus the meal-card bonus)."""
+    focus, request = search.focus, search.request
+    indices = retrieved.indices
+    qmatch = (focus.match.scores[indices] if focus.match is not None
+              else np.zeros(len(indices), dtype=np.float32))
+    cands = candidates_from(search.catalog, indices, search.outcome.distances, qmatch, retrieved.scores)
+    rctx = RequestContext(slot=request.meal_slot, budget=search.budget.hard_budget,
+                          radius_m=request.radius_m,
+                          taste_words=set(relevance.taste_words(request.taste_preference)))
+    dense, crosses = build_features(search.user, cands, rctx)
+    scores = ranker.predict(dense, crosses, cands) + foodcard_bonus(cands.foodcard)
+    return Scored(cands=cands, dense=dense, crosses=crosses, scores=scores)
+
+
+def verified_pool(session: Session, search: Search, scored: Scored) -> list[PoolEntry]:
+    """Menus in rank order (best focus tier first) that pass every hard filter, one per shop.
+
+    A menu over the budget is checked with its best coupon (at most ``MAX_COUPON_CHECKS``);
+    a mismatch other than the budget means the vectorised filters and the exact check
+    disagree, which is logged as an error.
+    """
+    catalog, request, budget = search.catalog, search.request, search.budget
+    pool: list[PoolEntry] = []
+    seen_shops: set[int] = set()
+    coupon_checks = 0
+    want = max(request.limit * 5, 15)
+    cand_tiers = search.focus.tiers[scored.cands.menu_index]
+    for row in np.lexsort((-scored.scores, -cand_tiers)):
+        i = int(scored.cands.menu_index[row])
+        shop = int(catalog.menu_shop[i])
+        if shop in seen_shops:
+            continue
+        price = int(catalog.menu_prices[i])
+        final, coupon = price, None
+        if budget.hard_budget is not None and price > budget.hard_budget:
+            if coupon_checks >= MAX_COUPON_CHECKS:
+                continue
+            coupon_checks += 1
+            final, coupon = menu_coupon(session, request.user_id, catalog, i, request.now)
+        broken = violations(catalog, i, final, search.filters)
+        if broken:
+            if broken != ["budget"]:
+                log.error("Hard filter mismatch for menu %s: %s", catalog.menu_ids[i], broken)
+            continue
+        seen_shops.add(shop)
+        pool.append(PoolEntry(i, final, coupon, float(scored.scores[row]), int(row)))
+        if len(pool) >= want:
+            break
+    return pool
+
+
+def pick(search: Search, pool: list[PoolEntry], mmr_lambda: float) -> list[PoolEntry]:
+    """Up to ``request.limit`` entries of the pool, balancing score and diversity (MMR)."""
+    catalog, user = search.catalog, search.user
+    pool_shops = [int(catalog.menu_shop[p.menu]) for p in pool]
+    chosen = mmr_select([p.score for p in pool], [catalog.shop_categories[s] for s in pool_shops],
+                        [p.final_price for p in pool], pool_shops, search.request.limit, mmr_lambda,
+                        tiers=[int(search.focus.tiers[p.menu]) for p in pool],
+                        affinity=[float(user.category_affinity[catalog.shop_category_idx[s]])
+                                  for s in pool_shops] if len(user.category_affinity) else None)
+    return [pool[k] for k in chosen]
+
+
+def shown_items(session: Session, search: Search, scored: Scored, picked: list[PoolEntry],
+                ranker) -> list[RecommendedItem]:
+    """The picked entries as items: best coupon applied, feature contributions attached."""
+    catalog, request = search.catalog, search.request
+    rows = [p.row for p in picked]
+    contributions = (ranker.contributions(scored.dense[rows], scored.crosses[rows],
+                                          subset_candidates(scored.cands, rows)) if rows else [])
+    items: list[RecommendedItem] = []
+    for n, entry in enumerate(picked):
+        final, coupon = entry.final_price, entry.coupon
+        if coupon is None:
+            final, coupon = menu_coupon(session, request.user_id, catalog, entry.menu, request.now)
+            if violations(catalog, entry.menu, final, search.filters):
+                final, coupon = int(catalog.menu_prices[entry.menu]), None
+        item = search.item(entry.menu, final_price=final, coupon=coupon, score=entry.score)
+        item.feature_contributions = contributions[n] if n < len(contributions) else {}
+        item.match_tier = int(search.focus.tiers[entry.menu])
+        items.append(item)
+    return items

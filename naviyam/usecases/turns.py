@@ -1,0 +1,60 @@
+"""Recording one answered turn: the ``conversations`` row, in its own transaction.
+
+The action builds a ``Turn`` (what the user said, what the NLU understood, what the bot
+sent) and calls ``record_turn`` after answering. The bot's answer is recorded as the
+action knows it: the response names and values it sent for Rasa's NLG to render
+(docs/NLU_DIALOGUE.md "Recorded answers").
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from naviyam.adapters.db.conversation_log import TurnRecord, log_turn
+from naviyam.adapters.db.session import unit_of_work
+from naviyam.usecases.senders import Sender, user_id_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Turn:
+    """One user turn and the bot's answer, as the conversations row keeps them."""
+
+    sender: Sender
+    input_text: str
+    response_text: str = ""
+    intent: str | None = None
+    confidence: float | None = None
+    entities: dict[str, Any] = field(default_factory=dict)
+    previous_intent: str | None = None
+    processing_time_ms: int | None = None
+    user_strategy: str | None = None
+    recommended_shop_ids: list[int] | None = None
+    applied_coupon_ids: list[str] | None = None
+    rag_time_ms: int | None = None
+
+    def to_record(self, user_id: int | None) -> TurnRecord:
+        return TurnRecord(
+            session_key=self.sender.sender_id, input_text=self.input_text,
+            response_text=self.response_text, user_id=user_id, rasa_intent=self.intent,
+            intent_confidence=self.confidence, entities=dict(self.entities),
+            previous_intent=self.previous_intent, user_strategy=self.user_strategy,
+            recommended_shop_ids=self.recommended_shop_ids, applied_coupon_ids=self.applied_coupon_ids,
+            processing_time_ms=self.processing_time_ms, rag_time_ms=self.rag_time_ms,
+        )
+
+
+def record_turn(turn: Turn) -> bool:
+    """Write the turn (creating the user on first contact); never breaks the reply.
+
+    Returns False when it could not be written (logged; the transaction rolled back).
+    """
+    try:
+        with unit_of_work() as session:
+            log_turn(session, turn.to_record(user_id_of(session, turn.sender)))
+        return True
+    except Exception:  # noqa: BLE001 - logging must never cost the user an answer
+        log.exception("Could not record the turn of %s", turn.sender.sender_id)
+        return False
