@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import threading
 from functools import partial
 from typing import Any
@@ -26,7 +25,7 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
-from naviyam.config import get_recommend_settings
+from naviyam.config import get_recommend_settings, get_settings
 from naviyam.usecases.warm_up import warm_up
 
 log = logging.getLogger(__name__)
@@ -62,8 +61,9 @@ def serve(args: argparse.Namespace) -> None:
     loader = AppLoader(factory=partial(create_app, executor, cors_origins=args.cors,
                                        auto_reload=args.auto_reload, endpoints=args.endpoints))
     app = loader.load()
-    # SANIC_HOST and SANIC_WORKERS are rasa-sdk's own variables, read as rasa_sdk.endpoint.run reads them.
-    app.prepare(host=os.environ.get("SANIC_HOST", "0.0.0.0"), port=args.port,
+    # SANIC_HOST is rasa-sdk's own variable (default here: 127.0.0.1, not rasa-sdk's 0.0.0.0);
+    # SANIC_WORKERS is read by rasa-sdk itself.
+    app.prepare(host=get_settings().action_host, port=args.port,
                 ssl=create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password),
                 workers=utils.number_of_sanic_workers())
     log.info("Action endpoint is up and running on port %s", args.port)

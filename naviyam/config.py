@@ -105,6 +105,9 @@ class Settings(_EnvSection):
     rasa_port: int = Field(5005, ge=1, le=65535, validation_alias="RASA_PORT", description="Rasa server port")
     action_port: int = Field(5055, ge=1, le=65535, validation_alias="ACTION_PORT",
                              description="action server port (written into endpoints.yml)")
+    action_host: str = Field("127.0.0.1", validation_alias="SANIC_HOST",
+                             description="address the action server binds (rasa-sdk's own variable); "
+                                         "a private-network address when Rasa runs on another host")
     # Domain
     timezone: ZoneInfo = Field(ZoneInfo("Asia/Seoul"), validation_alias="NAVIYAM_TIMEZONE",
                                description="IANA zone for opening hours, coupon validity, budgets")
