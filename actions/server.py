@@ -7,13 +7,21 @@ after each worker process starts serving, it loads the catalog, Kiwi, the encode
 index and the ranker (``naviyam.usecases.warm_up``) in a daemon thread, so the server
 answers meanwhile and stopping it never waits for the warm-up.
 ``NAVIYAM_WARMUP=0`` turns it off; ``python -m rasa_sdk --actions actions`` still serves
-the same actions, without the warm-up.
+the same actions, without the warm-up and without the thread pool below.
+
+rasa-sdk awaits each action's ``run`` on the server's one event loop, and our actions call
+synchronous use cases (database, numpy, the card operator over HTTP): run there, one slow turn
+would stall every other conversation. ``ThreadedActionExecutor`` runs each action on a worker
+thread (``NAVIYAM_ACTION_THREADS``, default 8) with its own short-lived event loop, so the
+server's loop only parses requests and writes answers.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -29,6 +37,30 @@ from naviyam.config import get_recommend_settings, get_settings
 from naviyam.usecases.warm_up import warm_up
 
 log = logging.getLogger(__name__)
+_POOL: ThreadPoolExecutor | None = None
+
+
+def action_pool() -> ThreadPoolExecutor:
+    """This process's pool of action threads (created on first use, after Sanic forked the worker)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=get_settings().action_threads, thread_name_prefix="naviyam-action")
+    return _POOL
+
+
+class ThreadedActionExecutor(ActionExecutor):
+    """rasa-sdk's executor, running each action on a worker thread with its own event loop."""
+
+    async def run(self, action_call: dict[str, Any], sink: asyncio.Queue | None = None,
+                  dispatcher: Any = None) -> Any:
+        if sink is not None:  # streaming transports hand chunks to this loop's queue: run here
+            return await super().run(action_call, sink, dispatcher)
+        run_here = super().run
+
+        def on_worker_thread() -> Any:
+            return asyncio.run(run_here(action_call, None, dispatcher))
+
+        return await asyncio.get_running_loop().run_in_executor(action_pool(), on_worker_thread)
 
 
 async def warm_up_after_start(app: Sanic) -> None:
@@ -56,7 +88,7 @@ def serve(args: argparse.Namespace) -> None:
     utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file,
                                  args.loglevel, args.logging_config_file)
     utils.update_sanic_log_level()
-    executor = ActionExecutor()
+    executor = ThreadedActionExecutor()
     executor.register_package(args.actions_module or args.actions)
     loader = AppLoader(factory=partial(create_app, executor, cors_origins=args.cors,
                                        auto_reload=args.auto_reload, endpoints=args.endpoints))

@@ -105,6 +105,8 @@ class Settings(_EnvSection):
     rasa_port: int = Field(5005, ge=1, le=65535, validation_alias="RASA_PORT", description="Rasa server port")
     action_port: int = Field(5055, ge=1, le=65535, validation_alias="ACTION_PORT",
                              description="action server port (written into endpoints.yml)")
+    action_threads: int = Field(8, ge=1, le=256, validation_alias="NAVIYAM_ACTION_THREADS",
+                                description="threads per action-server worker that run actions off the event loop")
     action_host: str = Field("127.0.0.1", validation_alias="SANIC_HOST",
                              description="address the action server binds (rasa-sdk's own variable); "
                                          "a private-network address when Rasa runs on another host")

@@ -96,14 +96,20 @@ class BotServers:
 
 
 def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
-                  credentials: Path | None = None) -> BotServers:
-    """Start actions + Rasa with ``env_overrides`` (DATABASE_URL, REDIS_URL, KAKAO_BOT_IDS...)."""
+                  credentials: Path | None = None, endpoints_extra: str = "",
+                  rasa_args: list[str] | None = None) -> BotServers:
+    """Start actions + Rasa with ``env_overrides`` (DATABASE_URL, REDIS_URL, KAKAO_BOT_IDS...).
+
+    ``endpoints_extra`` is appended to the generated endpoints.yml (e.g. Redis tracker and lock
+    stores, as scripts/render_endpoints.py writes them); ``rasa_args`` go to ``rasa run``.
+    """
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_ROOT),
            **env_overrides}
     action_port, rasa_port = free_port(), free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     endpoints = log_dir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+                         + endpoints_extra)
     action_log, rasa_log = log_dir / "actions.log", log_dir / "rasa.log"
     servers = BotServers(rasa_url=f"http://127.0.0.1:{rasa_port}",
                          action_url=f"http://127.0.0.1:{action_port}", logs=[action_log, rasa_log])
@@ -115,7 +121,7 @@ def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
         )
         servers.processes.append(actions)
         rasa_cmd = [str(RASA_ENV / "bin/rasa"), "run", "--enable-api", "--port", str(rasa_port),
-                    "--model", str(model), "--endpoints", str(endpoints)]
+                    "--model", str(model), "--endpoints", str(endpoints), *(rasa_args or [])]
         creds = credentials or PROJECT_ROOT / "credentials.yml"
         if creds.exists():
             rasa_cmd += ["--credentials", str(creds)]

@@ -1,0 +1,102 @@
+"""Scale-out on Rasa's own route (issue 11): two Rasa servers and two action servers, one Redis, one database.
+
+Each Rasa server has its own action server; both keep trackers and conversation locks in the same
+Redis (the tracker and lock stores that scripts/render_endpoints.py writes for REDIS_URL) and
+share the PostgreSQL database. One conversation's turns alternate between the two servers and
+its state carries over; concurrent turns of one sender sent to both are serialised per sender by
+Rasa's Redis lock store: none is lost, none doubled. Functional only: nothing here is timed.
+"""
+from __future__ import annotations
+
+import importlib.util
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from naviyam.adapters.db.models import Conversation, User
+from tests.e2e.harness import BotServers, start_servers
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+WEEKDAY_LUNCH = "2026-11-23T12:30:00+09:00"  # a Monday
+GEONDAE = {"lat": 37.5404, "lng": 127.0693}
+API_TOKEN = "scale-out-test-token"
+
+
+def _stores(redis_url: str) -> str:
+    """The tracker and lock stores of scripts/render_endpoints.py, without its action endpoint."""
+    spec = importlib.util.spec_from_file_location("render_endpoints", ROOT / "scripts" / "render_endpoints.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rendered = module.render(1, redis_url, "scaleout")
+    return rendered[rendered.index("tracker_store:"):]
+
+
+@pytest.fixture(scope="module")
+def pair(rasa_model, loaded_database_url, redis_url, tmp_path_factory):
+    if redis_url is None:
+        pytest.skip("scale-out needs Redis (the CI run provides it and fails if it is down)")
+    shared_redis = redis_url.rsplit("/", 1)[0] + "/9"
+    import redis
+
+    redis.Redis.from_url(shared_redis).flushdb()
+    env = {"DATABASE_URL": loaded_database_url, "REDIS_URL": shared_redis}
+    servers: list[BotServers] = []
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:  # both pairs load their models at once
+            futures = [pool.submit(start_servers, rasa_model, env, tmp_path_factory.mktemp(f"scale{i}"),
+                                   None, _stores(shared_redis), ["--auth-token", API_TOKEN])
+                       for i in range(2)]
+            servers = [f.result() for f in futures]
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def _custom(messages: list[dict]) -> dict:
+    payloads = [m["custom"] for m in messages if isinstance(m.get("custom"), dict)]
+    assert payloads, f"no machine-readable message in {messages}"
+    return payloads[-1]
+
+
+def test_one_conversation_alternating_between_two_servers_keeps_its_state(pair):
+    first, second = pair
+    sender, meta = "scale_out_alternating", {"now": WEEKDAY_LUNCH, "location": GEONDAE}
+    shown = _custom(first.send(sender, "6천원으로 점심 추천해줘", meta))["recommendations"]
+    assert shown, "the sample data has lunch options near 건대입구 for 6,000원"
+    more = _custom(second.send(sender, "다른 거 보여줘", meta))
+    again = {item["shop_id"] for item in more.get("recommendations", [])}
+    assert not again & {item["shop_id"] for item in shown}, "the second server knew what the first showed"
+    options = more.get("recommendations") or shown
+    chosen = _custom(first.send(sender, "1번", meta))
+    assert chosen["kind"] == "selection" and chosen["selection"]["shop_id"] == options[0]["shop_id"]
+
+
+def test_concurrent_turns_of_one_sender_on_both_servers_are_serialised(pair, engine):
+    sender, turns = "scale_out_concurrent", 8
+    texts = ["고마워", "안녕", "고마워요", "안녕하세요"] * 2
+
+    def send(i: int) -> list[dict]:
+        return pair[i % 2].send(sender, texts[i], {"now": WEEKDAY_LUNCH})
+
+    with ThreadPoolExecutor(max_workers=turns) as pool:
+        answers = list(pool.map(send, range(turns)))
+    assert all(any(m.get("text") for m in a) for a in answers), "every turn was answered"
+
+    tracker = requests.get(f"{pair[0].rasa_url}/conversations/{sender}/tracker",
+                           params={"token": API_TOKEN}, timeout=30).json()
+    kinds = [e["event"] for e in tracker["events"] if e["event"] in ("user", "action")]
+    assert kinds.count("user") == turns, "no turn lost or doubled in the shared tracker"
+    # Serialised: after each user message, its actions run to action_listen before the next message.
+    segments = "|".join(("U" if e["event"] == "user" else ("L" if e.get("name") == "action_listen" else "A"))
+                        for e in tracker["events"] if e["event"] in ("user", "action")).split("U")
+    assert all(s.strip("|").endswith("L") for s in segments[1:]), segments
+    with engine.connect() as conn:
+        logged = conn.execute(select(func.count()).select_from(Conversation).join(User, User.id == Conversation.user_id)
+                              .where(User.external_user_id == sender)).scalar_one()
+    assert logged == turns, "each turn wrote exactly one conversations row"
