@@ -10,8 +10,8 @@ superscripts: ``unicodedata.digit``) and the sino-Korean digit words (영/공/�
 삼, 사, 오, 육/륙, 칠, 팔, 구) as the digits they stand for, and lets up to three
 separators sit between groups: any dash (Unicode category Pd, the minus sign, ``ㅡ``),
 dots and middle dots, commas, spaces of any kind, slashes, underscores and brackets.
-A Korean digit word joins a run only next to other Korean digit words or across a
-separator ("010-일이삼사-5678"), so "5000원이에요" and ordinary words are not digits.
+Scripts mix freely ("010-일이삼사-5678"); a Korean group glued to the next word loses
+a final 이, which is then a particle ("오육칠팔이에요").
 
 A run of 9 or more digits is always masked, named by its shape: a phone (starts with 0
 and has 9-11 digits, or +82), a resident registration number (13 digits whose first six
@@ -93,9 +93,6 @@ def _digit_runs(text: str) -> list[DigitRun]:
             arabic = digit_of(char)
             is_korean = arabic is None and char in KOREAN_DIGITS
             if arabic is not None or is_korean:
-                # Arabic and Korean digits join only across a separator ("010-일이삼사").
-                if not seps and is_korean != last_korean:
-                    break
                 if seps:
                     groups.append(0)
                 groups[-1] += 1
