@@ -33,7 +33,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from naviyam.shared.personal_data import mask_personal_data
+from naviyam.shared.personal_data import mask_values
 
 logger = logging.getLogger(__name__)
 
@@ -46,17 +46,9 @@ _IDENTIFIER_KEYS = frozenset({
 })
 
 
-def mask_structure(value: Any, key: Optional[str] = None) -> Any:
+def mask_structure(value: Any) -> Any:
     """``value`` with every free-text string masked (dicts and lists walked)."""
-    if key in _IDENTIFIER_KEYS:
-        return value
-    if isinstance(value, str):
-        return mask_personal_data(value)
-    if isinstance(value, dict):
-        return {k: mask_structure(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_structure(item) for item in value]
-    return value
+    return mask_values(value, _IDENTIFIER_KEYS)
 
 
 def mask_event(event: Dict[Text, Any]) -> Dict[Text, Any]:

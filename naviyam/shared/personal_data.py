@@ -215,9 +215,11 @@ _ENDINGS = r"입니다|이에요|예요|이고|이라고|라고|이야|야|이�
 _NAME_AFTER_NAME_CUE = re.compile(
     rf"(?P<cue>이름\s?(?:은|는|이|:)\s?)(?P<name>[가-힣]{{1,4}}?)(?P<end>{_ENDINGS})"
 )
-# ... by "저는/나는 ... 입니다/예요" (the ending is required: "저는 정말 배고파요" is no name) ...
+# ... by "저는/나는 ... 입니다/예요" (the ending is required: "저는 정말 배고파요" is no name;
+# 전 only opening a sentence: "방금 전 기준이에요" is no name) ...
 _NAME_AFTER_SELF_CUE = re.compile(
-    rf"(?P<cue>(?:저는|전|나는|난)\s)(?P<name>{_NAME})(?P<end>입니다|이에요|예요|이고요)"
+    rf"(?P<cue>(?:(?<![가-힣])(?:저는|나는|난)|(?:^|(?<=[.!?,~\n]\s)|(?<=[.!?,~\n]))전)\s)"
+    rf"(?P<name>{_NAME})(?P<end>입니다|이에요|예요|이고요)"
 )
 # ... or by the way it ends ("김민수라고 해요", "박지호라고 합니다").
 _NAME_BEFORE_CUE = re.compile(
@@ -280,3 +282,17 @@ def mask_personal_data(text: str) -> str:
 def contains_personal_number(text: str) -> bool:
     """Whether ``text`` holds a phone, card, resident or other long number."""
     return bool(text) and bool(number_spans(text))
+
+
+def mask_values(value, skip_keys: frozenset = frozenset(), key=None):
+    """``value`` with every string inside (dicts and lists walked) masked, except under
+    ``skip_keys`` (identifiers). Non-string leaves are returned as they are."""
+    if key in skip_keys:
+        return value
+    if isinstance(value, str):
+        return mask_personal_data(value)
+    if isinstance(value, dict):
+        return {k: mask_values(v, skip_keys, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_values(item, skip_keys) for item in value]
+    return value
