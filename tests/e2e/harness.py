@@ -95,27 +95,37 @@ class BotServers:
                 process.kill()
 
 
+# As in production (endpoints.yml, scripts/render_endpoints.py): Rasa's store behind the
+# wrapper that masks personal data.
+MASKING_TRACKER_STORE = "tracker_store:\n  type: bot.tracker_store.MaskingTrackerStore\n  inner_store: in_memory\n"
+
+
 def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
-                  credentials: Path | None = None) -> BotServers:
-    """Start actions + Rasa with ``env_overrides`` (DATABASE_URL, REDIS_URL, KAKAO_BOT_IDS...)."""
+                  credentials: Path | None = None, tracker_store: str = MASKING_TRACKER_STORE,
+                  rasa_args: tuple[str, ...] = (), action_args: tuple[str, ...] = ()) -> BotServers:
+    """Start actions + Rasa with ``env_overrides`` (DATABASE_URL, REDIS_URL, KAKAO_BOT_IDS...).
+
+    ``tracker_store`` is the endpoints.yml section; ``rasa_args`` / ``action_args`` extra
+    command-line options (e.g. ``--debug`` / ``-vv``)."""
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_ROOT),
            **env_overrides}
     action_port, rasa_port = free_port(), free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     endpoints = log_dir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+                         + tracker_store)
     action_log, rasa_log = log_dir / "actions.log", log_dir / "rasa.log"
     servers = BotServers(rasa_url=f"http://127.0.0.1:{rasa_port}",
                          action_url=f"http://127.0.0.1:{action_port}", logs=[action_log, rasa_log])
     try:
         actions = subprocess.Popen(
             [str(APP_ENV / "bin/python"), "-m", "actions.server", "--actions", "actions",
-             "--port", str(action_port)],
+             "--port", str(action_port), *action_args],
             cwd=PROJECT_ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
         )
         servers.processes.append(actions)
         rasa_cmd = [str(RASA_ENV / "bin/rasa"), "run", "--enable-api", "--port", str(rasa_port),
-                    "--model", str(model), "--endpoints", str(endpoints)]
+                    "--model", str(model), "--endpoints", str(endpoints), *rasa_args]
         creds = credentials or PROJECT_ROOT / "credentials.yml"
         if creds.exists():
             rasa_cmd += ["--credentials", str(creds)]
