@@ -55,6 +55,27 @@ MAX_PARTY_SIZE = 50
 MAX_NUMBER_DIGITS = 9  # 10+ digits in a budget or head count is never one
 
 
+def carries_personal_data(entity: Dict[Text, Any], spans: List[tuple]) -> bool:
+    """Whether the entity's span overlaps a personal number, or its value holds one."""
+    start, end = entity.get("start"), entity.get("end")
+    if isinstance(start, int) and isinstance(end, int):
+        if any(start < s_end and s_start < end for s_start, s_end in spans):
+            return True
+    value = entity.get("value")
+    return isinstance(value, str) and contains_personal_number(value)
+
+
+def plausible_number(name: Text, value: Any, surface: Text) -> bool:
+    """A budget up to 1,000,000원 or a head count up to 50, without 10+ digits."""
+    digits = sum(1 for char in surface if char.isdigit())
+    if digits > MAX_NUMBER_DIGITS or contains_personal_number(surface):
+        return False
+    if not isinstance(value, (int, float)):
+        return True  # unread values are handled by drop_unparsed
+    limit = MAX_BUDGET_WON if name == "budget" else MAX_PARTY_SIZE
+    return 0 < value <= limit
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
 )
@@ -153,7 +174,7 @@ class KoreanEntityNormalizer(GraphComponent):
             personal = [(span.start, span.end) for span in number_spans(text)]
             normalised: List[Dict[Text, Any]] = []
             for entity in message.get(ENTITIES, []) or []:
-                if self._carries_personal_data(entity, personal):
+                if carries_personal_data(entity, personal):
                     logger.debug("Dropping a %s entity over a personal number", entity.get("entity"))
                     continue
                 normalised.extend(self.normalise_entity(entity, text))
@@ -201,7 +222,7 @@ class KoreanEntityNormalizer(GraphComponent):
         else:
             return [entity]
 
-        if name in ("budget", "party_size") and not self._plausible(name, value, surface):
+        if name in ("budget", "party_size") and not plausible_number(name, value, surface):
             logger.debug("Dropping an implausible %s entity", name)
             return []
         if value is None or value == "":
@@ -211,26 +232,6 @@ class KoreanEntityNormalizer(GraphComponent):
                 return []
             return [entity]
         return [self._mark(result, value)]
-
-    @staticmethod
-    def _carries_personal_data(entity: Dict[Text, Any], spans: List[tuple]) -> bool:
-        start, end = entity.get("start"), entity.get("end")
-        if isinstance(start, int) and isinstance(end, int):
-            if any(start < s_end and s_start < end for s_start, s_end in spans):
-                return True
-        value = entity.get("value")
-        return isinstance(value, str) and contains_personal_number(value)
-
-    @staticmethod
-    def _plausible(name: Text, value: Any, surface: Text) -> bool:
-        """A budget up to 1,000,000원 or a head count up to 50, without 10+ digits."""
-        digits = sum(1 for char in surface if char.isdigit())
-        if digits > MAX_NUMBER_DIGITS or contains_personal_number(surface):
-            return False
-        if not isinstance(value, (int, float)):
-            return True  # unread values are handled by drop_unparsed
-        limit = MAX_BUDGET_WON if name == "budget" else MAX_PARTY_SIZE
-        return 0 < value <= limit
 
     @staticmethod
     def _widen_number(text: Text, start: Any, surface: Text) -> Text:
