@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from naviyam.shared.personal_data import _digit_runs, mask_personal_data  # noqa: E402
+from naviyam.shared.personal_data import digit_runs, mask_personal_data  # noqa: E402
 from tests.test_personal_data_property import (  # noqa: E402
     PREFIXES, SUFFIXES, card_numbers, landline_numbers, mobile_numbers, resident_numbers,
 )
@@ -49,8 +49,8 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     leaks = 0
     for (_, number), out in zip(samples, masked):
-        digits = "".join(run.digits for run in _digit_runs(number))
-        if number in out or any(digits in run.digits for run in _digit_runs(out)):
+        digits = "".join(run.digits for run in digit_runs(number))
+        if number in out or any(digits in run.digits for run in digit_runs(out)):
             leaks += 1
     changed = [text for text in ORDINARY if mask_personal_data(text) != text]
     print(f"generated messages: {len(samples)}")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from naviyam.shared.korean import numbers
 from naviyam.shared.personal_data import (
     KOREAN_DIGITS,
+    digit_runs,
     contains_personal_number,
     luhn_valid,
     mask_personal_data,
@@ -22,19 +23,6 @@ KOREAN_WORD = {d: [k for k, v in KOREAN_DIGITS.items() if v == d and k != "륙"]
 SEPARATORS = ["-", " ", ".", "‐", "‑", "‒", "–", "—", "―", "−", "－", "ㅡ", "·", "  ", " - ", "．", "\u3000", "/"]
 PREFIXES = ["", "제 번호는 ", "전화번호 ", "엄마 폰 ", "카드 ", "이거 ", "연락처: ", "번호 알려줄게 "]
 SUFFIXES = ["", "이에요", " 이에요", "입니다", "로 연락 주세요", "!", " 맞아요?", "요"]
-
-
-@st.composite
-def written_digits(draw, digits: str) -> str:
-    """``digits`` as a person might type them: one script, Korean words, or a mix by group."""
-    mode = draw(st.sampled_from(["script", "korean", "mixed"]))
-    zero = draw(st.sampled_from(DIGIT_SCRIPTS))
-    def script(d: str) -> str:
-        return chr(ord(zero) + int(d))
-    def korean(d: str) -> str:
-        return draw(st.sampled_from(KOREAN_WORD[d]))
-    return "".join(script(d) if mode == "script" else korean(d) if mode == "korean" else
-                   draw(st.sampled_from([script, korean]))(d) for d in digits)
 
 
 @st.composite
@@ -90,8 +78,7 @@ PERSONAL = st.one_of(mobile_numbers(), landline_numbers(), card_numbers(), resid
 
 def _digits_left(text: str) -> int:
     """The longest stretch of digits (any script or Korean words) left in ``text``."""
-    return max((len(run.digits) for run in __import__("naviyam.shared.personal_data",
-               fromlist=["_digit_runs"])._digit_runs(text)), default=0)
+    return max((len(run.digits) for run in digit_runs(text)), default=0)
 
 
 @settings(max_examples=400, deadline=None)

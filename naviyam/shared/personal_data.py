@@ -5,7 +5,7 @@ function of the project: conversations rows, exported training rows, Rasa tracke
 (``bot.tracker_store``) and every log record (``naviyam.shared.log_masking``) go through it.
 
 Numbers are found on the text as people really type them, not with one regex per format:
-``_digit_runs`` reads any Unicode decimal digit (full-width ``０１０``, Arabic-Indic,
+``digit_runs`` reads any Unicode decimal digit (full-width ``０１０``, Arabic-Indic,
 superscripts: ``unicodedata.digit``) and the sino-Korean digit words (영/공/빵, 일, 이,
 삼, 사, 오, 육/륙, 칠, 팔, 구) as the digits they stand for, and lets up to three
 separators sit between groups: any dash (Unicode category Pd, the minus sign, ``ㅡ``),
@@ -77,7 +77,8 @@ class DigitRun:
     groups: tuple[int, ...]
 
 
-def _digit_runs(text: str) -> list[DigitRun]:
+def digit_runs(text: str) -> list[DigitRun]:
+    """Every run of digits (any script, Korean digit words) with the separators between groups."""
     runs: list[DigitRun] = []
     i, n = 0, len(text)
     while i < n:
@@ -162,7 +163,7 @@ class Span:
 def number_spans(text: str) -> list[Span]:
     """Spans of phone, card, resident and other long numbers in ``text``."""
     spans: list[Span] = []
-    for run in _digit_runs(text):
+    for run in digit_runs(text):
         start = run.start
         plus = start > 0 and text[start - 1] in "+＋"
         mask = classify(run.digits, run.groups, plus)

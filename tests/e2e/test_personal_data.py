@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from naviyam.shared.personal_data import _digit_runs
+from naviyam.shared.personal_data import digit_runs
 from tests.e2e.harness import BotServers, start_servers
 from tests.test_personal_data_property import PREFIXES, SUFFIXES, card_numbers, landline_numbers, \
     mobile_numbers, resident_numbers
@@ -69,7 +69,7 @@ def private_bot(rasa_model, loaded_database_url: str, redis_url: str | None,
 def _leaks(dump: str, raw: str | None, digits: str | None) -> list[str]:
     """What of ``raw`` / ``digits`` survives in ``dump`` (as written or read as digits)."""
     found = [raw] if raw and raw in dump else []
-    if digits and any(digits in run.digits for run in _digit_runs(dump)):
+    if digits and any(digits in run.digits for run in digit_runs(dump)):
         found.append(digits)
     return found
 
@@ -101,7 +101,7 @@ def test_hostile_forms_get_an_answer_and_are_stored_masked(private_bot, engine, 
 def personal_messages(draw) -> tuple[str, str, str]:
     kind = draw(st.sampled_from([mobile_numbers, landline_numbers, card_numbers, resident_numbers]))
     number = draw(kind())
-    digits = "".join(run.digits for run in _digit_runs(number))
+    digits = "".join(run.digits for run in digit_runs(number))
     return draw(st.sampled_from(PREFIXES)) + number + draw(st.sampled_from(SUFFIXES)), number, digits
 
 
