@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from naviyam.config import PROJECT_ROOT, get_settings
+from naviyam.shared.log_masking import install as install_log_masking
 
 log = logging.getLogger("naviyam.manage")
 
@@ -179,6 +180,7 @@ def _operator_errors(command) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    install_log_masking()
     parser = argparse.ArgumentParser(prog="python -m naviyam.manage", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)

@@ -3,6 +3,7 @@ NAVIYAM_RASA_TRACKER_KEY_PREFIX; see naviyam/config.py). Runs in the app environ
 
 With REDIS_URL set, Rasa keeps trackers and conversation locks in Redis, so several
 Rasa processes can serve one bot; without it they stay in memory (embedded default).
+Either way the tracker store is wrapped by bot.tracker_store.MaskingTrackerStore.
 ``render`` itself is stdlib-only: the Rasa environment's tests import it.
 """
 from __future__ import annotations
@@ -16,6 +17,11 @@ if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
 from naviyam.shared.cache_keys import DEFAULT_TRACKER_KEY_PREFIX  # noqa: E402 - stdlib only
+
+
+# Rasa's own tracker store behind bot.tracker_store's wrapper: nothing it keeps holds
+# personal data (docs/CHANNELS.md "Personal data").
+MASKING_TRACKER_STORE = "bot.tracker_store.MaskingTrackerStore"
 
 
 def render(action_port: int, redis_url: str | None, key_prefix: str = DEFAULT_TRACKER_KEY_PREFIX) -> str:
@@ -36,9 +42,11 @@ def render(action_port: int, redis_url: str | None, key_prefix: str = DEFAULT_TR
             common.append(f'  password: "{parsed.password}"')
         if parsed.scheme == "rediss":
             common.append("  use_ssl: true")
-        lines += ["tracker_store:", "  type: redis", *common, "  record_exp: 86400",
-                  f"  key_prefix: {key_prefix}"]
+        lines += ["tracker_store:", f"  type: {MASKING_TRACKER_STORE}", "  inner_store: redis", *common,
+                  "  record_exp: 86400", f"  key_prefix: {key_prefix}"]
         lines += ["lock_store:", "  type: redis", *common, f"  key_prefix: {key_prefix}"]
+    else:
+        lines += ["tracker_store:", f"  type: {MASKING_TRACKER_STORE}", "  inner_store: in_memory"]
     return "\n".join(lines) + "\n"
 
 

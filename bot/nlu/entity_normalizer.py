@@ -18,7 +18,12 @@ the surface string in ``text``:
 | location | the place words without trailing particles |
 
 Entities whose number cannot be read (budget "5" with no unit) are dropped rather
-than filling a slot with garbage; ``drop_unparsed`` switches that off. The synonym
+than filling a slot with garbage; ``drop_unparsed`` switches that off.
+
+Entities never carry personal data: an entity whose span overlaps a phone, card,
+resident or other long number in the message (``naviyam.shared.personal_data``) is
+dropped whatever its type, and so is a budget over 1,000,000원, a head count over 50
+or either with 10+ digits. The message is then answered as if no amount had been given. The synonym
 table and the food lookup are learnt from the training data at train time and
 persisted through ``ModelStorage``, so a model is self-contained.
 """
@@ -36,13 +41,39 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from naviyam.shared.korean import numbers
-
-from naviyam.shared.korean import vocab
+from naviyam.shared.korean import numbers, vocab
+from naviyam.shared.personal_data import contains_personal_number, number_spans
 
 logger = logging.getLogger(__name__)
 
 FILENAME = "entity_normalizer.json"
+
+# Plausible values: anything outside is no amount or head count (a phone or card number
+# typed by a child, or a typo) and the entity is dropped, as if none had been given.
+MAX_BUDGET_WON = 1_000_000
+MAX_PARTY_SIZE = 50
+MAX_NUMBER_DIGITS = 9  # 10+ digits in a budget or head count is never one
+
+
+def carries_personal_data(entity: Dict[Text, Any], spans: List[tuple]) -> bool:
+    """Whether the entity's span overlaps a personal number, or its value holds one."""
+    start, end = entity.get("start"), entity.get("end")
+    if isinstance(start, int) and isinstance(end, int):
+        if any(start < s_end and s_start < end for s_start, s_end in spans):
+            return True
+    value = entity.get("value")
+    return isinstance(value, str) and contains_personal_number(value)
+
+
+def plausible_number(name: Text, value: Any, surface: Text) -> bool:
+    """A budget up to 1,000,000원 or a head count up to 50, without 10+ digits."""
+    digits = sum(1 for char in surface if char.isdigit())
+    if digits > MAX_NUMBER_DIGITS or contains_personal_number(surface):
+        return False
+    if not isinstance(value, (int, float)):
+        return True  # unread values are handled by drop_unparsed
+    limit = MAX_BUDGET_WON if name == "budget" else MAX_PARTY_SIZE
+    return 0 < value <= limit
 
 
 @DefaultV1Recipe.register(
@@ -140,8 +171,12 @@ class KoreanEntityNormalizer(GraphComponent):
         """Normalises every entity of each message in place."""
         for message in messages:
             text = message.get(TEXT) or ""
+            personal = [(span.start, span.end) for span in number_spans(text)]
             normalised: List[Dict[Text, Any]] = []
             for entity in message.get(ENTITIES, []) or []:
+                if carries_personal_data(entity, personal):
+                    logger.debug("Dropping a %s entity over a personal number", entity.get("entity"))
+                    continue
                 normalised.extend(self.normalise_entity(entity, text))
             message.set(ENTITIES, normalised, add_to_output=True)
         return messages
@@ -187,6 +222,9 @@ class KoreanEntityNormalizer(GraphComponent):
         else:
             return [entity]
 
+        if name in ("budget", "party_size") and not plausible_number(name, value, surface):
+            logger.debug("Dropping an implausible %s entity", name)
+            return []
         if value is None or value == "":
             if name in ("budget", "party_size", "option_number", "time_preference") \
                     and self._config["drop_unparsed"]:

@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from naviyam.shared.llm_prompts import normalise_text, strip_annotations
+from naviyam.shared.personal_data import mask_personal_data
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,10 @@ def read_collected_rows(path: Path) -> list[Example]:
                 continue
             try:
                 row = json.loads(line)
-                text = normalise_text(row["text"])
+                text = mask_personal_data(normalise_text(row["text"]))
                 intent = str(row["intent"]).strip()
                 entities = tuple(
-                    (str(e["entity"]), str(e["value"])) for e in row.get("entities") or []
+                    (str(e["entity"]), mask_personal_data(str(e["value"]))) for e in row.get("entities") or []
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: not a training row ({exc})") from exc
@@ -117,8 +118,10 @@ def rows_from_conversations(session, min_confidence: float = 0.9, limit: int | N
     )
     if limit:
         query = query.limit(limit)
+    # Rows were masked when stored; masked again here so rows stored before a masking
+    # improvement never leave the database with personal data (docs/CHANNELS.md).
     return [
-        {"text": normalise_text(text), "intent": intent}
+        {"text": mask_personal_data(normalise_text(text)), "intent": intent}
         for text, intent in session.execute(query)
         if normalise_text(text)
     ]

@@ -95,33 +95,37 @@ class BotServers:
                 process.kill()
 
 
+# As in production (endpoints.yml, scripts/render_endpoints.py): Rasa's store behind the
+# wrapper that masks personal data.
+MASKING_TRACKER_STORE = "tracker_store:\n  type: bot.tracker_store.MaskingTrackerStore\n  inner_store: in_memory\n"
+
+
 def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
-                  credentials: Path | None = None, endpoints_extra: str = "",
-                  rasa_args: list[str] | None = None) -> BotServers:
+                  credentials: Path | None = None, tracker_store: str = MASKING_TRACKER_STORE,
+                  rasa_args: tuple[str, ...] = (), action_args: tuple[str, ...] = ()) -> BotServers:
     """Start actions + Rasa with ``env_overrides`` (DATABASE_URL, REDIS_URL, KAKAO_BOT_IDS...).
 
-    ``endpoints_extra`` is appended to the generated endpoints.yml (e.g. Redis tracker and lock
-    stores, as scripts/render_endpoints.py writes them); ``rasa_args`` go to ``rasa run``.
-    """
+    ``tracker_store`` is the endpoints.yml section; ``rasa_args`` / ``action_args`` extra
+    command-line options (e.g. ``--debug`` / ``-vv``)."""
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_ROOT),
            **env_overrides}
     action_port, rasa_port = free_port(), free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     endpoints = log_dir / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-                         + endpoints_extra)
+                         + tracker_store)
     action_log, rasa_log = log_dir / "actions.log", log_dir / "rasa.log"
     servers = BotServers(rasa_url=f"http://127.0.0.1:{rasa_port}",
                          action_url=f"http://127.0.0.1:{action_port}", logs=[action_log, rasa_log])
     try:
         actions = subprocess.Popen(
             [str(APP_ENV / "bin/python"), "-m", "actions.server", "--actions", "actions",
-             "--port", str(action_port)],
+             "--port", str(action_port), *action_args],
             cwd=PROJECT_ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
         )
         servers.processes.append(actions)
         rasa_cmd = [str(RASA_ENV / "bin/rasa"), "run", "--enable-api", "--port", str(rasa_port),
-                    "--model", str(model), "--endpoints", str(endpoints), *(rasa_args or [])]
+                    "--model", str(model), "--endpoints", str(endpoints), *rasa_args]
         creds = credentials or PROJECT_ROOT / "credentials.yml"
         if creds.exists():
             rasa_cmd += ["--credentials", str(creds)]
@@ -131,20 +135,23 @@ def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
         wait_for(f"{servers.action_url}/health", 120, actions, action_log)
         wait_for(f"{servers.rasa_url}/status", 300, rasa, rasa_log)
         # /status answers before the model is loaded: wait for a parse to succeed.
-        _wait_model_loaded(servers, rasa, rasa_log)
+        token = rasa_args[rasa_args.index("--auth-token") + 1] if "--auth-token" in rasa_args else None
+        _wait_model_loaded(servers, rasa, rasa_log, token)
         return servers
     except Exception:
         servers.stop()
         raise
 
 
-def _wait_model_loaded(servers: BotServers, process: subprocess.Popen, log: Path) -> None:
+def _wait_model_loaded(servers: BotServers, process: subprocess.Popen, log: Path,
+                       token: str | None = None) -> None:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"Rasa exited; log:\n{log.read_text()[-4000:]}")
         try:
-            with urllib.request.urlopen(f"{servers.rasa_url}/status", timeout=5) as response:
+            query = f"?token={token}" if token else ""
+            with urllib.request.urlopen(f"{servers.rasa_url}/status{query}", timeout=5) as response:
                 status = json.loads(response.read())
             if status.get("model_file"):
                 return

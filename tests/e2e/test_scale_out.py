@@ -49,7 +49,7 @@ def pair(rasa_model, loaded_database_url, redis_url, tmp_path_factory):
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:  # both pairs load their models at once
             futures = [pool.submit(start_servers, rasa_model, env, tmp_path_factory.mktemp(f"scale{i}"),
-                                   None, _stores(shared_redis), ["--auth-token", API_TOKEN])
+                                   tracker_store=_stores(shared_redis), rasa_args=("--auth-token", API_TOKEN))
                        for i in range(2)]
             servers = [f.result() for f in futures]
         yield servers

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.models import Conversation, PerformanceLog
 from naviyam.domain.vocabulary import SEED_INTENTS
-from naviyam.shared.text_safety import mask_personal_data
+from naviyam.shared.personal_data import mask_personal_data, mask_values
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +74,11 @@ def log_turn(session: Session, record: TurnRecord) -> Conversation:
         session_id=sid,
         conversation_id=sid,
         input_text=mask_personal_data(record.input_text or "")[:2000] or "(빈 메시지)",
-        response_text=record.response_text or "",
+        response_text=mask_personal_data(record.response_text or ""),
         extracted_intent=seed_intent(record.rasa_intent),
         rasa_intent=record.rasa_intent,
         intent_confidence=confidence,
-        extracted_entities=record.entities or {},
+        extracted_entities=mask_values(record.entities or {}),
         conversation_turn=previous_turns + 1,
         previous_intent=seed_intent(record.previous_intent) if record.previous_intent else None,
         user_strategy=record.user_strategy,
@@ -104,5 +104,5 @@ def log_performance(session: Session, operation: str, total_ms: float,
         component_ms={k: round(v, 2) for k, v in component_ms.items()},
         session_id=session_uuid(session_key) if session_key else None,
         user_id=user_id,
-        details=details,
+        details=mask_values(details) if details else details,
     ))

@@ -15,6 +15,7 @@ Rules worth knowing (documented in docs/NLU_DIALOGUE.md):
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -31,6 +32,8 @@ _MONEY_SUFFIXES = sorted([
     "가량", "내외", "선에서", "선", "요", "은", "는", "이", "가", "을", "를", "도", "언",
 ], key=len, reverse=True)
 
+# Longer digit strings are no amount or count (and int() refuses over 4300 digits).
+MAX_DIGITS = 30
 _ARABIC = re.compile(r"\d+(?:[.,]\d+)*")
 _NUMBER_CHARS = re.compile(r"[\d.,영공일이삼사오육륙칠팔구십백천만억 ]+")
 
@@ -39,18 +42,27 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
+def _arabic_value(raw: str) -> float:
+    """"7,000" uses commas as thousands separators; "1.5" is a decimal; "1.2.3" (a dotted
+    number, not an amount) reads as its digits. Never raises."""
+    raw = raw.replace(",", "")[:MAX_DIGITS]
+    if raw.count(".") > 1:
+        raw = raw.replace(".", "")
+    try:
+        return float(raw)
+    except ValueError:
+        return 0.0
+
+
 def _lex(run: str) -> list[tuple[str, float]]:
     """Split a run like "1만5천" or "삼천오백" into (kind, value) tokens."""
     tokens: list[tuple[str, float]] = []
     i = 0
     while i < len(run):
         ch = run[i]
-        if ch.isdigit():
-            m = _ARABIC.match(run, i)
-            raw = m.group(0)
-            # "7,000" uses commas as thousands separators; "1.5" is a decimal.
-            value = float(raw.replace(",", ""))
-            tokens.append(("num", value))
+        m = _ARABIC.match(run, i) if ch.isdigit() else None
+        if m is not None:
+            tokens.append(("num", _arabic_value(m.group(0))))
             i = m.end()
             continue
         if ch in SINO_DIGITS:
@@ -138,7 +150,7 @@ def parse_money(text: str) -> int | None:
     if run is None:
         return None
     value = _evaluate(_lex(run))
-    if value is None:
+    if value is None or not math.isfinite(value):
         return None
     won = int(round(value))
     if won <= 0 or (not has_currency and won < 100):
@@ -171,7 +183,7 @@ def parse_head_count(text: str) -> int | None:
     counter = _COUNTER_RE.search(text)
     if counter:
         value = _evaluate(_lex(counter.group(1)), colloquial=False)
-        if value and value >= 1:
+        if value and value >= 1 and math.isfinite(value):
             return int(value)
     best: tuple[int, int] | None = None  # (matched length, value)
     for m in _NATIVE_RE.finditer(text):
@@ -197,7 +209,7 @@ def parse_head_count(text: str) -> int | None:
         return best[1]
     digits = _DIGITS_RE.search(text)
     if digits:
-        return int(digits.group(0)) or None
+        return int(digits.group(0)[:MAX_DIGITS]) or None
     return None
 
 
@@ -214,7 +226,7 @@ def parse_ordinal(text: str) -> int | None:
         return None
     digits = _DIGITS_RE.search(text)
     if digits:
-        return int(digits.group(0)) or None
+        return int(digits.group(0)[:MAX_DIGITS]) or None
     compact = text.replace(" ", "")
     for word, value in _ORDINAL_WORDS:
         if compact.startswith(word.replace(" ", "")):

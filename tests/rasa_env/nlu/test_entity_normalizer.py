@@ -107,3 +107,32 @@ def test_option_numbers(normalizer):
 def test_budget_takes_in_a_numeral_left_out_of_the_span(normalizer, text, surface, won):
     [entity] = run(normalizer, text, "budget", surface)
     assert entity["value"] == won
+
+
+@pytest.mark.parametrize(("text", "surface", "entity"), [
+    ("010-1234-5678원", "010-1234-5678원", "budget"),           # a phone number read as money
+    ("4111111111111111원으로", "4111111111111111원", "budget"),  # a card number as a budget
+    ("1234567890원", "1234567890원", "budget"),                 # 10 digits
+    ("200만원으로", "200만원", "budget"),                        # over 1,000,000원
+    ("공일공 일이삼사 오육칠팔 명", "공일공 일이삼사 오육칠팔 명", "party_size"),
+    ("999명", "999명", "party_size"),
+    ("０１０．１２３４．５６７８", "０１０．１２３４．５６７８", "location"),  # any entity over a phone
+])
+def test_implausible_numbers_and_personal_data_are_dropped(normalizer, text, surface, entity):
+    assert run(normalizer, text, entity, surface) == []
+
+
+@pytest.mark.parametrize(("text", "surface", "entity", "value"), [
+    ("100만원 이하", "100만원", "budget", 1_000_000), ("4500원", "4500원", "budget", 4500),
+    ("만 이천원으로", "만 이천원", "budget", 12000), ("30명", "30명", "party_size", 30),
+])
+def test_plausible_amounts_and_counts_still_work(normalizer, text, surface, entity, value):
+    [result] = run(normalizer, text, entity, surface)
+    assert result["value"] == value
+
+
+@pytest.mark.parametrize("text", ["010.1234.5678", "1.2.3", "1..2원", "９９９９９９９９９９９９원", "억" * 40 + "원"])
+def test_odd_numbers_never_raise(normalizer, text):
+    run(normalizer, text, "budget", text)
+    run(normalizer, text, "party_size", text)
+    run(normalizer, text, "option_number", text)

@@ -1,0 +1,125 @@
+"""A tracker store that masks personal data before any of Rasa's stores keeps it.
+
+Rasa 3.6 persists every event of a conversation (user texts, parse data with entities,
+bot texts, slot values) in its tracker store. This wrapper is registered through
+``endpoints.yml`` (Rasa's extension point for custom tracker stores) and delegates to
+one of Rasa's own stores, named by ``inner_store`` (not ``store_type``: Rasa reads that key as the type itself) (``in_memory``, ``redis``, ``sql``):
+
+    tracker_store:
+      type: bot.tracker_store.MaskingTrackerStore
+      inner_store: redis          # every other key goes to RedisTrackerStore unchanged
+      url: 127.0.0.1
+      port: 6379
+      db: 0
+      key_prefix: naviyam
+
+``save`` replaces the tracker by a copy whose events went through
+``naviyam.shared.personal_data.mask_personal_data`` (user and bot texts, entity values and
+texts, message metadata, bot payloads, string slot values); masking is idempotent, so
+Rasa's Redis merge of stored and new events still finds them equal. The live tracker of
+the turn is not touched: the current answer is computed from what the child wrote, and
+only the stored history is masked (so a later turn sees ``[전화번호]``, never the
+number). Why a wrapper and not an event broker or a Rasa plugin hook: the broker only
+copies events elsewhere, and the plugin hooks are Rasa Pro's.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, Iterable, List, Optional, Text
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import TrackerStore, create_tracker_store
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from naviyam.shared.personal_data import mask_values
+
+logger = logging.getLogger(__name__)
+
+# Keys whose values are identifiers or names, never free text: left as they are.
+_IDENTIFIER_KEYS = frozenset({
+    "event", "name", "timestamp", "message_id", "sender_id", "input_channel", "policy",
+    "action_name", "intent", "intent_ranking", "entity", "extractor", "role", "group",
+    "processors", "model_id", "assistant_id", "start", "end", "confidence", "confidence_entity",
+    "response_selector", "action_text_ids", "utter_action", "template_name", "response",
+})
+
+
+def mask_structure(value: Any) -> Any:
+    """``value`` with every free-text string masked (dicts and lists walked)."""
+    return mask_values(value, _IDENTIFIER_KEYS)
+
+
+def mask_event(event: Dict[Text, Any]) -> Dict[Text, Any]:
+    """A serialised Rasa event with its free text masked."""
+    masked = dict(event)
+    for field in ("text", "parse_data", "metadata", "data", "value", "action_text", "entities"):
+        if field in masked and masked[field] is not None:
+            masked[field] = mask_structure(masked[field])
+    return masked
+
+
+def masked_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
+    """A copy of ``tracker`` whose events carry no personal data."""
+    events: List[Dict[Text, Any]] = [mask_event(e.as_dict()) for e in tracker.events]
+    copy = DialogueStateTracker.from_dict(
+        tracker.sender_id, events, tracker.slots.values(), tracker._max_event_history,
+    )
+    copy.model_id, copy.assistant_id = tracker.model_id, tracker.assistant_id
+    return copy
+
+
+class MaskingTrackerStore(TrackerStore):
+    """Rasa's tracker store named by ``inner_store``, fed only masked trackers."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[Text] = None,
+        event_broker: Optional[EventBroker] = None,
+        inner_store: Text = "in_memory",
+        **kwargs: Any,
+    ) -> None:
+        inner_type = None if inner_store in (None, "", "in_memory", "memory") else inner_store
+        config = EndpointConfig(url=host, type=inner_type, **kwargs) if inner_type else None
+        self._inner = create_tracker_store(config, domain, event_broker)
+        super().__init__(domain, event_broker)
+        logger.debug("Masking tracker store around %s", type(self._inner).__name__)
+
+    @property
+    def inner(self) -> TrackerStore:
+        return self._inner
+
+    @property
+    def domain(self) -> Domain:  # type: ignore[override]
+        return self._inner.domain
+
+    @domain.setter
+    def domain(self, domain: Optional[Domain]) -> None:
+        if hasattr(self, "_inner"):
+            self._inner.domain = domain
+
+    @property
+    def max_event_history(self) -> Optional[int]:  # type: ignore[override]
+        return self._inner.max_event_history if hasattr(self, "_inner") else None
+
+    @max_event_history.setter
+    def max_event_history(self, value: Optional[int]) -> None:
+        if hasattr(self, "_inner"):
+            self._inner.max_event_history = value
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self._inner.save(masked_tracker(tracker))
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await self._inner.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await self._inner.retrieve_full_tracker(sender_id)
+
+    async def keys(self) -> Iterable[Text]:
+        return await self._inner.keys()
+
+    async def exists(self, conversation_id: Text) -> bool:
+        return await self._inner.exists(conversation_id)
