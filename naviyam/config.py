@@ -108,6 +108,11 @@ class Settings(_EnvSection):
     action_host: str = Field("127.0.0.1", validation_alias="SANIC_HOST",
                              description="address the action server binds (rasa-sdk's own variable); "
                                          "a private-network address when Rasa runs on another host")
+    shop_port: int = Field(5060, ge=1, le=65535, validation_alias="SHOP_PORT",
+                           description="shop/operator HTTP service port (naviyam.shop_service)")
+    shop_public_url: str | None = Field(None, validation_alias="NAVIYAM_SHOP_PUBLIC_URL",
+                                        description="public base URL of the shop service; set: messengers "
+                                                    "get the redeem QR as an image URL from it")
     # Domain
     timezone: ZoneInfo = Field(ZoneInfo("Asia/Seoul"), validation_alias="NAVIYAM_TIMEZONE",
                                description="IANA zone for opening hours, coupon validity, budgets")
@@ -165,6 +170,8 @@ class BalanceSettings(_EnvSection):
                                    description="coupons.id issued after onboarding (created if missing)")
     emergency_coupon_id: str = Field("EMERGENCY_ASSIST", validation_alias="NAVIYAM_EMERGENCY_COUPON_ID",
                                      description="coupons.id issued when the balance runs low (created if missing)")
+    reservation_minutes: int = Field(60, ge=1, le=24 * 60, validation_alias="NAVIYAM_COUPON_RESERVATION_MINUTES",
+                                     description="a coupon reserved for a chosen option is held this long")
 
 
 @lru_cache(maxsize=1)

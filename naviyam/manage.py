@@ -8,6 +8,8 @@
   check          print the configuration and whether the database and cache answer
   maintain       expire coupons, apply the retention policy (--interval SECONDS: repeat
                  until SIGTERM/Ctrl-C); see docs/DATA_LIFECYCLE.md
+  release-reservations  give back coupons whose reservation hold ran out (the learning-loop
+                 issue schedules it; safe to run any time)
   forget-user    erase one user from the database, cache and Rasa tracker
                  (EXTERNAL_ID [--platform P] [--yes])
 """
@@ -152,6 +154,16 @@ def forget_user(external_id: str, platform: str | None = None, *, yes: bool = Fa
     return 0
 
 
+def release_reservations() -> int:
+    from datetime import datetime
+
+    from naviyam.usecases.coupons.reservation import release_expired
+
+    count = release_expired(datetime.now(get_settings().timezone))
+    print(f"released {count} expired coupon reservation(s)")
+    return 0
+
+
 def _safe_url() -> str:
     from sqlalchemy.engine import make_url
 
@@ -194,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     p_maintain = sub.add_parser("maintain", help="expire coupons and apply the retention policy")
     p_maintain.add_argument("--interval", type=_positive_seconds, metavar="SECONDS",
                             help="repeat every SECONDS until SIGTERM or Ctrl-C (default: run once)")
+    sub.add_parser("release-reservations", help="release expired coupon reservations")
     p_forget = sub.add_parser("forget-user", help="erase one user (right to be forgotten)")
     p_forget.add_argument("external_id", metavar="EXTERNAL_ID", help="users.external_user_id (= Rasa sender id)")
     p_forget.add_argument("--platform", help="refuse unless the user is on this platform")
@@ -212,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         return check()
     elif args.command == "maintain":
         return _operator_errors(lambda: maintain(args.interval))
+    elif args.command == "release-reservations":
+        return release_reservations()
     elif args.command == "forget-user":
         return _operator_errors(lambda: forget_user(args.external_id, args.platform, yes=args.yes))
     elif args.command == "prepare":
