@@ -110,6 +110,13 @@ class Settings(_EnvSection):
                                          "a private-network address when Rasa runs on another host")
     shop_port: int = Field(5060, ge=1, le=65535, validation_alias="SHOP_PORT",
                            description="shop/operator HTTP service port (naviyam.shop_service)")
+    shop_host: str = Field("127.0.0.1", validation_alias="SHOP_HOST",
+                           description="address the shop service binds (behind a TLS proxy in production)")
+    operator_token: SecretStr | None = Field(None, validation_alias="NAVIYAM_OPERATOR_TOKEN",
+                                             description="Bearer token of operator systems for the shop "
+                                                         "service's API; unset: operator API refused")
+    shop_secure_cookies: bool = Field(False, validation_alias="NAVIYAM_SHOP_SECURE_COOKIES",
+                                      description="mark staff session cookies Secure (set behind HTTPS)")
     shop_public_url: str | None = Field(None, validation_alias="NAVIYAM_SHOP_PUBLIC_URL",
                                         description="public base URL of the shop service; set: messengers "
                                                     "get the redeem QR as an image URL from it")
