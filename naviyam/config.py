@@ -329,6 +329,25 @@ class TelegramSettings(_EnvSection):
                           description="Bot API base URL (a fake one in tests)")
 
 
+class NotifySettings(_EnvSection):
+    """Messages to a child outside a conversation turn, e.g. "쿠폰이 사용됐어요" (issue 13)."""
+
+    kakao_bot_id: str | None = Field(None, validation_alias="KAKAO_BOT_ID",
+                                     description="Kakao i Open Builder bot id for the Event API; unset: no Kakao pushes")
+    kakao_rest_api_key: SecretStr | None = Field(None, validation_alias="KAKAO_REST_API_KEY",
+                                                 description="Kakao REST API key (Authorization: KakaoAK ...)")
+    kakao_event_api_base: str = Field("https://bot-api.kakao.com", validation_alias="KAKAO_EVENT_API_BASE",
+                                      description="Event API base URL (a fake one in tests)")
+    kakao_redeemed_event: str = Field("coupon_redeemed", validation_alias="KAKAO_REDEEMED_EVENT",
+                                      description="the Open Builder event whose block says the coupon was used")
+    timeout_s: float = Field(3.0, gt=0, validation_alias="NAVIYAM_NOTIFY_TIMEOUT_S", description="per attempt")
+    retries: int = Field(2, ge=0, validation_alias="NAVIYAM_NOTIFY_RETRIES", description="extra attempts")
+
+
+def get_notify_settings() -> NotifySettings:
+    return _load(NotifySettings)
+
+
 def get_telegram_settings() -> TelegramSettings:
     return _load(TelegramSettings)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -45,7 +45,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/redemptions", response_model=RedemptionResponse, responses=ERRORS, tags=["redemptions"])
-def create_redemption(body: RedemptionRequest, who: Caller = Depends(caller),
+def create_redemption(body: RedemptionRequest, tasks: BackgroundTasks, who: Caller = Depends(caller),
                       idempotency_key: str | None = Header(None, max_length=100)) -> Any:
     """Redeem a child's code at a shop: 200 discount and final amount; 404 unknown code;
     409 already used or expired; 403 other shop; 422 below the minimum order."""
@@ -55,6 +55,8 @@ def create_redemption(body: RedemptionRequest, who: Caller = Depends(caller),
     if outcome.http_status != 200:
         return JSONResponse({"detail": outcome.message, "reason": outcome.result.reason},
                             status_code=outcome.http_status)
+    if outcome.result.status == "REDEEMED":
+        tasks.add_task(shop_console.notify_redeemed, outcome.result.wallet_id)
     return outcome.as_payload()
 
 

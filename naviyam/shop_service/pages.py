@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -114,7 +114,7 @@ def console(request: Request) -> Response:
 
 
 @router.post("/console/redeem", response_class=HTMLResponse)
-def console_redeem(request: Request, code: str = Form("", max_length=32), order_amount: str = Form("", max_length=12),
+def console_redeem(request: Request, tasks: BackgroundTasks, code: str = Form("", max_length=32), order_amount: str = Form("", max_length=12),
                    csrf: str = Form("", max_length=100)) -> Response:
     staff, refusal = _staff_or_login(request, csrf)
     if refusal:
@@ -126,6 +126,8 @@ def console_redeem(request: Request, code: str = Form("", max_length=32), order_
     if not 0 <= amount <= 10_000_000:
         return _console(request, staff, {"ok": False, "message": "주문 금액을 숫자로 적어 주세요."}, 422)
     outcome = shop_console.redeem_at_shop(code, staff.shop_id, amount, now())
+    if outcome.result.status == "REDEEMED":
+        tasks.add_task(shop_console.notify_redeemed, outcome.result.wallet_id)
     return _console(request, staff, {"ok": outcome.result.ok, "message": outcome.message}, outcome.http_status)
 
 

@@ -12,6 +12,7 @@ Shop and menu writes bump ``updated_at``, which changes the catalog fingerprint
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -27,6 +28,8 @@ from naviyam.domain.coupon_rules import as_utc
 from naviyam.domain.hours import WEEKDAYS, parse_hhmm
 from naviyam.usecases.coupons import redemption
 from naviyam.usecases.coupons.redemption import RedemptionResult
+
+log = logging.getLogger(__name__)
 
 # redemption reason → HTTP status of POST /api/v1/redemptions (and the console's message)
 HTTP_STATUS = {
@@ -80,6 +83,34 @@ def redeem_at_shop(code: str, shop_id: int, order_amount: int, now: datetime,
     if result.reason == "MIN_ORDER" and minimum:
         message = f"최소 주문 금액({minimum:,}원)보다 적어요."
     return RedeemOutcome(result, status, message, name, minimum)
+
+
+REDEEMED_TEXT = "🎟️ 쿠폰이 사용됐어요 ({discount} 할인), 맛있게 드세요! 😋"
+
+
+def notify_redeemed(wallet_id: int | None, *, push: Any = None) -> bool:
+    """Tell the child on their messenger that the shop used their coupon (after the commit).
+
+    Never raises: the redemption stands whatever the messenger does; failures are logged.
+    """
+    if wallet_id is None:
+        return False
+    from naviyam.adapters.db.models import User
+    from naviyam.adapters.messenger_push import MessengerPush
+
+    with unit_of_work() as session:
+        row = session.get(UserCouponWallet, wallet_id)
+        user = session.get(User, row.user_id) if row is not None else None
+        if user is None or row.status != "USED":
+            return False
+        platform, external_id, discount = user.platform, user.external_user_id, row.discount_applied or 0
+    text = REDEEMED_TEXT.format(discount=f"{discount:,}원")
+    try:
+        return (push or MessengerPush()).send(platform, external_id, text, {"discount": discount})
+    except Exception:  # noqa: BLE001 - the coupon is used either way; the operator sees the log
+        log.warning("Could not tell user %s (%s) that coupon row %s was used", external_id, platform,
+                    wallet_id, exc_info=True)
+        return False
 
 
 def _coupon_terms(coupon_id: str | None) -> tuple[str | None, int | None]:
