@@ -117,6 +117,11 @@ class Settings(_EnvSection):
                                                          "service's API; unset: operator API refused")
     shop_secure_cookies: bool = Field(False, validation_alias="NAVIYAM_SHOP_SECURE_COOKIES",
                                       description="mark staff session cookies Secure (set behind HTTPS)")
+    web_chat: bool = Field(False, validation_alias="NAVIYAM_WEB_CHAT",
+                           description="serve the trial web chat at /chat (demo users, time/place pickers); "
+                                       "local trials only: anyone reaching it can talk as a demo user")
+    rasa_url: str | None = Field(None, validation_alias="NAVIYAM_RASA_URL",
+                                 description="Rasa server the web chat talks to; default http://127.0.0.1:RASA_PORT")
     shop_public_url: str | None = Field(None, validation_alias="NAVIYAM_SHOP_PUBLIC_URL",
                                         description="public base URL of the shop service; set: messengers "
                                                     "get the redeem QR as an image URL from it")

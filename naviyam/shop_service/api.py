@@ -1,9 +1,9 @@
 """The JSON API (``/api/v1``): redemptions, menus, hours, today's activity, operator endpoints."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, HTTPException
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, HTTPException, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -13,6 +13,10 @@ from naviyam.usecases import operator_api, shop_console
 
 router = APIRouter(prefix="/api/v1")
 Weekday = Literal[WEEKDAYS]  # type: ignore[valid-type]
+MAX_ID = 2**31 - 1  # PostgreSQL integer ids
+ShopId = Annotated[int, Path(ge=1, le=MAX_ID)]
+MenuId = Annotated[int, Path(ge=1, le=MAX_ID)]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class RedemptionRequest(BaseModel):
@@ -65,13 +69,13 @@ class MenuState(BaseModel):
 
 
 @router.get("/shops/{shop_id}/menus", tags=["shop"], responses=ERRORS)
-def list_menus(shop_id: int, who: Caller = Depends(caller)) -> list[dict[str, Any]]:
+def list_menus(shop_id: ShopId, who: Caller = Depends(caller)) -> list[dict[str, Any]]:
     for_shop(who, shop_id)
     return [m.__dict__ for m in shop_console.shop_menus(shop_id)]
 
 
 @router.put("/shops/{shop_id}/menus/{menu_id}", tags=["shop"], responses=ERRORS)
-def set_menu(shop_id: int, menu_id: int, body: MenuState, who: Caller = Depends(caller)) -> dict[str, Any]:
+def set_menu(shop_id: ShopId, menu_id: MenuId, body: MenuState, who: Caller = Depends(caller)) -> dict[str, Any]:
     """Mark a menu sold out (``available: false``) or available again; the recommender
     sees it within seconds."""
     for_shop(who, shop_id)
@@ -87,7 +91,7 @@ class DayHours(BaseModel):
 
 
 @router.get("/shops/{shop_id}/hours", tags=["shop"], responses=ERRORS)
-def get_hours(shop_id: int, who: Caller = Depends(caller)) -> dict[str, Any]:
+def get_hours(shop_id: ShopId, who: Caller = Depends(caller)) -> dict[str, Any]:
     for_shop(who, shop_id)
     hours = shop_console.shop_hours(shop_id)
     if hours is None:
@@ -96,7 +100,7 @@ def get_hours(shop_id: int, who: Caller = Depends(caller)) -> dict[str, Any]:
 
 
 @router.put("/shops/{shop_id}/hours/{weekday}", tags=["shop"], responses=ERRORS)
-def put_hours(shop_id: int, weekday: Weekday, body: DayHours, who: Caller = Depends(caller)) -> dict[str, Any]:
+def put_hours(shop_id: ShopId, weekday: Weekday, body: DayHours, who: Caller = Depends(caller)) -> dict[str, Any]:
     """One weekday's hours, or closed that day (today's weekday: see GET .../hours)."""
     for_shop(who, shop_id)
     try:
@@ -110,7 +114,7 @@ def put_hours(shop_id: int, weekday: Weekday, body: DayHours, who: Caller = Depe
 
 
 @router.get("/shops/{shop_id}/today", tags=["shop"], responses=ERRORS)
-def today(shop_id: int, who: Caller = Depends(caller)) -> dict[str, Any]:
+def today(shop_id: ShopId, who: Caller = Depends(caller)) -> dict[str, Any]:
     """Today's redemptions and the reservations still held for this shop."""
     for_shop(who, shop_id)
     return shop_console.today_activity(shop_id, now()).__dict__
@@ -134,7 +138,7 @@ class Preferences(BaseModel):
 
 
 @router.get("/users/{user_id}/coupons", tags=["operator"], responses=ERRORS)
-def get_user_coupons(user_id: int, who: Caller = Depends(operator)) -> dict[str, Any]:
+def get_user_coupons(user_id: UserId, who: Caller = Depends(operator)) -> dict[str, Any]:
     try:
         return operator_api.user_coupons(user_id, now())
     except LookupError as exc:
@@ -157,7 +161,7 @@ def apply_coupon(body: ApplyRequest, who: Caller = Depends(operator)) -> Any:
 
 
 @router.get("/users/{user_id}/profile", tags=["operator"], responses=ERRORS)
-def get_profile(user_id: int, who: Caller = Depends(operator)) -> dict[str, Any]:
+def get_profile(user_id: UserId, who: Caller = Depends(operator)) -> dict[str, Any]:
     try:
         return operator_api.user_profile(user_id)
     except LookupError as exc:
@@ -165,7 +169,7 @@ def get_profile(user_id: int, who: Caller = Depends(operator)) -> dict[str, Any]
 
 
 @router.put("/users/{user_id}/preferences", tags=["operator"], responses=ERRORS)
-def put_preferences(user_id: int, body: Preferences, who: Caller = Depends(operator)) -> dict[str, Any]:
+def put_preferences(user_id: UserId, body: Preferences, who: Caller = Depends(operator)) -> dict[str, Any]:
     try:
         return operator_api.update_preferences(user_id, foods=body.foods, budget=body.budget,
                                                restrictions=body.restrictions)

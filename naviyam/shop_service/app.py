@@ -8,7 +8,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import Response
 
 from naviyam.domain import redeem_code
-from naviyam.shop_service import api, pages
+from naviyam.shop_service import api, chat, pages
 
 DESCRIPTION = """Shops redeem the codes children show, mark menus sold out and set today's hours;
 operator systems use the seed 004 §6.1 endpoints. Credentials: a shop's staff session
@@ -20,6 +20,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Naviyam shop service", version="1", description=DESCRIPTION)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(chat.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

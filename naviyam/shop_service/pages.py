@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -132,7 +133,7 @@ def console_redeem(request: Request, tasks: BackgroundTasks, code: str = Form(""
 
 
 @router.post("/console/menus/{menu_id}", response_class=HTMLResponse)
-def console_menu(request: Request, menu_id: int, available: str = Form("0", max_length=1),
+def console_menu(request: Request, menu_id: int = PathParam(ge=1, le=2**31 - 1), available: str = Form("0", max_length=1),
                  csrf: str = Form("", max_length=100)) -> Response:
     staff, refusal = _staff_or_login(request, csrf)
     if refusal:
