@@ -156,3 +156,20 @@ def test_console_form_redeem_and_menu(shop_env):
         menu_id = s.scalar(select(Menu.id).where(Menu.shop_id == shop_env["shop"]))
     client.post(f"/console/menus/{menu_id}", data={"available": "0", "csrf": csrf})
     assert 'class="soldout">떡볶이' in client.get("/console").text
+
+
+def test_web_chat_is_off_by_default_and_guards_senders(loaded_database_url, monkeypatch):
+    client = TestClient(create_app())
+    monkeypatch.delenv("NAVIYAM_WEB_CHAT", raising=False)
+    reset_settings_cache()
+    assert client.get("/chat").status_code == 404
+    monkeypatch.setenv("NAVIYAM_WEB_CHAT", "1")
+    monkeypatch.setenv("NAVIYAM_RASA_URL", "http://127.0.0.1:9")   # nothing listens there
+    reset_settings_cache()
+    try:
+        assert "demo_kid_01" in client.get("/chat/users").json()
+        assert client.post("/chat/send", json={"sender": "telegram:42", "message": "안녕"}).status_code == 422
+        down = client.post("/chat/send", json={"sender": "demo_kid_01", "message": "안녕"})
+        assert down.status_code == 503 and "챗봇 서버" in down.json()["detail"]
+    finally:
+        reset_settings_cache()
