@@ -96,3 +96,22 @@ def test_expired_reservations_are_released_by_the_manage_command(child, domain, 
     assert "released" in capsys.readouterr().out
     with unit_of_work() as s:
         assert s.get(UserCouponWallet, wallet_id).status == "ACTIVE"
+
+
+def test_a_choice_that_fails_after_reserving_leaves_the_coupon_free(child, monkeypatch):
+    """The reservation is part of the choice's transaction: a later failure undoes it too."""
+    from naviyam.usecases import selection
+    from naviyam.usecases.turns import Turn
+
+    sender, wallet_id, option, now = child
+
+    def broken_log(session, turn):
+        raise RuntimeError("the conversations table is unavailable")
+
+    monkeypatch.setattr(selection, "log_turn", broken_log)
+    with pytest.raises(RuntimeError):
+        selection.choose_option(Sender(sender), option, recommendation_log_id=None, now=now,
+                                turn=Turn(sender=Sender(sender), input_text="1번", intent="choose_option"))
+    with unit_of_work() as s:
+        row = s.get(UserCouponWallet, wallet_id)
+        assert row.status == "ACTIVE" and row.reservation_code is None
