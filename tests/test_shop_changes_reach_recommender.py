@@ -65,3 +65,26 @@ def test_sold_out_menu_leaves_the_next_recommendation(env):
     finally:
         assert client.put(url, json={"available": True}, headers=auth).status_code == 200
     assert _poll(lambda: menu_id in _menu_ids()), "the menu did not come back"
+
+
+def _shop_ids() -> set[int]:
+    result = recommend_for(Sender("demo_kid_01"), RecommendationRequest(
+        now=TUESDAY_LUNCH, text="5천원으로 점심 추천해줘", stated_budget=5000, session_key="hours-test"))
+    return {item.shop_id for item in result.items}
+
+
+def test_closed_today_leaves_the_next_recommendation(env):
+    shop_id = min(_shop_ids())
+    client = TestClient(create_app())
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    before = client.get(f"/api/v1/shops/{shop_id}/hours", headers=auth).json()["business_hours"]["tuesday"]
+    url = f"/api/v1/shops/{shop_id}/hours/tuesday"
+    try:
+        assert client.put(url, json={"closed": True}, headers=auth).status_code == 200
+        assert _poll(lambda: shop_id not in _shop_ids()), "a shop closed today is still recommended"
+    finally:
+        restore = {"closed": True} if before.get("closed") else {
+            key: before[key] for key in ("open", "close", "break_start", "break_end") if before.get(key)}
+        answer = client.put(url, json=restore, headers=auth)
+        assert answer.status_code == 200 and answer.json()["business_hours"]["tuesday"] == before
+    assert _poll(lambda: shop_id in _shop_ids()), "the shop did not come back"

@@ -88,6 +88,8 @@ class DayHours(BaseModel):
     closed: bool = False
     open: str | None = Field(None, pattern=r"^\d{2}:\d{2}$", examples=["11:00"])
     close: str | None = Field(None, pattern=r"^\d{2}:\d{2}$", examples=["21:00"])
+    break_start: str | None = Field(None, pattern=r"^\d{2}:\d{2}$", examples=["15:00"])
+    break_end: str | None = Field(None, pattern=r"^\d{2}:\d{2}$", examples=["17:00"])
 
 
 @router.get("/shops/{shop_id}/hours", tags=["shop"], responses=ERRORS)
@@ -105,7 +107,8 @@ def put_hours(shop_id: ShopId, weekday: Weekday, body: DayHours, who: Caller = D
     for_shop(who, shop_id)
     try:
         hours = shop_console.set_day_hours(shop_id, weekday, open_at=body.open, close_at=body.close,
-                                           closed=body.closed)
+                                           closed=body.closed, break_start=body.break_start,
+                                           break_end=body.break_end)
     except ValueError as exc:
         raise HTTPException(422, f"시간을 확인해 주세요: {exc}") from exc
     except LookupError as exc:

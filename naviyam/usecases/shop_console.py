@@ -149,7 +149,8 @@ def set_menu_available(shop_id: int, menu_id: int, available: bool) -> bool:
 
 
 def set_day_hours(shop_id: int, weekday: str, *, open_at: str | None, close_at: str | None,
-                  closed: bool = False) -> dict[str, Any]:
+                  closed: bool = False, break_start: str | None = None,
+                  break_end: str | None = None) -> dict[str, Any]:
     """Replace one weekday's hours; raises ValueError on a bad time, LookupError on no shop."""
     if weekday not in WEEKDAYS:
         raise ValueError(f"unknown weekday {weekday!r}")
@@ -159,6 +160,10 @@ def set_day_hours(shop_id: int, weekday: str, *, open_at: str | None, close_at: 
         if parse_hhmm(open_at) is None or parse_hhmm(close_at) is None:
             raise ValueError("open and close must be HH:MM (00:00-24:00)")
         day = {"open": open_at, "close": close_at}
+        if break_start or break_end:
+            if parse_hhmm(break_start) is None or parse_hhmm(break_end) is None:
+                raise ValueError("a break needs break_start and break_end as HH:MM")
+            day.update(break_start=break_start, break_end=break_end)
     with unit_of_work() as session:
         shop = session.get(Shop, shop_id, with_for_update=True)
         if shop is None:
