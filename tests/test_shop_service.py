@@ -18,6 +18,7 @@ from naviyam.adapters.db.session import unit_of_work
 from naviyam.config import reset_settings_cache
 from naviyam.shop_service.app import create_app
 from naviyam.usecases.coupons.reservation import reserve_in_session
+from naviyam.usecases import shop_console
 from naviyam.usecases.shop_accounts import create_account
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -173,3 +174,18 @@ def test_web_chat_is_off_by_default_and_guards_senders(loaded_database_url, monk
         assert down.status_code == 503 and "챗봇 서버" in down.json()["detail"]
     finally:
         reset_settings_cache()
+
+
+def test_console_hours_form_keeps_the_break(shop_env):
+    client = TestClient(create_app())
+    _login(client, shop_env["username"], PASSWORD)
+    csrf = _csrf(client)
+    weekday = shop_console.today_weekday(datetime.now(SEOUL))
+    shop_console.set_day_hours(shop_env["shop"], weekday, open_at="09:00", close_at="21:00",
+                               break_start="15:00", break_end="16:00")
+    client.post("/console/hours", data={"open": "10:00", "close": "20:00", "csrf": csrf})
+    assert shop_console.shop_hours(shop_env["shop"])[weekday] == {
+        "open": "10:00", "close": "20:00", "break_start": "15:00", "break_end": "16:00"}
+    client.post("/console/hours", data={"closed": "1", "csrf": csrf})
+    assert shop_console.shop_hours(shop_env["shop"])[weekday] == {"closed": True}
+    assert "오늘은 쉬는 날" in client.get("/console").text

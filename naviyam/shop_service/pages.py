@@ -149,9 +149,12 @@ def console_hours(request: Request, open: str = Form("", max_length=5), close: s
     staff, refusal = _staff_or_login(request, csrf)
     if refusal:
         return refusal
-    try:
-        shop_console.set_day_hours(staff.shop_id, shop_console.today_weekday(now()), open_at=open or None,
-                                   close_at=close or None, closed=closed == "1")
+    weekday = shop_console.today_weekday(now())
+    current = (shop_console.shop_hours(staff.shop_id) or {}).get(weekday) or {}
+    try:  # the form edits open/close; a break the day already has is kept
+        shop_console.set_day_hours(staff.shop_id, weekday, open_at=open or None, close_at=close or None,
+                                   closed=closed == "1", break_start=current.get("break_start"),
+                                   break_end=current.get("break_end"))
     except ValueError:
         return _console(request, staff, {"ok": False, "message": "여는 시간과 닫는 시간을 모두 적어 주세요."}, 422)
     return RedirectResponse("/console", status_code=303)
