@@ -3,7 +3,7 @@
 Thin: read the turn, call ``naviyam.usecases.coupon_listing.list_coupons``, answer with
 domain/balance_coupons.yml's responses by name plus one ``json_message``
 ``{"kind": "coupons", "coupons": [...], "counts": {...}}`` where each coupon carries
-its ``status`` (ACTIVE, USED, EXPIRED).
+its ``status`` (ACTIVE, RESERVED with its ``reservation_code``, USED, EXPIRED).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import Reply, TurnContext, record_turn
 from naviyam.config import get_settings
 from naviyam.domain.coupon_rules import as_utc
+from naviyam.domain.redeem_code import spaced
 from naviyam.usecases.coupon_listing import WalletItem, WalletListing, list_coupons
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,12 @@ def expiry_text(expires_at: datetime, now: datetime, tz: ZoneInfo) -> str:
 
 def coupon_line(reply: Reply, n: int, item: WalletItem, now: datetime, tz: ZoneInfo) -> str:
     condition = f" · {item.min_order_amount:,}원 이상 주문 시" if item.min_order_amount else ""
-    return reply.line("utter_coupons_item", n=n, name=item.name, benefit=item.benefit,
+    line = reply.line("utter_coupons_item", n=n, name=item.name, benefit=item.benefit,
                       condition=condition, expires=expiry_text(item.expires_at, now, tz))
+    if item.status == "RESERVED" and item.reservation_code and item.reservation_expires_at:
+        line += "\n" + reply.line("utter_coupons_reserved_item", code=spaced(item.reservation_code),
+                                  expires=expiry_text(item.reservation_expires_at, now, tz))
+    return line
 
 
 def render_listing(reply: Reply, listing: WalletListing, now: datetime) -> None:

@@ -14,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.reservation import render_reservation, reservation_payload
 from actions.common import (
     Reply, TurnContext, as_list, money, parse_datetime, positive_int, record_turn, sent_entry, won,
 )
@@ -97,7 +98,7 @@ def option_buttons(count: int) -> list[dict[str, str]]:
 def item_line(reply: Reply, n: int, item: RecommendedItem) -> str:
     price = won(item.final_price)
     if item.final_price < item.price:
-        price = f"{won(item.price)} → {won(item.final_price)} (쿠폰 적용)"
+        price = f"{won(item.price)} (쿠폰을 쓰면 {won(item.final_price)})"
     walk = f" · 도보 {item.walk_minutes}분" if item.walk_minutes is not None else ""
     card = "급식카드 OK" if item.foodcard == "Y" else "급식카드 일부 가능"
     reasons = reasons_text(item.reasons)
@@ -247,7 +248,7 @@ class ActionChooseOption(Action):
             return done
         option = options[number - 1]
         values = {"shop_name": option.get("shop_name"), "menu_name": option.get("menu_name"),
-                  "price": won(option.get("final_price"))}
+                  "price": won(option.get("price") or option.get("final_price"))}
         try:
             selection = choose_option(
                 ctx.sender, option, recommendation_log_id=positive_int(tracker.get_slot("recommendation_log_id")),
@@ -265,6 +266,10 @@ class ActionChooseOption(Action):
             details.append(reply.line("utter_choose_phone", phone=selection.phone))
         reply.say("utter_choose_confirm", buttons=QUICK_REPLIES, **values,
                   details="".join(f"\n{line}" for line in details))
-        reply.send_json({"kind": "selection", "selection": selection.to_payload(),
-                         "quick_replies": QUICK_REPLIES})
+        render_reservation(reply, selection, option, ctx.now)
+        message: dict[str, Any] = {"kind": "selection", "selection": selection.to_payload(),
+                                   "quick_replies": QUICK_REPLIES}
+        if selection.reservation is not None:
+            message["reservation"] = reservation_payload(selection.reservation)
+        reply.send_json(message)
         return done + [SlotSet("selected_shop_id", selection.shop_id)]

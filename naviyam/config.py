@@ -110,6 +110,23 @@ class Settings(_EnvSection):
     action_host: str = Field("127.0.0.1", validation_alias="SANIC_HOST",
                              description="address the action server binds (rasa-sdk's own variable); "
                                          "a private-network address when Rasa runs on another host")
+    shop_port: int = Field(5060, ge=1, le=65535, validation_alias="SHOP_PORT",
+                           description="shop/operator HTTP service port (naviyam.shop_service)")
+    shop_host: str = Field("127.0.0.1", validation_alias="SHOP_HOST",
+                           description="address the shop service binds (behind a TLS proxy in production)")
+    operator_token: SecretStr | None = Field(None, validation_alias="NAVIYAM_OPERATOR_TOKEN",
+                                             description="Bearer token of operator systems for the shop "
+                                                         "service's API; unset: operator API refused")
+    shop_secure_cookies: bool = Field(False, validation_alias="NAVIYAM_SHOP_SECURE_COOKIES",
+                                      description="mark staff session cookies Secure (set behind HTTPS)")
+    web_chat: bool = Field(False, validation_alias="NAVIYAM_WEB_CHAT",
+                           description="serve the trial web chat at /chat (demo users, time/place pickers); "
+                                       "local trials only: anyone reaching it can talk as a demo user")
+    rasa_url: str | None = Field(None, validation_alias="NAVIYAM_RASA_URL",
+                                 description="Rasa server the web chat talks to; default http://127.0.0.1:RASA_PORT")
+    shop_public_url: str | None = Field(None, validation_alias="NAVIYAM_SHOP_PUBLIC_URL",
+                                        description="public base URL of the shop service; set: messengers "
+                                                    "get the redeem QR as an image URL from it")
     # Domain
     timezone: ZoneInfo = Field(ZoneInfo("Asia/Seoul"), validation_alias="NAVIYAM_TIMEZONE",
                                description="IANA zone for opening hours, coupon validity, budgets")
@@ -167,6 +184,8 @@ class BalanceSettings(_EnvSection):
                                    description="coupons.id issued after onboarding (created if missing)")
     emergency_coupon_id: str = Field("EMERGENCY_ASSIST", validation_alias="NAVIYAM_EMERGENCY_COUPON_ID",
                                      description="coupons.id issued when the balance runs low (created if missing)")
+    reservation_minutes: int = Field(60, ge=1, le=24 * 60, validation_alias="NAVIYAM_COUPON_RESERVATION_MINUTES",
+                                     description="a coupon reserved for a chosen option is held this long")
 
 
 @lru_cache(maxsize=1)
@@ -315,6 +334,25 @@ class TelegramSettings(_EnvSection):
                                              description="secret_token Telegram sends; the Rasa server checks it")
     api_base: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_BASE",
                           description="Bot API base URL (a fake one in tests)")
+
+
+class NotifySettings(_EnvSection):
+    """Messages to a child outside a conversation turn, e.g. "쿠폰이 사용됐어요" (issue 13)."""
+
+    kakao_bot_id: str | None = Field(None, validation_alias="KAKAO_BOT_ID",
+                                     description="Kakao i Open Builder bot id for the Event API; unset: no Kakao pushes")
+    kakao_rest_api_key: SecretStr | None = Field(None, validation_alias="KAKAO_REST_API_KEY",
+                                                 description="Kakao REST API key (Authorization: KakaoAK ...)")
+    kakao_event_api_base: str = Field("https://bot-api.kakao.com", validation_alias="KAKAO_EVENT_API_BASE",
+                                      description="Event API base URL (a fake one in tests)")
+    kakao_redeemed_event: str = Field("coupon_redeemed", validation_alias="KAKAO_REDEEMED_EVENT",
+                                      description="the Open Builder event whose block says the coupon was used")
+    timeout_s: float = Field(3.0, gt=0, validation_alias="NAVIYAM_NOTIFY_TIMEOUT_S", description="per attempt")
+    retries: int = Field(2, ge=0, validation_alias="NAVIYAM_NOTIFY_RETRIES", description="extra attempts")
+
+
+def get_notify_settings() -> NotifySettings:
+    return _load(NotifySettings)
 
 
 def get_telegram_settings() -> TelegramSettings:

@@ -8,6 +8,10 @@
   check          print the configuration and whether the database and cache answer
   maintain       expire coupons, apply the retention policy (--interval SECONDS: repeat
                  until SIGTERM/Ctrl-C); see docs/DATA_LIFECYCLE.md
+  release-reservations  give back coupons whose reservation hold ran out (the learning-loop
+                 issue schedules it; safe to run any time)
+  create-shop-account  the staff login of one shop (SHOP_ID USERNAME [--replace]; the password
+                 from NAVIYAM_SHOP_PASSWORD or asked twice)
   forget-user    erase one user from the database, cache and Rasa tracker
                  (EXTERNAL_ID [--platform P] [--yes])
 """
@@ -153,6 +157,37 @@ def forget_user(external_id: str, platform: str | None = None, *, yes: bool = Fa
     return 0
 
 
+def release_reservations() -> int:
+    from datetime import datetime
+
+    from naviyam.usecases.coupons.reservation import release_expired
+
+    count = release_expired(datetime.now(get_settings().timezone))
+    print(f"released {count} expired coupon reservation(s)")
+    return 0
+
+
+def create_shop_account(shop_id: int, username: str, *, replace: bool = False) -> int:
+    import getpass
+    import os
+
+    from naviyam.usecases.shop_accounts import AccountError, create_account
+
+    password = os.environ.get("NAVIYAM_SHOP_PASSWORD")
+    if not password:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
+    try:
+        account_id = create_account(shop_id, username, password, replace=replace)
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"shop {shop_id}: staff account {username!r} ready (id {account_id})")
+    return 0
+
+
 def _safe_url() -> str:
     from sqlalchemy.engine import make_url
 
@@ -196,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     p_maintain = sub.add_parser("maintain", help="expire coupons and apply the retention policy")
     p_maintain.add_argument("--interval", type=_positive_seconds, metavar="SECONDS",
                             help="repeat every SECONDS until SIGTERM or Ctrl-C (default: run once)")
+    sub.add_parser("release-reservations", help="release expired coupon reservations")
+    p_account = sub.add_parser("create-shop-account", help="create or reset a shop's staff login")
+    p_account.add_argument("shop_id", type=int)
+    p_account.add_argument("username")
+    p_account.add_argument("--replace", action="store_true", help="reset the shop's existing account")
     p_forget = sub.add_parser("forget-user", help="erase one user (right to be forgotten)")
     p_forget.add_argument("external_id", metavar="EXTERNAL_ID", help="users.external_user_id (= Rasa sender id)")
     p_forget.add_argument("--platform", help="refuse unless the user is on this platform")
@@ -214,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
         return check()
     elif args.command == "maintain":
         return _operator_errors(lambda: maintain(args.interval))
+    elif args.command == "create-shop-account":
+        return create_shop_account(args.shop_id, args.username, replace=args.replace)
+    elif args.command == "release-reservations":
+        return release_reservations()
     elif args.command == "forget-user":
         return _operator_errors(lambda: forget_user(args.external_id, args.platform, yes=args.yes))
     elif args.command == "prepare":

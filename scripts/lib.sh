@@ -10,7 +10,9 @@ command -v "$PYTHON_BIN" >/dev/null 2>&1 || PYTHON_BIN=python3
 VENV_HOME="${NAVIYAM_VENV_HOME:-$HOME/.cache/naviyam/venvs}"
 RASA_ENV="$ROOT/.venv-rasa"
 APP_ENV="$ROOT/.venv-app"
-SYSTEM_PACKAGES=(libfreetype-dev libqhull-dev pkg-config)
+# chromium: the headless browser of the Playwright tests (tests/browser; launched by path, never
+# downloaded); fonts-nanum, fonts-noto-color-emoji: Korean and emoji glyphs for its screenshots
+SYSTEM_PACKAGES=(libfreetype-dev libqhull-dev pkg-config chromium fonts-nanum fonts-noto-color-emoji)
 
 say() { printf '\033[1;34m[naviyam]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[naviyam] error:\033[0m %s\n' "$*" >&2; exit 1; }

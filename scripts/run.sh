@@ -14,6 +14,7 @@ if [[ ! -f models/naviyam.tar.gz || -n "$(find domain data/nlu data/rules data/s
 fi
 export NAVIYAM_MODEL="$ROOT/models/naviyam.tar.gz"
 RASA_PORT="${RASA_PORT:-5005}"; ACTION_PORT="${ACTION_PORT:-5055}"
+export NAVIYAM_WEB_CHAT="${NAVIYAM_WEB_CHAT:-1}"  # local trials: the web chat page is on
 mkdir -p var
 bash scripts/serve.sh > var/serve.log 2>&1 &
 SERVE_PID=$!
@@ -21,6 +22,8 @@ trap 'kill -TERM $SERVE_PID 2>/dev/null; wait $SERVE_PID 2>/dev/null; say "stopp
 say "starting servers (log: var/serve.log)"
 wait_http "http://127.0.0.1:$ACTION_PORT/health" 120 || die "action server did not start; see var/serve.log"
 wait_http "http://127.0.0.1:$RASA_PORT/status" 300 || die "Rasa server did not start; see var/serve.log"
+wait_http "http://127.0.0.1:${SHOP_PORT:-5060}/healthz" 60 || die "shop service did not start; see var/serve.log"
+say "shop console and web chat on http://127.0.0.1:${SHOP_PORT:-5060} (/console, /chat)"
 say "Rasa REST API on http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook, actions on :$ACTION_PORT"
 say "chatting as ${NAVIYAM_SENDER:-demo_kid_01}; /quit to stop everything"
 "$APP_ENV/bin/python" scripts/chat.py --url "http://127.0.0.1:$RASA_PORT" --sender "${NAVIYAM_SENDER:-demo_kid_01}"

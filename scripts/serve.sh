@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server in the foreground with the configured
+# Start the action server, the shop service and the Rasa server in the foreground with the configured
 # settings (DATABASE_URL, REDIS_URL, RASA_PORT, ACTION_PORT, NAVIYAM_MODEL). Ctrl-C or
 # SIGTERM stops both; if either dies, the other is stopped too.
 # With NAVIYAM_LLM_SERVE=1 it also starts the LLM model server (ml/llm/model_server.py,
@@ -28,6 +28,10 @@ trap stop EXIT
 
 "$APP_ENV/bin/python" -m actions.server --actions actions --port "$ACTION_PORT" &
 pids+=($!)
+# Shop/operator service (issue 13): staff console, redemption API, web chat (docs/SHOP_CONSOLE.md)
+SHOP_PORT="${SHOP_PORT:-5060}"; export SHOP_PORT
+"$APP_ENV/bin/python" -m naviyam.shop_service &
+pids+=($!)
 if [[ "${NAVIYAM_LLM_SERVE:-0}" == "1" && -z "${NAVIYAM_LLM_URL:-}" ]]; then
   LLM_PORT="${NAVIYAM_LLM_PORT:-8800}"
   "$APP_ENV/bin/python" -m ml.llm.model_server --port "$LLM_PORT" &
@@ -42,6 +46,7 @@ pids+=($!)
 
 say "action server: http://127.0.0.1:$ACTION_PORT  (health: /health)"
 say "Rasa server:   http://127.0.0.1:$RASA_PORT  (REST: POST /webhooks/rest/webhook)"
-say "press Ctrl-C to stop both"
+say "shop service:  http://127.0.0.1:$SHOP_PORT  (console: /console, API: /docs, chat: /chat)"
+say "press Ctrl-C to stop all"
 wait -n "${pids[@]}"
 die "a server exited; stopping the other"

@@ -20,6 +20,7 @@ from tests.conftest import IN_CI
 from helpers_coupons import give, make_coupon, make_shop, make_user
 from naviyam.usecases.coupons import redemption
 from naviyam.usecases.coupons.redemption import redeem, redeem_in_session
+from naviyam.usecases.coupons.reservation import reserve_in_session
 from naviyam.adapters.db.models import Coupon, UserCouponWallet
 from naviyam.adapters.db.session import unit_of_work
 
@@ -192,3 +193,53 @@ def test_rejections_write_nothing(database_url, now, kwargs, reason):
     with unit_of_work(database_url) as session:
         assert session.scalar(select(func.count()).select_from(UserCouponWallet)
                               .where(UserCouponWallet.redemption_key == f"rej-{wallet_id}")) == 0
+
+
+# ------------------------------------------------------------- reserved codes (issue 13)
+
+def _reserve(url: str, user_id: int, coupon_id: str, shop_id: int, now: datetime):
+    with unit_of_work(url) as session:
+        return reserve_in_session(session, user_id=user_id, coupon_id=coupon_id, shop_id=shop_id,
+                                  menu_id=None, price=7000, now=now)
+
+
+def test_one_code_redeemed_by_many_at_once(database_url, now):
+    user_id, shop_id, coupon_id, (wallet_id,) = _setup(database_url, now)
+    code = _reserve(database_url, user_id, coupon_id, shop_id, now).code
+    calls = [
+        (lambda i=i: redeem(database_url, reservation_code=code, shop_id=shop_id, order_amount=7000,
+                            idempotency_key=f"code-{code}-{i}", now=now))
+        for i in range(WORKERS)
+    ]
+    results = _fire(calls)
+    assert [r.status for r in results].count(redemption.REDEEMED) == 1
+    assert {r.reason for r in results if r.status != redemption.REDEEMED} == {redemption.ALREADY_USED}
+    rows, total_used = _wallet_rows(database_url, coupon_id)
+    assert total_used == 1 and rows[0].status == "USED" and rows[0].used_shop_id == shop_id
+    _assert_consistent(rows, total_used)
+
+
+def test_never_reserved_for_one_choice_and_redeemed_for_another(database_url, now):
+    """Half the threads redeem the code at shop A; half move the reservation to shop B."""
+    user_id, shop_a, coupon_id, (wallet_id,) = _setup(database_url, now)
+    with unit_of_work(database_url) as session:
+        shop_b = make_shop(session).id
+    code = _reserve(database_url, user_id, coupon_id, shop_a, now).code
+    calls = []
+    for i in range(WORKERS):
+        if i % 2:
+            calls.append(lambda: ("move", _reserve(database_url, user_id, coupon_id, shop_b, now)))
+        else:
+            calls.append(lambda i=i: ("redeem", redeem(database_url, reservation_code=code, shop_id=shop_a,
+                                                       order_amount=7000, idempotency_key=f"mix-{i}", now=now)))
+    results = _fire(calls)
+    redeemed = [r for kind, r in results if kind == "redeem" and r.status == redemption.REDEEMED]
+    assert len(redeemed) <= 1
+    rows, total_used = _wallet_rows(database_url, coupon_id)
+    _assert_consistent(rows, total_used)
+    [row] = rows
+    if redeemed:
+        assert row.status == "USED" and row.used_shop_id == shop_a and total_used == 1
+    else:
+        assert row.status == "RESERVED" and row.reserved_shop_id == shop_b and total_used == 0
+    assert row.status != "RESERVED" or row.used_at is None

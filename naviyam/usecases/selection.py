@@ -12,6 +12,7 @@ from naviyam.adapters.db.conversation_log import TurnRecord, log_turn
 from naviyam.adapters.db.models import Menu, RecommendationLog, Shop, UserProfile
 from naviyam.adapters.db.profile_queries import invalidate_profile
 from naviyam.adapters.db.session import unit_of_work
+from naviyam.usecases.coupons.reservation import Reservation, reserve_in_session
 from naviyam.usecases.senders import Sender, user_id_of
 from naviyam.usecases.turns import Turn
 
@@ -28,6 +29,8 @@ class SelectionResult:
     final_price: int | None
     phone: str | None
     address: str | None
+    price: int | None = None                  # without the coupon (what the shop charges today)
+    reservation: Reservation | None = None    # the coupon held for this choice, if any
 
     def to_payload(self) -> dict[str, Any]:
         """The ``selection`` of the REST ``custom`` message."""
@@ -58,8 +61,9 @@ def select_option(session: Session, *, user_id: int | None, option: dict[str, An
 
     recommendations_log.user_final_selection (+ time to decision), the conversation
     turn with selected_shop_id, shops.recommendation_count, menus.recommendation_frequency,
-    and user_profiles (interaction_count, recent_orders, favorite_shops,
-    preferred_categories). Cache invalidation happens after the caller commits.
+    user_profiles (interaction_count, recent_orders, favorite_shops, preferred_categories),
+    and the coupon reservation (moved to this choice, or released when it carries none).
+    Cache invalidation happens after the caller commits.
     """
     shop_id = int(option["shop_id"])
     menu_id = option.get("menu_id")
@@ -81,8 +85,13 @@ def select_option(session: Session, *, user_id: int | None, option: dict[str, An
         if menu is not None:
             session.execute(update(Menu).where(Menu.id == menu.id)
                             .values(recommendation_frequency=Menu.recommendation_frequency + 1))
+    reservation = None
     if user_id is not None:
         _remember_choice(session, user_id, shop, menu, option, now)
+        price = option.get("price") or (menu.price if menu else None)
+        reservation = reserve_in_session(session, user_id=user_id, coupon_id=option.get("coupon_id"),
+                                         shop_id=shop_id, menu_id=menu.id if menu else None,
+                                         price=price, now=now)
     if turn is not None:
         turn.selected_shop_id = shop_id
         turn.user_id = turn.user_id or user_id
@@ -90,9 +99,15 @@ def select_option(session: Session, *, user_id: int | None, option: dict[str, An
     session.flush()
     if user_id is not None:
         invalidate_profile(user_id)  # the caller invalidates once more after commit
+    price = option.get("price") or (menu.price if menu else None)
+    final_price = option.get("final_price") or price
+    if reservation is None:
+        final_price = price if option.get("coupon_id") else final_price  # the coupon no longer applies
+    elif reservation.discount and price is not None:
+        final_price = max(0, int(price) - reservation.discount)
     return SelectionResult(shop_id=shop_id, shop_name=shop.shop_name,
                            menu_name=menu.menu_name if menu else option.get("menu_name"),
-                           final_price=option.get("final_price") or (menu.price if menu else None),
+                           final_price=final_price, price=price, reservation=reservation,
                            phone=shop.phone, address=shop.road_address_name or shop.address_name)
 
 

@@ -11,6 +11,11 @@ One redemption is one transaction:
    sees zero rows and gets ALREADY_USED.
 5. ``UPDATE coupons SET total_used = total_used + 1`` in the same transaction.
 
+Reservations (issue 13, ``reservation.py``): a RESERVED row is redeemed only with its
+``reservation_code`` at its reserved shop before the hold ends (step 4 then matches
+``status='RESERVED' AND reservation_code=?``); any other path answers RESERVED, so a coupon
+held for one choice is never redeemed for another.
+
 Any error rolls the whole transaction back, so ``used_*`` fields and
 ``coupons.total_used`` never disagree. A unique-key collision on ``redemption_key``
 (the same key raced on two wallet rows) is retried once and then answers as a replay.
@@ -18,11 +23,11 @@ Any error rolls the whole transaction back, so ``used_*`` fields and
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -47,6 +52,9 @@ NOT_OWNER = "NOT_OWNER"
 UNKNOWN_SHOP = "UNKNOWN_SHOP"
 BAD_REQUEST = "BAD_REQUEST"
 KEY_CONFLICT = "IDEMPOTENCY_KEY_CONFLICT"  # key already used for another wallet row
+RESERVED = "RESERVED"                    # held for a chosen option: only its code redeems it
+OTHER_SHOP = "OTHER_SHOP"                # the code was reserved at another shop
+RESERVATION_EXPIRED = "RESERVATION_EXPIRED"  # the code's hold ran out or was released
 
 MAX_KEY_LENGTH = 100
 
@@ -119,8 +127,11 @@ def redeem_in_session(
     wallet_id: int | None = None,
     user_id: int | None = None,
     coupon_id: str | None = None,
+    reservation_code: str | None = None,
 ) -> RedemptionResult:
     """Redeem inside the caller's transaction (e.g. an order use case). Never commits.
+
+    Or identify it by the ``reservation_code`` a child shows at the shop.
 
     Identify the coupon by ``wallet_id`` (optionally checked against ``user_id``), or by
     ``(user_id, coupon_id)``: then the user's ACTIVE row of that coupon that expires first.
@@ -129,6 +140,11 @@ def redeem_in_session(
         return _rejected(BAD_REQUEST)
     if order_amount is None or int(order_amount) < 0:
         return _rejected(rules.INVALID_PRICE)
+    if reservation_code is not None and wallet_id is None:
+        wallet_id = session.scalar(select(UserCouponWallet.id)
+                                   .where(UserCouponWallet.reservation_code == reservation_code))
+        if wallet_id is None:
+            return _rejected(NOT_FOUND)
     if wallet_id is None and (user_id is None or coupon_id is None):
         return _rejected(BAD_REQUEST)
     order_amount = int(order_amount)
@@ -171,12 +187,16 @@ def redeem_in_session(
     session.refresh(row)  # the lock may have waited for another redemption of this row
     if row.status == "USED":
         return _lost_race(session, idempotency_key, row)
+    refusal = _reservation_refusal(row, reservation_code, shop_id, now_utc)
+    if refusal is not None:
+        return _rejected(refusal, row.id, row.coupon_id)
 
     shop = session.get(Shop, shop_id)
     if shop is None:
         return _rejected(UNKNOWN_SHOP, row.id, row.coupon_id)
     verdict = rules.evaluate(
-        WalletEntry.from_model(row), ShopFacts.of(shop), order_amount,
+        replace(WalletEntry.from_model(row), status="ACTIVE" if row.status == "RESERVED" else row.status),
+        ShopFacts.of(shop), order_amount,
         load_user_facts(session, user_id, now), now, local_date(now),
     )
     if not verdict.applicable:
@@ -185,7 +205,8 @@ def redeem_in_session(
 
     changed = session.execute(
         update(UserCouponWallet)
-        .where(UserCouponWallet.id == row.id, UserCouponWallet.status == "ACTIVE",
+        .where(UserCouponWallet.id == row.id, UserCouponWallet.status == row.status,
+               true() if row.status == "ACTIVE" else UserCouponWallet.reservation_code == reservation_code,
                UserCouponWallet.expires_at > now_utc)
         .values(status="USED", used_at=now_utc, used_shop_id=shop.id,
                 used_order_amount=order_amount, discount_applied=verdict.discount,
@@ -208,6 +229,20 @@ def redeem_in_session(
     )
 
 
+def _reservation_refusal(row: UserCouponWallet, code: str | None, shop_id: int,
+                         now_utc: datetime) -> str | None:
+    """Why a reserved row (or a code) may not be redeemed here, or None."""
+    if code is None:
+        return RESERVED if row.status == "RESERVED" else None
+    if row.status != "RESERVED" or row.reservation_code != code:
+        return rules.EXPIRED if row.status == "EXPIRED" else RESERVATION_EXPIRED
+    if rules.as_utc(row.reservation_expires_at) <= now_utc:
+        return RESERVATION_EXPIRED
+    if row.reserved_shop_id != shop_id:
+        return OTHER_SHOP
+    return None
+
+
 def redeem(
     url: str | None = None,
     *,
@@ -218,6 +253,7 @@ def redeem(
     wallet_id: int | None = None,
     user_id: int | None = None,
     coupon_id: str | None = None,
+    reservation_code: str | None = None,
 ) -> RedemptionResult:
     """Redeem one coupon in its own transaction; safe to call concurrently and to repeat.
 
@@ -225,7 +261,8 @@ def redeem(
     ``idempotency_key`` always returns the first call's result.
     """
     kwargs = dict(shop_id=shop_id, order_amount=order_amount, idempotency_key=idempotency_key,
-                  now=now, wallet_id=wallet_id, user_id=user_id, coupon_id=coupon_id)
+                  now=now, wallet_id=wallet_id, user_id=user_id, coupon_id=coupon_id,
+                  reservation_code=reservation_code)
     for attempt in (1, 2):
         try:
             with unit_of_work(url) as session:

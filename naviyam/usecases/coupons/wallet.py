@@ -9,7 +9,7 @@ because it owns its transaction and retries.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -69,15 +69,16 @@ def load_user_facts(session: Session, user_id: int, now: datetime) -> UserFacts:
 
 
 def load_active_entries(session: Session, user_id: int, now: datetime) -> list[WalletEntry]:
-    """The user's ACTIVE wallet rows that have not passed ``expires_at``."""
+    """The user's ACTIVE (and RESERVED) wallet rows that have not passed ``expires_at``."""
     rows = session.scalars(
         select(UserCouponWallet)
         .options(selectinload(UserCouponWallet.coupon))
-        .where(UserCouponWallet.user_id == user_id, UserCouponWallet.status == "ACTIVE",
+        .where(UserCouponWallet.user_id == user_id, UserCouponWallet.status.in_(("ACTIVE", "RESERVED")),
                UserCouponWallet.expires_at > to_utc(now))
         .order_by(UserCouponWallet.expires_at, UserCouponWallet.id)
     ).all()
-    return [WalletEntry.from_model(row) for row in rows]
+    # A reserved row still prices the owner's options: choosing another one moves it.
+    return [replace(WalletEntry.from_model(row), status="ACTIVE") for row in rows]
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class WalletItem:
     coupon_id: str
     name: str
     description: str
-    status: str                     # ACTIVE, USED, EXPIRED, CANCELLED (as shown to the user)
+    status: str                     # ACTIVE, RESERVED, USED, EXPIRED, CANCELLED (as shown to the user)
     benefit: str                    # Korean label: "1,000원 할인"
     coupon_type: str
     usage_type: str
@@ -165,10 +166,13 @@ class WalletItem:
     used_at: datetime | None = None
     used_shop_id: int | None = None
     discount_applied: int | None = None
+    reservation_code: str | None = None          # while RESERVED: the code to show at the shop
+    reservation_expires_at: datetime | None = None
+    reserved_shop_id: int | None = None
 
     def as_payload(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("issued_at", "expires_at", "used_at"):
+        for key in ("issued_at", "expires_at", "used_at", "reservation_expires_at"):
             if data[key] is not None:
                 data[key] = as_utc(data[key]).isoformat()
         return data
@@ -185,9 +189,13 @@ class WalletListing:
 
 
 def display_status(row: UserCouponWallet, now_utc: datetime, today: date) -> str:
-    if row.status == "ACTIVE" and (as_utc(row.expires_at) <= now_utc or row.coupon.valid_until < today):
+    if row.status == "RESERVED" and as_utc(row.reservation_expires_at) <= now_utc:
+        row_status = "ACTIVE"  # the hold ran out; the release job has not run yet
+    else:
+        row_status = row.status
+    if row_status in ("ACTIVE", "RESERVED") and (as_utc(row.expires_at) <= now_utc or row.coupon.valid_until < today):
         return "EXPIRED"
-    return row.status
+    return row_status
 
 
 def wallet_item(row: UserCouponWallet, status: str) -> WalletItem:
@@ -214,11 +222,14 @@ def wallet_item(row: UserCouponWallet, status: str) -> WalletItem:
         used_at=row.used_at,
         used_shop_id=row.used_shop_id,
         discount_applied=row.discount_applied,
+        **({"reservation_code": row.reservation_code, "reservation_expires_at": row.reservation_expires_at,
+            "reserved_shop_id": row.reserved_shop_id} if status == "RESERVED" else {}),
     )
 
 
 def wallet_listing(session: Session, user_id: int, now: datetime) -> WalletListing:
-    """The user's coupons split into active, used and expired (CANCELLED rows are left out).
+    """The user's coupons split into active (reserved ones included), used and expired
+    (CANCELLED rows are left out).
 
     ACTIVE rows past ``expires_at`` (or whose coupon's validity ended) are reported as
     expired without writing; ``expire_overdue`` persists that in bulk.
@@ -230,12 +241,13 @@ def wallet_listing(session: Session, user_id: int, now: datetime) -> WalletListi
         .options(selectinload(UserCouponWallet.coupon))
         .where(UserCouponWallet.user_id == user_id, UserCouponWallet.status != "CANCELLED")
         .order_by(UserCouponWallet.id)
+        .execution_options(populate_existing=True)  # reservations change rows by bulk update
     ).all()
     active, used, expired = [], [], []
     for row in rows:
         status = display_status(row, now_utc, today)
         item = wallet_item(row, status)
-        {"ACTIVE": active, "USED": used, "EXPIRED": expired}[status].append(item)
+        {"ACTIVE": active, "RESERVED": active, "USED": used, "EXPIRED": expired}[status].append(item)
     active.sort(key=lambda i: (as_utc(i.expires_at), i.wallet_id))
     used.sort(key=lambda i: (as_utc(i.used_at), i.wallet_id), reverse=True)
     expired.sort(key=lambda i: (as_utc(i.expires_at), i.wallet_id), reverse=True)

@@ -10,6 +10,7 @@ from naviyam.adapters.db.models.catalog import Shop, Menu
 from naviyam.adapters.db.models.users import User, FoodcardUser, UserProfile
 from naviyam.adapters.db.models.coupons import Coupon, UserCouponWallet
 from naviyam.adapters.db.models.logs import Conversation, RecommendationLog, PerformanceLog, ConversationContext
+from naviyam.adapters.db.models.shop_accounts import ShopAccount, ShopSession
 from naviyam.domain.vocabulary import (  # the CHECK constraints' vocabularies, for callers' convenience
     SHOP_CATEGORIES,
     MENU_CATEGORIES,
@@ -44,6 +45,8 @@ __all__ = [
     "UserProfile",
     "Coupon",
     "UserCouponWallet",
+    "ShopAccount",
+    "ShopSession",
     "Conversation",
     "RecommendationLog",
     "PerformanceLog",

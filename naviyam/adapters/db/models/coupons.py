@@ -68,6 +68,11 @@ class UserCouponWallet(Base):
         ),
         CheckConstraint("usage_probability >= 0 AND usage_probability <= 1", name="wallet_prob_check"),
         CheckConstraint("expires_at >= issued_at", name="wallet_expiry_check"),
+        CheckConstraint(
+            "status != 'RESERVED' OR (reservation_code IS NOT NULL AND reserved_shop_id IS NOT NULL "
+            "AND reservation_expires_at IS NOT NULL)",
+            name="wallet_reservation_check",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -90,5 +95,12 @@ class UserCouponWallet(Base):
     expiry_notified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     usage_probability: Mapped[Decimal] = mapped_column(Numeric(4, 3), nullable=False, default=Decimal("0.5"))
     recommended_usage_date: Mapped[date | None] = mapped_column(Date)
+    # The reservation made when the child chose an option (issue 13). The code stays after a
+    # release or a redemption so a late scan answers "already used/expired", not "unknown".
+    reservation_code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    reserved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reservation_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    reserved_shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"))
+    reserved_menu_id: Mapped[int | None] = mapped_column(Integer)
 
     coupon: Mapped[Coupon] = relationship()
