@@ -108,6 +108,9 @@ class Settings(_EnvSection):
     action_host: str = Field("127.0.0.1", validation_alias="SANIC_HOST",
                              description="address the action server binds (rasa-sdk's own variable); "
                                          "a private-network address when Rasa runs on another host")
+    dev_mode: bool = Field(False, validation_alias="NAVIYAM_DEV_MODE",
+                           description="1 only for local trials and tests: client metadata.now and "
+                                       "metadata.platform are honoured, dev keys are generated")
     # Domain
     timezone: ZoneInfo = Field(ZoneInfo("Asia/Seoul"), validation_alias="NAVIYAM_TIMEZONE",
                                description="IANA zone for opening hours, coupon validity, budgets")

@@ -1,7 +1,8 @@
 """At the door: every message is checked here before Rasa sees it (seed 001 §3.1 step 2.1).
 
 - Rate limit per user over a one-minute window (seed appendix: 60/min for a user the
-  platform identifies, 10/min for anonymous senders, keyed by IP), counted with
+  platform identifies, 10/min for anonymous senders, keyed by IP; REST also per client
+  address, ``NAVIYAM_RATE_LIMIT_ADDRESS``, since a REST sender is whatever the client names), counted with
   ``bot.settings.get_cache()`` (Redis when ``REDIS_URL`` is set, in-process otherwise). If Redis
   fails the door stays open and logs it: an outage of the cache must not silence the bot.
 - Text: NFC normalisation, control and invisible formatting characters removed,
@@ -16,7 +17,7 @@ import logging
 from dataclasses import dataclass
 
 from naviyam.shared.cache import Cache
-from naviyam.shared.cache_keys import anonymous_rate_limit_key, rate_limit_key
+from naviyam.shared.cache_keys import address_rate_limit_key, anonymous_rate_limit_key, rate_limit_key
 from naviyam.shared.text_safety import clean_user_text
 
 from bot.settings import DoorSettings, get_cache
@@ -58,6 +59,13 @@ class Door:
 
     async def over_limit(self, platform: str, user_id: str | None, client_ip: str | None) -> bool:
         key, limit = self.rate_key(platform, user_id, client_ip)
+        return await self._count(key, limit)
+
+    async def over_address_limit(self, client_ip: str | None) -> bool:
+        """Requests from one address, whatever sender they name (REST: senders are free text)."""
+        return await self._count(address_rate_limit_key(client_ip), self.settings.rate_limit_address)
+
+    async def _count(self, key: str, limit: int) -> bool:
         cache = self.cache
         try:
             if getattr(cache, "backend", "") == "redis":
@@ -95,8 +103,12 @@ class Door:
         *,
         client_ip: str | None = None,
         is_payload: bool = False,
+        per_address: bool = False,
     ) -> Verdict:
-        """Count the message against the sender's limit, then validate its text."""
+        """Count the message against the sender's (and, ``per_address``, the address's) limit,
+        then validate its text."""
+        if per_address and await self.over_address_limit(client_ip):
+            return Verdict(False, "", "rate_limited", REPLY_RATE_LIMITED)
         if await self.over_limit(platform, user_id, client_ip):
             return Verdict(False, "", "rate_limited", REPLY_RATE_LIMITED)
         return self.check_text(raw_text, is_payload=is_payload)
