@@ -15,6 +15,7 @@ environment only.
 |---|---|---|
 | NAVIYAM_DEV_MODE | 0 | 1: local trials and tests only (REST without a token, client `metadata.now`/`platform`) |
 | NAVIYAM_REST_TOKEN | (unset: REST refuses all unless dev mode) | bearer token REST clients must send |
+| NAVIYAM_PSEUDONYM_KEY | (unset: random per process) | HMAC key of pseudonyms (shared with the app) |
 | NAVIYAM_RATE_LIMIT_ADDRESS | 120 | REST messages per minute from one client address, whatever the sender |
 | KAKAO_BOT_IDS | (unset: refuse all) | comma-separated Open Builder bot ids allowed to call the skill |
 | KAKAO_SKILL_SECRET | (unset: refuse all) | value of the `X-Naviyam-Skill-Secret` header the skill must send |
@@ -38,6 +39,7 @@ environment only.
 """
 from __future__ import annotations
 
+import secrets
 import threading
 from typing import Any, Mapping
 
@@ -92,6 +94,15 @@ class _EnvSettings(BaseSettings):
         return cls(**overrides) if overrides else env_only
 
 
+_PROCESS_PSEUDONYM_KEY = secrets.token_bytes(32)
+
+
+def pseudonym_key() -> bytes:
+    """``NAVIYAM_PSEUDONYM_KEY``, or a random key of this process: never a bare hash."""
+    configured = SecuritySettings().pseudonym_key
+    return configured.encode("utf-8") if configured else _PROCESS_PSEUDONYM_KEY
+
+
 def _flag(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -103,6 +114,8 @@ class SecuritySettings(_EnvSettings):
     dev_mode: bool = Field(False, env="NAVIYAM_DEV_MODE")
     # Bearer token of the REST channel; None (and no dev mode): every REST request is refused
     rest_token: str | None = Field(None, env="NAVIYAM_REST_TOKEN")
+    # HMAC key of pseudonyms (anonymous Kakao senders); None: a random key per process
+    pseudonym_key: str | None = Field(None, env="NAVIYAM_PSEUDONYM_KEY")
 
     @validator("dev_mode", pre=True)
     def _dev_flag(cls, value: Any) -> bool:  # noqa: N805 - pydantic validator

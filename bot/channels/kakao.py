@@ -47,7 +47,7 @@ from naviyam.shared.text_safety import clean_user_text, mask_personal_data, pseu
 from bot.channels import rendering
 from bot.channels.common import CHOICES_TTL_SECONDS, cache_call, location_from, post_json
 from bot.channels.door import Door
-from bot.settings import KakaoSettings
+from bot.settings import KakaoSettings, pseudonym_key
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,8 @@ class KakaoInput(InputChannel):
         user_request = payload["userRequest"]
         user = user_request.get("user") if isinstance(user_request.get("user"), dict) else {}
         user_id = str(user.get("id") or "").strip()[:200] or None
-        sender_id = f"kakao:{user_id}" if user_id else f"kakao:anonymous-{pseudonymise_id(client_ip)}"
+        sender_id = (f"kakao:{user_id}" if user_id
+                     else f"kakao:anonymous-{pseudonymise_id(client_ip, pseudonym_key())}")
         raw_text, is_payload = await self._incoming_text(payload, user_id)
         verdict = await self.door.admit("kakao", user_id, raw_text, client_ip=client_ip,
                                         is_payload=is_payload)

@@ -6,6 +6,7 @@ allow-list but no KAKAO_SKILL_SECRET. Each test is one thing an attacker would t
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from naviyam.adapters.crypto import DEV_KEYS_FILE
+from naviyam.config import get_settings
 from tests.channels.conftest import get_json, post
 from tests.e2e.harness import PROJECT_ROOT, ensure_model, free_port
 from tests.fakes.kakao import SKILL_SECRET_HEADER, TEST_BOT_ID, skill_payload
@@ -53,8 +56,6 @@ def _wait(url: str, process: subprocess.Popen, log: Path, deadline_s: float = 30
 
 
 def get_json_body(response) -> dict:
-    import json
-
     return json.loads(response.read().decode("utf-8"))
 
 
@@ -68,6 +69,9 @@ def production(loaded_database_url: str, tmp_path_factory) -> Iterator[Productio
                 "NAVIYAM_REST_TOKEN": REST_TOKEN, "RASA_AUTH_TOKEN": API_TOKEN,
                 "KAKAO_BOT_IDS": TEST_BOT_ID, "RASA_TELEMETRY_ENABLED": "false"})
     env.pop("REDIS_URL", None)
+    # Production needs real keys: the ones dev mode generated for the test database.
+    keys = json.loads((get_settings().var_dir / DEV_KEYS_FILE).read_text())
+    env.update({"NAVIYAM_DATA_KEY": keys["data_key"], "NAVIYAM_PSEUDONYM_KEY": keys["pseudonym_key"]})
     log = tmp_path_factory.mktemp("production") / "serve.log"
     process = subprocess.Popen(["bash", str(PROJECT_ROOT / "scripts/serve.sh")], cwd=PROJECT_ROOT,
                                env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
@@ -150,3 +154,15 @@ def _get(url: str):
             return response.status, get_json_body(response)
     except urllib.error.HTTPError as error:
         return error.code, None
+
+
+def test_the_action_server_refuses_to_start_without_keys_in_production(tmp_path):
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("NAVIYAM_DEV_MODE", "NAVIYAM_DATA_KEY", "NAVIYAM_PSEUDONYM_KEY")}
+    done = subprocess.run([str(PROJECT_ROOT / ".venv-app/bin/python"), "-m", "actions.server",
+                           "--actions", "actions", "--port", str(free_port())],
+                          cwd=PROJECT_ROOT, env={**env, "NAVIYAM_VAR_DIR": str(tmp_path)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "NAVIYAM_DATA_KEY and NAVIYAM_PSEUDONYM_KEY not set" in done.stderr
+    assert not (tmp_path / DEV_KEYS_FILE).exists()
