@@ -45,7 +45,14 @@ from naviyam.shared.cache_keys import kakao_choices_key
 from naviyam.shared.text_safety import clean_user_text, mask_personal_data, pseudonymise_id
 
 from bot.channels import rendering
-from bot.channels.common import CHOICES_TTL_SECONDS, cache_call, location_from, post_json
+from bot.channels.common import (
+    CHOICES_TTL_SECONDS,
+    NOT_JSON,
+    cache_call,
+    location_from,
+    parse_json,
+    post_json,
+)
 from bot.channels.door import Door
 from bot.settings import KakaoSettings, pseudonym_key
 
@@ -113,9 +120,8 @@ class KakaoInput(InputChannel):
             refused = self.secret_refusal(request.headers.get(SECRET_HEADER))
             if refused:
                 return response.json(refused[1], status=refused[0])
-            try:
-                payload = json.loads(request.body or b"null")
-            except ValueError:
+            payload = parse_json(request.body)
+            if payload is NOT_JSON:
                 return response.json({"error": "body is not JSON"}, status=400)
             status, body = await self.handle(payload, on_new_message, client_ip=request.ip)
             return response.json(body, status=status, dumps=_dumps)
@@ -252,7 +258,7 @@ def _client_extra(payload: dict[str, Any]) -> dict[str, Any] | None:
     if isinstance(extra, str):
         try:
             extra = json.loads(extra)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     return extra if isinstance(extra, dict) else None
 

@@ -51,6 +51,8 @@ from bot.channels import rendering
 from bot.channels.common import (
     CALLBACK_TOKEN_TTL_SECONDS,
     LOCATION_TTL_SECONDS,
+    NOT_JSON,
+    parse_json,
     cache_call,
     location_from,
     post_json,
@@ -141,9 +143,8 @@ class TelegramInput(InputChannel):
             if not self.settings.bot_token:
                 log.error("Telegram update received but TELEGRAM_BOT_TOKEN is not set")
                 return response.json({"ok": False, "error": "bot token not configured"}, status=503)
-            try:
-                update = json.loads(request.body or b"null")
-            except ValueError:
+            update = parse_json(request.body)
+            if update is NOT_JSON:
                 return response.json({"ok": False, "error": "body is not JSON"}, status=400)
             if not isinstance(update, dict):
                 return response.json({"ok": False, "error": "not an Update"}, status=400)
@@ -202,15 +203,14 @@ class TelegramInput(InputChannel):
         metadata: dict[str, Any] = {"platform": "telegram"}
         if isinstance(update.get("callback_query"), dict):
             query = update["callback_query"]
-            chat_id = ((query.get("message") or {}).get("chat") or {}).get("id") \
-                or (query.get("from") or {}).get("id")
-            user_id = (query.get("from") or {}).get("id")
+            chat_id = _field(query, "message", "chat", "id") or _field(query, "from", "id")
+            user_id = _field(query, "from", "id")
             await self.call("answerCallbackQuery", {"callback_query_id": query.get("id")})
             text, is_payload = await self._resolve_callback(str(query.get("data") or ""))
         elif isinstance(update.get("message"), dict):
             message = update["message"]
-            chat_id = (message.get("chat") or {}).get("id")
-            user_id = (message.get("from") or {}).get("id")
+            chat_id = _field(message, "chat", "id")
+            user_id = _field(message, "from", "id")
             location = location_from(message.get("location"))
             if location:
                 metadata["location"] = location
@@ -227,7 +227,7 @@ class TelegramInput(InputChannel):
                 else:
                     text, is_payload = message["text"], False
             else:
-                group = (message.get("chat") or {}).get("type") in GROUP_CHAT_TYPES
+                group = _field(message, "chat", "type") in GROUP_CHAT_TYPES
                 if chat_id is not None and not group:
                     await self.send_texts(chat_id, [NON_TEXT_REPLY])
                 return
@@ -293,12 +293,14 @@ class TelegramInput(InputChannel):
 
 def _chat_of(update: dict[str, Any]) -> Any:
     """The chat an update belongs to (its queue), or None."""
-    def field(container: Any, *path: str) -> Any:
-        for name in path:
-            container = container.get(name) if isinstance(container, dict) else None
-        return container if isinstance(container, (int, str)) and not isinstance(container, bool) else None
-
     if isinstance(update.get("callback_query"), dict):
-        return field(update, "callback_query", "message", "chat", "id") \
-            or field(update, "callback_query", "from", "id")
-    return field(update, "message", "chat", "id")
+        return _field(update, "callback_query", "message", "chat", "id") \
+            or _field(update, "callback_query", "from", "id")
+    return _field(update, "message", "chat", "id")
+
+
+def _field(container: Any, *path: str) -> int | str | None:
+    """``container[path...]`` when every step is an object and the end an id or a string."""
+    for name in path:
+        container = container.get(name) if isinstance(container, dict) else None
+    return container if isinstance(container, (int, str)) and not isinstance(container, bool) else None

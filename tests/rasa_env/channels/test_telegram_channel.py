@@ -127,10 +127,17 @@ def test_updates_of_one_chat_run_in_order_in_the_background(channel, bot_stub, a
     assert [m.text for m in bot_stub.received] == ["하나", "둘", "셋"]
 
 
-def test_a_failing_update_does_not_block_the_chat(channel, bot_stub, api):
+def test_a_failing_update_does_not_block_the_chat(channel, bot_stub, api, monkeypatch):
+    real = channel.handle_update
+
+    async def flaky(update, on_new_message):
+        if update["update_id"] == 99001:
+            raise RuntimeError("boom")
+        await real(update, on_new_message)
+    monkeypatch.setattr(channel, "handle_update", flaky)
+
     async def scenario():
-        await channel.enqueue({"update_id": 99001, "message": {"chat": {"id": 1400}, "from": 7, "text": "x"}},
-                             bot_stub)
+        await channel.enqueue({"update_id": 99001, "message": {"chat": {"id": 1400}, "text": "x"}}, bot_stub)
         await channel.enqueue(text_update(1400, "안녕"), bot_stub)
         await channel.drain()
     asyncio.run(scenario())
@@ -147,3 +154,22 @@ def test_stickers_and_photos_in_group_chats_get_no_hint(channel, bot_stub, api, 
         update["message"].update(extra)
         handle(channel, update, bot_stub)
     assert bot_stub.received == [] and api.sent() == []
+
+
+@pytest.mark.parametrize("update", [
+    {"update_id": 1, "message": {"chat": 5, "from": [1], "text": "안녕"}},
+    {"update_id": 2, "message": {"chat": {"id": [1, 2]}, "text": "안녕"}},
+    {"update_id": 3, "callback_query": {"message": "x", "from": 7, "data": None}},
+    {"update_id": 4, "callback_query": {"message": {"chat": {"id": 1600}}, "from": {"id": {"a": 1}},
+                                        "data": "/balance_check"}},
+])
+def test_malformed_updates_never_raise(channel, bot_stub, api, update):
+    handle(channel, update, bot_stub)
+
+
+def test_json_bodies_too_deep_or_invalid_are_not_json():
+    from bot.channels.common import NOT_JSON, parse_json
+
+    assert parse_json(b"[" * 100_000 + b"]" * 100_000) is NOT_JSON
+    assert parse_json(b"\xff\xfe{") is NOT_JSON and parse_json(b"{") is NOT_JSON
+    assert parse_json(b"") is None and parse_json(b'{"a": 1}') == {"a": 1}
