@@ -54,15 +54,18 @@ stop() {
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
-# The action server under a small supervisor: restart on exit, with back-off.
+# The action server under a small supervisor: restart on exit, with back-off. It runs in its
+# own process group (setsid), so a crash of its main process never leaves Sanic workers behind
+# holding the port: the whole group is cleared before the restart.
 supervise_actions() {
   local delay=1 child="" started rc
-  trap '[[ -n "$child" ]] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+  trap '[[ -n "$child" ]] && kill -TERM -- "-$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
   while true; do
     started=$SECONDS
-    "$APP_ENV/bin/python" -m actions.server --actions actions --port "$ACTION_PORT" &
+    setsid "$APP_ENV/bin/python" -m actions.server --actions actions --port "$ACTION_PORT" &
     child=$!
     rc=0; wait "$child" || rc=$?
+    kill -KILL -- "-$child" 2>/dev/null || true
     (( SECONDS - started >= 60 )) && delay=1
     say "action server exited (status $rc); restarting in ${delay}s"
     sleep "$delay" & wait $! || true

@@ -126,6 +126,10 @@ class GuardedRestInput(RestInput):
                 log.exception("REST message from %s failed: %s", sender,
                               mask_personal_data(verdict.text)[:200])
                 return response.json([{"recipient_id": sender, "text": REPLY_FAILURE}])
+            if not any(m.get("text") or m.get("custom") for m in collector.messages):
+                # Nothing came back (the action server is down or restarting): say so politely.
+                log.warning("REST turn for %s produced no answer; apologising", sender)
+                return response.json(collector.messages + [{"recipient_id": sender, "text": REPLY_FAILURE}])
             return response.json(collector.messages)
 
         return webhook

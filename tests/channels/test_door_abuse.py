@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.e2e
 REST_TOKEN = "rest-token-for-abuse-tests-7c1d"
 API_TOKEN = "api-token-for-abuse-tests-93ab"
 FORGED_NOW = "2031-01-01T12:30:00+09:00"
+HANGUL = re.compile(r"[가-힣]")
 
 
 class Production:
@@ -166,3 +168,38 @@ def test_the_action_server_refuses_to_start_without_keys_in_production(tmp_path)
     assert done.returncode != 0
     assert "NAVIYAM_DATA_KEY and NAVIYAM_PSEUDONYM_KEY not set" in done.stderr
     assert not (tmp_path / DEV_KEYS_FILE).exists()
+
+
+def test_a_killed_action_server_is_restarted_and_users_hear_politely_meanwhile(production):
+    """serve.sh supervises the action server: kill it, chat during the outage, chat after."""
+    found = subprocess.run(["pgrep", "-f", "-P", ",".join(_descendants(production.process.pid)),
+                            "actions.server"], capture_output=True, text=True).stdout.split()
+    assert found, "no action server under serve.sh"
+    killed_at = time.monotonic()
+    for pid in found:  # the whole action server: its main process and its Sanic workers
+        os.killpg(int(pid), signal.SIGKILL)
+    # /balance_check runs a custom action: during the outage the user still hears politely
+    status, messages = production.rest({"sender": "kid-fault-1", "message": "/balance_check"})
+    assert status == 200 and messages and all(HANGUL.search(m["text"]) for m in messages if m.get("text"))
+    assert not any("급식카드" in (m.get("text") or "") for m in messages), "answered without the action server?"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status, messages = production.rest({"sender": "kid-fault-1", "message": "/balance_check"})
+        assert status == 200 and messages
+        if any("급식카드" in (m.get("text") or "") for m in messages):  # the balance action again
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"the action server did not come back; log:\n{production.log.read_text()[-3000:]}")
+    print(f"action server back {time.monotonic() - killed_at:.1f} s after SIGKILL")
+    assert "action server exited" in production.log.read_text()
+
+
+def _descendants(pid: int) -> list[str]:
+    """Process ids under ``pid`` (serve.sh and its supervisor subshell), ``pid`` included."""
+    found, todo = [str(pid)], [str(pid)]
+    while todo:
+        children = subprocess.run(["pgrep", "-P", todo.pop()], capture_output=True, text=True).stdout.split()
+        found += children
+        todo += children
+    return found
