@@ -29,7 +29,9 @@ def main() -> int:
                            "-p", "no:cacheprovider"], cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     for line in done.stdout.splitlines():
-        if line.startswith("fuzz ") or "passed" in line or "failed" in line:
+        if "fuzz " in line:
+            print(line[line.index("fuzz "):])  # pytest's progress dots may precede it
+        elif "passed" in line or "failed" in line:
             print(line)
     total = 3 * args.examples
     print(f"fuzz: {total} requests planned in {elapsed:.0f} s ({total / elapsed:.1f} requests/s incl. start-up)")

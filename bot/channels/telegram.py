@@ -211,6 +211,8 @@ class TelegramInput(InputChannel):
             message = update["message"]
             chat_id = _field(message, "chat", "id")
             user_id = _field(message, "from", "id")
+            if not isinstance(chat_id, int):
+                return  # Telegram chat ids are integers; anything else is not a real update
             location = location_from(message.get("location"))
             if location:
                 metadata["location"] = location
@@ -228,12 +230,12 @@ class TelegramInput(InputChannel):
                     text, is_payload = message["text"], False
             else:
                 group = _field(message, "chat", "type") in GROUP_CHAT_TYPES
-                if chat_id is not None and not group:
+                if not group:
                     await self.send_texts(chat_id, [NON_TEXT_REPLY])
                 return
         else:
             return  # edited messages, channel posts, ...: nothing to answer
-        if chat_id is None:
+        if not isinstance(chat_id, int):
             return
 
         verdict = await self.door.admit("telegram", str(user_id) if user_id else None, text,

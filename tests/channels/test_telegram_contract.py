@@ -50,7 +50,7 @@ def wait_idle(servers, deadline_s: float = 60) -> None:
 
 
 def messages_to(fake, chat_id):
-    return [p for p in fake.sent() if int(p["chat_id"]) == chat_id]
+    return [p for p in fake.sent() if str(p.get("chat_id")) == str(chat_id)]
 
 
 def assert_bot_api_message(params):
@@ -190,7 +190,7 @@ def test_long_polling_forwards_updates(channel_servers, channel_env, fake_telegr
         fake_telegram.push_update(text_update(chat, "5천원으로 먹을 거 추천해줘"))
         fake_telegram.wait_for(
             lambda calls: sum(1 for c in calls if c["method"] == "sendMessage"
-                              and int(c["params"].get("chat_id", 0)) == chat) >= 2, timeout=90)
+                              and str(c["params"].get("chat_id")) == str(chat)) >= 2, timeout=90)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             event = latest_user_event(channel_servers, f"telegram:{chat}")

@@ -111,8 +111,9 @@ def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
     With ``api`` Rasa serves its HTTP API behind a random ``--auth-token`` (``servers.api()``),
     as scripts/serve.sh does with RASA_AUTH_TOKEN; without it the API is not served at all.
     """
+    # Tests and benchmarks are local trials: dev mode unless the caller says otherwise.
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_ROOT),
-           **env_overrides}
+           "NAVIYAM_DEV_MODE": os.environ.get("NAVIYAM_DEV_MODE", "1"), **env_overrides}
     action_port, rasa_port = free_port(), free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     endpoints = log_dir / "endpoints.yml"
