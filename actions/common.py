@@ -132,10 +132,14 @@ class TurnContext:
         entities: dict[str, list[Any]] = {}
         for entity in latest.get("entities") or []:
             entities.setdefault(entity.get("entity"), []).append(entity.get("value"))
-        now = _parse_now(metadata.get("now"), settings) or datetime.now(settings.timezone)
+        # A client-set clock and platform are for local trials and tests only (dev mode);
+        # otherwise the server's clock and the sender's namespace decide.
+        trusted = settings.dev_mode
+        now = (_parse_now(metadata.get("now"), settings) if trusted else None) \
+            or datetime.now(settings.timezone)
         return cls(
             sender_id=tracker.sender_id,
-            platform_hint=metadata.get("platform"),
+            platform_hint=metadata.get("platform") if trusted else None,
             text=latest.get("text") or "",
             intent=intent,
             confidence=float(confidence) if confidence is not None else None,

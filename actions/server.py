@@ -33,7 +33,8 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
-from naviyam.config import get_recommend_settings, get_settings
+from naviyam.config import ConfigurationError, get_recommend_settings, get_settings
+from naviyam.usecases.startup import check_keys
 from naviyam.usecases.warm_up import warm_up
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,12 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    serve(create_argument_parser().parse_args(argv))
+    args = create_argument_parser().parse_args(argv)
+    try:
+        check_keys()  # refuse to start without the keys children's data needs
+    except ConfigurationError as error:
+        raise SystemExit(f"naviyam action server not started: {error}") from None
+    serve(args)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ carried recommendation cards. It prints figures only; it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import statistics
 import sys
@@ -29,6 +30,8 @@ from tests.e2e.harness import ensure_model, start_servers  # noqa: E402
 from tests.fakes.kakao import skill_payload  # noqa: E402
 
 KAKAO_LIMIT_MS = 5000
+# The skill secret of the servers this script starts (--url: the server's KAKAO_SKILL_SECRET).
+SKILL_SECRET = os.environ.get("KAKAO_SKILL_SECRET") or "naviyam-bench-secret"
 UTTERANCES = [
     "5천원으로 점심 추천해줘",
     "만원으로 저녁 뭐 먹지",
@@ -48,7 +51,7 @@ def percentile(values: list[float], q: float) -> float:
 def one_request(url: str, payload: dict) -> tuple[float, dict]:
     request = urllib.request.Request(
         f"{url}/webhooks/kakao/webhook", data=json.dumps(payload).encode("utf-8"),
-        headers={"Content-Type": "application/json"})
+        headers={"Content-Type": "application/json", "X-Naviyam-Skill-Secret": SKILL_SECRET})
     start = time.perf_counter()
     with urllib.request.urlopen(request, timeout=30) as response:
         body = json.loads(response.read().decode("utf-8"))
@@ -95,7 +98,8 @@ def main() -> int:
         run(args.url.rstrip("/"), args.bot_id, args.requests, args.warmup)
         return 0
     # overrides for the two servers; they inherit the rest of this environment (DATABASE_URL...)
-    env = {"KAKAO_BOT_IDS": args.bot_id, "NAVIYAM_RATE_LIMIT_ANONYMOUS": "100000"}
+    env = {"KAKAO_BOT_IDS": args.bot_id, "KAKAO_SKILL_SECRET": SKILL_SECRET,
+           "NAVIYAM_RATE_LIMIT_ANONYMOUS": "100000", "NAVIYAM_DEV_MODE": "1"}
     with tempfile.TemporaryDirectory(prefix="naviyam-bench-") as logs:
         servers = start_servers(ensure_model(), env, Path(logs))
         try:

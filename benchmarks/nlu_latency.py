@@ -47,9 +47,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def parse(rasa_url: str, text: str) -> tuple[float, dict]:
+def parse(servers, text: str) -> tuple[float, dict]:
     request = urllib.request.Request(
-        f"{rasa_url}/model/parse", data=json.dumps({"text": text}).encode("utf-8"),
+        servers.api("/model/parse"), data=json.dumps({"text": text}).encode("utf-8"),
         headers={"Content-Type": "application/json"})
     start = time.perf_counter()
     with urllib.request.urlopen(request, timeout=60) as response:
@@ -108,10 +108,10 @@ def run_phase(model: Path, env: dict, texts: list[str], log_dir: Path, repeat: b
     servers = start_servers(model, env, log_dir)
     try:
         for text in WARMUP_TEXTS:
-            parse(servers.rasa_url, text)
+            parse(servers, text)
         first, again, sources, llm_ms, errors = [], [], Counter(), [], Counter()
         for text in texts:
-            elapsed, body = parse(servers.rasa_url, text)
+            elapsed, body = parse(servers, text)
             first.append(elapsed)
             sources[body.get("intent_source", "-")] += 1
             llm = body.get("llm_nlu") or {}
@@ -121,7 +121,7 @@ def run_phase(model: Path, env: dict, texts: list[str], log_dir: Path, repeat: b
                 llm_ms.append(float(llm["latency_ms"]))
         if repeat:
             for text in texts:
-                again.append(parse(servers.rasa_url, text)[0])
+                again.append(parse(servers, text)[0])
         return {"first": first, "again": again, "sources": sources, "llm_ms": llm_ms, "errors": errors}
     finally:
         servers.stop()

@@ -13,7 +13,12 @@ environment only.
 
 | variable | default | meaning |
 |---|---|---|
+| NAVIYAM_DEV_MODE | 0 | 1: local trials and tests only (REST without a token, client `metadata.now`/`platform`) |
+| NAVIYAM_REST_TOKEN | (unset: REST refuses all unless dev mode) | bearer token REST clients must send |
+| NAVIYAM_PSEUDONYM_KEY | (unset: random per process) | HMAC key of pseudonyms (shared with the app) |
+| NAVIYAM_RATE_LIMIT_ADDRESS | 120 | REST messages per minute from one client address, whatever the sender |
 | KAKAO_BOT_IDS | (unset: refuse all) | comma-separated Open Builder bot ids allowed to call the skill |
+| KAKAO_SKILL_SECRET | (unset: refuse all) | value of the `X-Naviyam-Skill-Secret` header the skill must send |
 | KAKAO_CALLBACK_BUDGET_SECONDS | 3.5 | wait this long before answering `useCallback` when a callbackUrl is given (0: always use the callback) |
 | KAKAO_RESPONSE_LIMIT_SECONDS | 4.5 | without a callbackUrl, answer with what is ready after this long (Kakao waits 5 s) |
 | KAKAO_CALLBACK_URL_PREFIXES | (unset: https://*.kakao.com only) | comma-separated URL prefixes a callbackUrl must start with |
@@ -34,6 +39,7 @@ environment only.
 """
 from __future__ import annotations
 
+import secrets
 import threading
 from typing import Any, Mapping
 
@@ -88,6 +94,34 @@ class _EnvSettings(BaseSettings):
         return cls(**overrides) if overrides else env_only
 
 
+_PROCESS_PSEUDONYM_KEY = secrets.token_bytes(32)
+
+
+def pseudonym_key() -> bytes:
+    """``NAVIYAM_PSEUDONYM_KEY``, or a random key of this process: never a bare hash."""
+    configured = SecuritySettings().pseudonym_key
+    return configured.encode("utf-8") if configured else _PROCESS_PSEUDONYM_KEY
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+class SecuritySettings(_EnvSettings):
+    """What only local trials and tests may do, and the REST channel's credential."""
+
+    # 1: dev mode (REST without a token, client metadata.now/platform honoured); never in production
+    dev_mode: bool = Field(False, env="NAVIYAM_DEV_MODE")
+    # Bearer token of the REST channel; None (and no dev mode): every REST request is refused
+    rest_token: str | None = Field(None, env="NAVIYAM_REST_TOKEN")
+    # HMAC key of pseudonyms (anonymous Kakao senders); None: a random key per process
+    pseudonym_key: str | None = Field(None, env="NAVIYAM_PSEUDONYM_KEY")
+
+    @validator("dev_mode", pre=True)
+    def _dev_flag(cls, value: Any) -> bool:  # noqa: N805 - pydantic validator
+        return _flag(value)
+
+
 class DoorSettings(_EnvSettings):
     """Checks at the door of every channel (bot/channels/door.py)."""
 
@@ -97,6 +131,8 @@ class DoorSettings(_EnvSettings):
     rate_limit_anonymous: int = Field(10, env="NAVIYAM_RATE_LIMIT_ANONYMOUS")
     # Longest user message read, in characters
     max_message_chars: int = Field(MAX_MESSAGE_CHARS, env="NAVIYAM_MAX_MESSAGE_CHARS")
+    # REST messages per window from one client address, whatever sender it names
+    rate_limit_address: int = Field(120, env="NAVIYAM_RATE_LIMIT_ADDRESS")
     # Rate-limit window in seconds (not read from the environment: limits are per minute)
     window_seconds: int = Field(60, env=())
 
@@ -106,6 +142,8 @@ class KakaoSettings(_EnvSettings):
 
     # Open Builder bot ids allowed to call the skill (comma-separated; empty refuses all)
     bot_ids: frozenset[str] = Field(frozenset(), env="KAKAO_BOT_IDS")
+    # Shared secret the skill sends in X-Naviyam-Skill-Secret; None refuses all
+    skill_secret: str | None = Field(None, env="KAKAO_SKILL_SECRET")
     # Seconds to wait before answering useCallback when a callbackUrl is given
     callback_budget_seconds: float = Field(3.5, env="KAKAO_CALLBACK_BUDGET_SECONDS")
     # Without a callbackUrl, answer with what is ready after this many seconds
@@ -117,7 +155,11 @@ class KakaoSettings(_EnvSettings):
 
     @validator("bot_ids", pre=True)
     def _bot_id_set(cls, value: Any) -> frozenset[str]:  # noqa: N805 - pydantic validator
-        return frozenset(_split(value))
+        return frozenset(part.rstrip("!") for part in _split(value))
+
+    def bot_allowed(self, bot_id: str) -> bool:
+        """Kakao sends some bot ids with a trailing ``!``: compare without it."""
+        return bool(bot_id) and bot_id.strip().rstrip("!") in self.bot_ids
 
     @validator("callback_url_prefixes", pre=True)
     def _prefix_list(cls, value: Any) -> tuple[str, ...]:  # noqa: N805 - pydantic validator

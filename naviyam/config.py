@@ -127,6 +127,15 @@ class Settings(_EnvSection):
     shop_public_url: str | None = Field(None, validation_alias="NAVIYAM_SHOP_PUBLIC_URL",
                                         description="public base URL of the shop service; set: messengers "
                                                     "get the redeem QR as an image URL from it")
+    dev_mode: bool = Field(False, validation_alias="NAVIYAM_DEV_MODE",
+                           description="1 only for local trials and tests: client metadata.now and "
+                                       "metadata.platform are honoured, dev keys are generated")
+    data_key: SecretStr | None = Field(None, validation_alias="NAVIYAM_DATA_KEY",
+                                       description="keys for card and phone numbers at rest: "
+                                                   "`kid:base64-32-bytes[,kid:...]`, the first encrypts")
+    pseudonym_key: SecretStr | None = Field(None, validation_alias="NAVIYAM_PSEUDONYM_KEY",
+                                            description="HMAC key of pseudonyms and look-up hashes "
+                                                        "(at least 32 characters)")
     # Domain
     timezone: ZoneInfo = Field(ZoneInfo("Asia/Seoul"), validation_alias="NAVIYAM_TIMEZONE",
                                description="IANA zone for opening hours, coupon validity, budgets")

@@ -240,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     p_forget.add_argument("external_id", metavar="EXTERNAL_ID", help="users.external_user_id (= Rasa sender id)")
     p_forget.add_argument("--platform", help="refuse unless the user is on this platform")
     p_forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p_keys = sub.add_parser("new-keys", help="print fresh NAVIYAM_DATA_KEY / NAVIYAM_PSEUDONYM_KEY values")
+    p_keys.add_argument("--kid", default="k1", help="key id of the data key (rotation: a new id)")
+    sub.add_parser("reencrypt", help="re-encrypt card and phone numbers with the current data key")
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -260,6 +263,15 @@ def main(argv: list[str] | None = None) -> int:
         return release_reservations()
     elif args.command == "forget-user":
         return _operator_errors(lambda: forget_user(args.external_id, args.platform, yes=args.yes))
+    elif args.command == "reencrypt":
+        from naviyam.adapters.db.reencrypt import reencrypt_all
+
+        print(f"re-encrypted {reencrypt_all()} values with the current key")
+    elif args.command == "new-keys":
+        from naviyam.usecases.startup import new_keys
+
+        for name, value in new_keys(args.kid).items():
+            print(f"{name}={value}")
     elif args.command == "prepare":
         migrate()
         import_sample(update_existing=False)

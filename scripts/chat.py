@@ -4,19 +4,24 @@
 Type a message and press Enter (or the number of a button: [1], [2]...);
 /now 2026-11-23T12:30 sets the request time,
 /where 37.5404 127.0693 sets your position, /quit leaves.
+Against a server outside dev mode, NAVIYAM_REST_TOKEN is sent as the bearer token
+(/now is then ignored by the server: docs/SECURITY.md).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import urllib.error
 import urllib.request
 
 
 def send(url: str, sender: str, text: str, metadata: dict) -> list[dict]:
     body = json.dumps({"sender": sender, "message": text, "metadata": metadata}).encode()
-    request = urllib.request.Request(url + "/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if os.environ.get("NAVIYAM_REST_TOKEN"):
+        headers["Authorization"] = "Bearer " + os.environ["NAVIYAM_REST_TOKEN"]
+    request = urllib.request.Request(url + "/webhooks/rest/webhook", data=body, headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read().decode("utf-8"))
 

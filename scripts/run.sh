@@ -3,8 +3,11 @@
 # database (SQLite file under var/, in-process cache; no PostgreSQL/Redis needed unless
 # DATABASE_URL / REDIS_URL say so), train what is missing, start both servers and
 # chat in this terminal. Leaving the chat (/quit or Ctrl-D) stops the servers.
+# A local trial: NAVIYAM_DEV_MODE=1 (REST without a token, demo senders, a client clock;
+# docs/SECURITY.md). Production uses scripts/serve.sh without it.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+export NAVIYAM_DEV_MODE="${NAVIYAM_DEV_MODE:-1}"
 setup_envs
 say "preparing data (migrations, sample data, indexes, ranker)"
 "$APP_ENV/bin/python" -m naviyam.manage prepare
@@ -21,7 +24,7 @@ SERVE_PID=$!
 trap 'kill -TERM $SERVE_PID 2>/dev/null; wait $SERVE_PID 2>/dev/null; say "stopped"' EXIT INT TERM
 say "starting servers (log: var/serve.log)"
 wait_http "http://127.0.0.1:$ACTION_PORT/health" 120 || die "action server did not start; see var/serve.log"
-wait_http "http://127.0.0.1:$RASA_PORT/status" 300 || die "Rasa server did not start; see var/serve.log"
+wait_http "http://127.0.0.1:$RASA_PORT/webhooks/rest/" 300 || die "Rasa server did not start; see var/serve.log"
 wait_http "http://127.0.0.1:${SHOP_PORT:-5060}/healthz" 60 || die "shop service did not start; see var/serve.log"
 say "shop console and web chat on http://127.0.0.1:${SHOP_PORT:-5060} (/console, /chat)"
 say "Rasa REST API on http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook, actions on :$ACTION_PORT"

@@ -22,7 +22,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from naviyam.shared import cache as cache_module
+# The tests act as a local trial: a client clock (metadata.now), REST without a token,
+# demo senders (see bot/settings.py SecuritySettings). Abuse tests start servers without it.
+os.environ.setdefault("NAVIYAM_DEV_MODE", "1")
+
+from naviyam.shared import cache as cache_module  # noqa: E402 - after the dev switch
 from naviyam.config import get_settings, reset_settings_cache
 from naviyam.adapters.db import session as db_session_module
 

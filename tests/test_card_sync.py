@@ -15,6 +15,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from naviyam.adapters.crypto import lookup_hash
+
 from helpers_coupons import make_card, make_user
 from naviyam.shared import cache_keys
 import pybreaker
@@ -60,7 +62,8 @@ def _client(url: str, breaker: pybreaker.CircuitBreaker, delays: list[float], **
 
 def _cards(url: str, numbers: list[str]) -> dict[str, FoodcardUser]:
     with unit_of_work(url) as session:
-        rows = session.scalars(select(FoodcardUser).where(FoodcardUser.card_number.in_(numbers))).all()
+        hashes = [lookup_hash(n) for n in numbers]  # encrypted at rest: look up by keyed hash
+        rows = session.scalars(select(FoodcardUser).where(FoodcardUser.card_number_hash.in_(hashes))).all()
         return {r.card_number: r for r in rows}
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any, Callable
 
@@ -17,6 +18,18 @@ log = logging.getLogger(__name__)
 CHOICES_TTL_SECONDS = 30 * 60
 LOCATION_TTL_SECONDS = 30 * 60
 CALLBACK_TOKEN_TTL_SECONDS = 24 * 3600
+
+
+NOT_JSON = object()  # parse_json's answer for a body that is not JSON
+
+
+def parse_json(body: bytes | None) -> Any:
+    """The decoded body, or ``NOT_JSON`` for invalid JSON, invalid UTF-8 or nesting so deep that
+    the decoder gives up (a RecursionError would otherwise be a 500)."""
+    try:
+        return json.loads(body or b"null")
+    except (ValueError, RecursionError):
+        return NOT_JSON
 
 
 async def cache_call(cache: Cache | None, method: str, *args: Any) -> Any:

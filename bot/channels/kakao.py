@@ -5,11 +5,16 @@ Route: ``POST /webhooks/kakao/webhook`` (``credentials.yml``:
 SkillPayload; we answer with ``{"version": "2.0", "template": {...}}``.
 
 The flow of one request:
-1. Shape check, then the bot allow-list (``KAKAO_BOT_IDS``; unset refuses everything
-   and logs why, secure by default).
-2. The text: a button payload in ``action.clientExtra.payload``, or the utterance,
-   turned back into the exact intent payload when it is the text of a button or
-   quick reply we rendered for this user (choice map in the cache).
+1. The shared secret: header ``X-Naviyam-Skill-Secret`` equal to ``KAKAO_SKILL_SECRET``
+   (constant-time compare; the operator adds it to the skill in Open Builder, see
+   docs/SECURITY.md). The bot id in the payload is no credential (every payload carries
+   it). Then shape check and the bot allow-list (``KAKAO_BOT_IDS``, ids compared without
+   the trailing ``!`` Kakao adds in some payloads). Either setting unset refuses
+   everything and logs why (secure by default).
+2. The text: the utterance, turned back into the exact intent payload when it is the text
+   of a button or quick reply we rendered for this user (choice map in the cache). A
+   ``action.clientExtra.payload`` is taken only when it is one of the payloads in that same
+   map: a request can never name a free intent.
 3. The door: rate limit and validation (``door.py``); a refusal is a polite simpleText.
 4. Rasa handles the message with ``sender_id = "kakao:<user id>"`` and metadata
    ``{"platform": "kakao"}`` (plus ``location`` when the request carries one).
@@ -22,11 +27,13 @@ The flow of one request:
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
+import posixpath
 import time
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -38,15 +45,23 @@ from naviyam.shared.cache_keys import kakao_choices_key
 from naviyam.shared.text_safety import clean_user_text, mask_personal_data, pseudonymise_id
 
 from bot.channels import rendering
-from bot.channels.common import CHOICES_TTL_SECONDS, cache_call, location_from, post_json
+from bot.channels.common import (
+    CHOICES_TTL_SECONDS,
+    NOT_JSON,
+    cache_call,
+    location_from,
+    parse_json,
+    post_json,
+)
 from bot.channels.door import Door
-from bot.settings import KakaoSettings
+from bot.settings import KakaoSettings, pseudonym_key
 
 log = logging.getLogger(__name__)
 
 WAIT_TEXT = "맛있는 곳을 찾고 있어요! 잠시만 기다려 주세요 🍚"
 SLOW_NOTE = "답을 찾는 데 시간이 조금 걸리고 있어요. 잠시 후 한 번 더 말씀해 주시면 바로 알려 드릴게요 🙏"
 CALLBACK_VALID_SECONDS = 55.0  # Kakao keeps a callback URL valid for one minute
+SECRET_HEADER = "X-Naviyam-Skill-Secret"
 
 
 def _dumps(body: Any) -> str:
@@ -77,6 +92,19 @@ class KakaoInput(InputChannel):
         if not self.settings.bot_ids:
             log.warning("KAKAO_BOT_IDS is not set: the Kakao channel refuses every request "
                         "until the Open Builder bot id is allowed (see docs/CHANNELS.md)")
+        if not self.settings.skill_secret:
+            log.warning("KAKAO_SKILL_SECRET is not set: the Kakao channel refuses every request "
+                        "(see docs/SECURITY.md)")
+
+    def secret_refusal(self, given: str | None) -> tuple[int, dict[str, Any]] | None:
+        """Refuse a request without the shared skill secret (header ``X-Naviyam-Skill-Secret``)."""
+        if not self.settings.skill_secret:
+            log.warning("Refused a Kakao request: KAKAO_SKILL_SECRET is not set")
+            return 403, {"error": "this skill accepts no request yet (KAKAO_SKILL_SECRET unset)"}
+        if not hmac.compare_digest((given or "").encode(), self.settings.skill_secret.encode()):
+            log.warning("Refused a Kakao request without the right %s header", SECRET_HEADER)
+            return 403, {"error": "wrong or missing skill secret"}
+        return None
 
     # --- HTTP -------------------------------------------------------------------
 
@@ -89,9 +117,11 @@ class KakaoInput(InputChannel):
 
         @kakao.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                payload = json.loads(request.body or b"null")
-            except ValueError:
+            refused = self.secret_refusal(request.headers.get(SECRET_HEADER))
+            if refused:
+                return response.json(refused[1], status=refused[0])
+            payload = parse_json(request.body)
+            if payload is NOT_JSON:
                 return response.json({"error": "body is not JSON"}, status=400)
             status, body = await self.handle(payload, on_new_message, client_ip=request.ip)
             return response.json(body, status=status, dumps=_dumps)
@@ -105,17 +135,20 @@ class KakaoInput(InputChannel):
         started = time.perf_counter()
         if not isinstance(payload, dict) or not isinstance(payload.get("userRequest"), dict):
             return 400, {"error": "not a Kakao SkillPayload (userRequest missing)"}
-        bot_id = str((payload.get("bot") or {}).get("id") or "")
+        bot = payload.get("bot") if isinstance(payload.get("bot"), dict) else {}
+        bot_id = str(bot.get("id") or "")[:100]
         if not self.settings.bot_ids:
             log.warning("Refused Kakao request from bot %r: KAKAO_BOT_IDS is not set", bot_id)
             return 403, {"error": "this skill accepts no bot yet (KAKAO_BOT_IDS unset)"}
-        if bot_id not in self.settings.bot_ids:
+        if not self.settings.bot_allowed(bot_id):
             log.warning("Refused Kakao request from bot %r: not in KAKAO_BOT_IDS", bot_id)
             return 403, {"error": "bot not allowed"}
 
         user_request = payload["userRequest"]
-        user_id = str((user_request.get("user") or {}).get("id") or "").strip() or None
-        sender_id = f"kakao:{user_id}" if user_id else f"kakao:anonymous-{pseudonymise_id(client_ip)}"
+        user = user_request.get("user") if isinstance(user_request.get("user"), dict) else {}
+        user_id = str(user.get("id") or "").strip()[:200] or None
+        sender_id = (f"kakao:{user_id}" if user_id
+                     else f"kakao:anonymous-{pseudonymise_id(client_ip, pseudonym_key())}")
         raw_text, is_payload = await self._incoming_text(payload, user_id)
         verdict = await self.door.admit("kakao", user_id, raw_text, client_ip=client_ip,
                                         is_payload=is_payload)
@@ -149,27 +182,25 @@ class KakaoInput(InputChannel):
 
     async def _incoming_text(self, payload: dict[str, Any], user_id: str | None) -> tuple[str, bool]:
         """The text for Rasa and whether it is one of our intent payloads."""
-        action = payload.get("action") or {}
-        extra = action.get("clientExtra")
-        if isinstance(extra, str):
-            try:
-                extra = json.loads(extra)
-            except ValueError:
-                extra = None
-        if isinstance(extra, dict) and isinstance(extra.get("payload"), str) \
-                and extra["payload"].startswith("/"):
-            return extra["payload"], True
-        utterance = str(payload["userRequest"].get("utterance") or "")
-        if user_id:
-            choices = await cache_call(self.cache, "get", kakao_choices_key(user_id))
-            key = clean_user_text(utterance)
-            if isinstance(choices, dict) and key in choices:
-                return choices[key], True
+        extra = _client_extra(payload)
+        raw = payload["userRequest"].get("utterance")
+        utterance = raw if isinstance(raw, str) else ""
+        if not user_id:
+            return utterance, False
+        choices = await cache_call(self.cache, "get", kakao_choices_key(user_id))
+        if not isinstance(choices, dict):
+            return utterance, False
+        asked = extra.get("payload") if isinstance(extra, dict) else None
+        if isinstance(asked, str) and asked in choices.values():
+            return asked, True  # one of the buttons we rendered for this user
+        key = clean_user_text(utterance)
+        if key in choices:
+            return choices[key], True
         return utterance, False
 
     def metadata(self, payload: dict[str, Any]) -> dict[str, Any]:
         metadata: dict[str, Any] = {"platform": "kakao"}
-        extra = (payload.get("action") or {}).get("clientExtra")
+        extra = _client_extra(payload)
         location = location_from(extra.get("location")) if isinstance(extra, dict) else None
         if location:
             metadata["location"] = location
@@ -179,15 +210,9 @@ class KakaoInput(InputChannel):
         """Only POST to Kakao's own callback hosts (or the configured prefixes): no SSRF."""
         if not isinstance(url, str) or not url:
             return None
-        if self.settings.callback_url_prefixes:
-            if any(url.startswith(prefix) for prefix in self.settings.callback_url_prefixes):
-                return url
-        else:
-            parsed = urlparse(url)
-            host = (parsed.hostname or "").lower()
-            if parsed.scheme == "https" and (host == "kakao.com" or host.endswith(".kakao.com")):
-                return url
-        log.warning("Ignoring a callbackUrl outside the allowed hosts: %s", urlparse(url).hostname)
+        if callback_allowed(url, self.settings.callback_url_prefixes):
+            return url
+        log.warning("Ignoring a callbackUrl outside the allowed hosts")
         return None
 
     # --- answers ----------------------------------------------------------------
@@ -225,3 +250,51 @@ class KakaoInput(InputChannel):
     def _report_failure(task: asyncio.Future, sender_id: str) -> None:
         if task.done() and not task.cancelled() and task.exception() is not None:
             log.error("Rasa failed on a Kakao message from %s: %r", sender_id, task.exception())
+
+
+def _client_extra(payload: dict[str, Any]) -> dict[str, Any] | None:
+    action = payload.get("action") if isinstance(payload.get("action"), dict) else {}
+    extra = action.get("clientExtra")
+    if isinstance(extra, str):
+        try:
+            extra = json.loads(extra)
+        except (ValueError, RecursionError):
+            return None
+    return extra if isinstance(extra, dict) else None
+
+
+def _url_parts(url: str) -> tuple[str, str, int | None, str] | None:
+    """(scheme, host, port, normalised path) of a plain http(s) URL; None when it is not one
+    or its path climbs (``..``) or it carries credentials."""
+    try:
+        parsed = urlparse(url)
+        port = parsed.port
+    except ValueError:
+        return None
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme not in ("http", "https") or not host or parsed.username or parsed.password:
+        return None
+    path = unquote(parsed.path or "/")
+    if "\\" in path or any(segment in ("..", ".") for segment in path.split("/")):
+        return None
+    normal = posixpath.normpath(path) + ("/" if path.endswith("/") and path != "/" else "")
+    return parsed.scheme, host, port or (443 if parsed.scheme == "https" else 80), normal
+
+
+def callback_allowed(url: str, prefixes: tuple[str, ...]) -> bool:
+    """True when ``url`` is under one of ``prefixes`` (same scheme, host and port; its path
+    inside the prefix's path), or, without prefixes, https on kakao.com or a subdomain."""
+    parts = _url_parts(url)
+    if parts is None:
+        return False
+    scheme, host, port, path = parts
+    if not prefixes:
+        return scheme == "https" and (host == "kakao.com" or host.endswith(".kakao.com"))
+    for prefix in prefixes:
+        allowed = _url_parts(prefix)
+        if allowed is None or allowed[:3] != (scheme, host, port):
+            continue
+        base = allowed[3] if allowed[3].endswith("/") else allowed[3] + "/"
+        if path == allowed[3] or path.startswith(base):
+            return True
+    return False

@@ -16,11 +16,19 @@ aiogram-based telegram channel must not be configured at the same time).
   (30 minutes), and asks for places near there (``/location_inquiry``).
 - Text is sent with ``parse_mode=HTML``, everything escaped, split at 4096 characters.
 - Outbound calls go to ``TELEGRAM_API_BASE`` + ``/bot<token>/<method>``.
+- The webhook answers at once; the update is processed in the background, in order per
+  chat (one queue a chat), so a slow turn never makes Telegram time out and retry. Telegram
+  retries an update it thinks was lost: each ``update_id`` is claimed with set-if-absent in
+  the cache (Redis when ``REDIS_URL`` is set) for a day, so a retried update never runs a
+  turn twice. ``GET /webhooks/telegram/`` reports how many updates are still in progress.
+- In group chats, stickers, photos and other non-text messages are ignored silently (the
+  "please type" hint is only for private chats, where it is addressed to the sender).
 - ``bot/channels/telegram_polling.py`` feeds this same webhook from getUpdates for
   development without a public URL.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -32,13 +40,19 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from naviyam.shared.cache import Cache
-from naviyam.shared.cache_keys import telegram_callback_key, telegram_location_key
+from naviyam.shared.cache_keys import (
+    telegram_callback_key,
+    telegram_location_key,
+    telegram_update_key,
+)
 from naviyam.shared.text_safety import mask_personal_data
 
 from bot.channels import rendering
 from bot.channels.common import (
     CALLBACK_TOKEN_TTL_SECONDS,
     LOCATION_TTL_SECONDS,
+    NOT_JSON,
+    parse_json,
     cache_call,
     location_from,
     post_json,
@@ -67,6 +81,8 @@ HELP_TEXT = (
     "/coupons 내 쿠폰 보기\n"
     "/help 도움말"
 )
+UPDATE_SEEN_TTL_SECONDS = 24 * 3600  # Telegram stops retrying an update well before a day
+GROUP_CHAT_TYPES = ("group", "supergroup", "channel")
 NON_TEXT_REPLY = "글자로 말씀해 주시면 더 잘 도와드릴 수 있어요 🙂 (위치 공유도 좋아요!)"
 
 
@@ -102,6 +118,8 @@ class TelegramInput(InputChannel):
                         "every update (see docs/CHANNELS.md)")
         if not self.settings.bot_token:
             log.warning("TELEGRAM_BOT_TOKEN is not set: the Telegram channel cannot answer")
+        self._tails: dict[Any, asyncio.Future] = {}  # last queued update of each chat
+        self._running: set[asyncio.Future] = set()
 
     # --- HTTP -------------------------------------------------------------------
 
@@ -110,7 +128,8 @@ class TelegramInput(InputChannel):
 
         @telegram.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok", "configured": self.configured})
+            return response.json({"status": "ok", "configured": self.configured,
+                                  "pending": len(self._running)})
 
         @telegram.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -124,13 +143,12 @@ class TelegramInput(InputChannel):
             if not self.settings.bot_token:
                 log.error("Telegram update received but TELEGRAM_BOT_TOKEN is not set")
                 return response.json({"ok": False, "error": "bot token not configured"}, status=503)
-            try:
-                update = json.loads(request.body or b"null")
-            except ValueError:
+            update = parse_json(request.body)
+            if update is NOT_JSON:
                 return response.json({"ok": False, "error": "body is not JSON"}, status=400)
             if not isinstance(update, dict):
                 return response.json({"ok": False, "error": "not an Update"}, status=400)
-            await self.handle_update(update, on_new_message)
+            await self.enqueue(update, on_new_message)
             return response.json({"ok": True})
 
         return telegram
@@ -139,6 +157,45 @@ class TelegramInput(InputChannel):
     def configured(self) -> bool:
         return bool(self.settings.webhook_secret and self.settings.bot_token)
 
+    # --- queueing ---------------------------------------------------------------
+
+    async def enqueue(self, update: dict[str, Any],
+                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> bool:
+        """Queue ``update`` behind the same chat's earlier updates; False for a retry already seen."""
+        update_id = update.get("update_id")
+        if isinstance(update_id, int) and not isinstance(update_id, bool):
+            claimed = await cache_call(self.cache, "set_if_absent", telegram_update_key(update_id),
+                                       1, UPDATE_SEEN_TTL_SECONDS)
+            if claimed is False:
+                log.info("Telegram update %s already received; not running it again", update_id)
+                return False
+        chat = _chat_of(update)
+        previous = self._tails.get(chat)
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait({previous})
+            try:
+                await self.handle_update(update, on_new_message)
+            except Exception:  # noqa: BLE001 - one broken update must not stop the chat's queue
+                log.exception("Telegram update %s failed", update_id)
+
+        task = asyncio.ensure_future(run())
+        self._tails[chat] = task
+        self._running.add(task)
+        task.add_done_callback(lambda done: self._finished(chat, done))
+        return True
+
+    def _finished(self, chat: Any, task: asyncio.Future) -> None:
+        self._running.discard(task)
+        if self._tails.get(chat) is task:
+            del self._tails[chat]
+
+    async def drain(self) -> None:
+        """Wait until every queued update has been handled (tests, shutdown)."""
+        while self._running:
+            await asyncio.wait(set(self._running))
+
     # --- one update -------------------------------------------------------------
 
     async def handle_update(self, update: dict[str, Any],
@@ -146,15 +203,16 @@ class TelegramInput(InputChannel):
         metadata: dict[str, Any] = {"platform": "telegram"}
         if isinstance(update.get("callback_query"), dict):
             query = update["callback_query"]
-            chat_id = ((query.get("message") or {}).get("chat") or {}).get("id") \
-                or (query.get("from") or {}).get("id")
-            user_id = (query.get("from") or {}).get("id")
+            chat_id = _field(query, "message", "chat", "id") or _field(query, "from", "id")
+            user_id = _field(query, "from", "id")
             await self.call("answerCallbackQuery", {"callback_query_id": query.get("id")})
             text, is_payload = await self._resolve_callback(str(query.get("data") or ""))
         elif isinstance(update.get("message"), dict):
             message = update["message"]
-            chat_id = (message.get("chat") or {}).get("id")
-            user_id = (message.get("from") or {}).get("id")
+            chat_id = _field(message, "chat", "id")
+            user_id = _field(message, "from", "id")
+            if not isinstance(chat_id, int):
+                return  # Telegram chat ids are integers; anything else is not a real update
             location = location_from(message.get("location"))
             if location:
                 metadata["location"] = location
@@ -171,12 +229,13 @@ class TelegramInput(InputChannel):
                 else:
                     text, is_payload = message["text"], False
             else:
-                if chat_id is not None:
+                group = _field(message, "chat", "type") in GROUP_CHAT_TYPES
+                if not group:
                     await self.send_texts(chat_id, [NON_TEXT_REPLY])
                 return
         else:
             return  # edited messages, channel posts, ...: nothing to answer
-        if chat_id is None:
+        if not isinstance(chat_id, int):
             return
 
         verdict = await self.door.admit("telegram", str(user_id) if user_id else None, text,
@@ -232,3 +291,18 @@ class TelegramInput(InputChannel):
         return body.get("result")
 
 
+
+
+def _chat_of(update: dict[str, Any]) -> Any:
+    """The chat an update belongs to (its queue), or None."""
+    if isinstance(update.get("callback_query"), dict):
+        return _field(update, "callback_query", "message", "chat", "id") \
+            or _field(update, "callback_query", "from", "id")
+    return _field(update, "message", "chat", "id")
+
+
+def _field(container: Any, *path: str) -> int | str | None:
+    """``container[path...]`` when every step is an object and the end an id or a string."""
+    for name in path:
+        container = container.get(name) if isinstance(container, dict) else None
+    return container if isinstance(container, (int, str)) and not isinstance(container, bool) else None

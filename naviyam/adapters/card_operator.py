@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from naviyam.adapters.resilience import CircuitOpenError, TransientError, circuit_breaker, is_open, retrying
 from naviyam.adapters.db.invalidation import invalidate_users
 from naviyam.config import BalanceSettings, get_balance_settings
+from naviyam.adapters.crypto import lookup_hash
 from naviyam.adapters.db.models import FoodcardUser
 from naviyam.domain.vocabulary import CARD_STATUSES
 from naviyam.adapters.db.session import unit_of_work
@@ -195,17 +196,18 @@ def _differs(card: FoodcardUser, state: CardState) -> bool:
 
 def apply_states(session: Session, states: Iterable[CardState], now: datetime) -> tuple[list[int], int]:
     """Write fetched states; returns (user ids whose figures changed, unchanged row count)."""
-    states = {s.card_number: s for s in states}
+    # Card numbers are encrypted at rest: rows are found by their keyed hash.
+    states = {lookup_hash(s.card_number): s for s in states}
     if not states:
         return [], 0
     now_utc = now.astimezone(timezone.utc)
     rows = session.scalars(
-        select(FoodcardUser).where(FoodcardUser.card_number.in_(list(states))).with_for_update()
+        select(FoodcardUser).where(FoodcardUser.card_number_hash.in_(list(states))).with_for_update()
     ).all()
     changed_users: list[int] = []
     unchanged_ids: list[int] = []
     for card in rows:
-        state = states[card.card_number]
+        state = states[card.card_number_hash]
         if not _differs(card, state):
             unchanged_ids.append(card.id)
             continue

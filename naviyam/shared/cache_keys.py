@@ -13,6 +13,9 @@ same function, so a renamed key cannot leave stale or undeletable entries behind
 | ``breaker:{name}`` | adapters/resilience (shared circuit-breaker state) | none (state) |
 | ``ratelimit:{platform}:{id}`` | bot/channels/door (per-sender rate limit) | window |
 | ``ratelimit:anonymous:{ip}`` | bot/channels/door (senders without an id, by address) | window |
+| ``abuse:{platform}:{id}`` | bot/channels/door (profanity count per user, for firmer answers) | a day |
+| ``ratelimit:address:{ip}`` | bot/channels/door (REST requests per client address) | window |
+| ``channel:telegram:update:{id}`` | bot/channels/telegram (update_id seen: retries run once) | TELEGRAM_UPDATE_TTL |
 | ``channel:choices:kakao:{user}`` | bot/channels/kakao (quick-reply labels → payloads) | CHOICES_TTL_SECONDS |
 | ``channel:cb:{token}`` | bot/channels/telegram (callback-button payloads) | CHOICES_TTL_SECONDS |
 | ``channel:location:telegram:{chat}`` | bot/channels/telegram (last shared position) | CHOICES_TTL_SECONDS |
@@ -60,6 +63,18 @@ def rate_limit_key(platform: str, user_id: str) -> str:
 
 def anonymous_rate_limit_key(client_ip: str | None) -> str:
     return f"ratelimit:anonymous:{client_ip or 'unknown'}"
+
+
+def abuse_counter_key(platform: str, user_id: str) -> str:
+    return f"abuse:{platform}:{user_id}"
+
+
+def address_rate_limit_key(client_ip: str | None) -> str:
+    return f"ratelimit:address:{client_ip or 'unknown'}"
+
+
+def telegram_update_key(update_id: int | str) -> str:
+    return f"channel:telegram:update:{update_id}"
 
 
 def kakao_choices_key(user_id: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.harness import BotServers, ensure_model, start_servers
-from tests.fakes.kakao import TEST_BOT_ID, FakeKakaoCallback
+from tests.fakes.kakao import TEST_BOT_ID, TEST_SKILL_SECRET, FakeKakaoCallback
 from tests.fakes.telegram import TEST_SECRET, TEST_TOKEN, FakeTelegramAPI
 
 
@@ -39,6 +39,7 @@ def fake_kakao() -> Iterator[FakeKakaoCallback]:
 def channel_env(fake_telegram, fake_kakao, redis_url) -> dict[str, str]:
     env = {
         "KAKAO_BOT_IDS": f"{TEST_BOT_ID},another-bot",
+        "KAKAO_SKILL_SECRET": TEST_SKILL_SECRET,
         "KAKAO_CALLBACK_URL_PREFIXES": fake_kakao.url + "/callback/",
         "KAKAO_CALLBACK_BUDGET_SECONDS": "0",
         "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
@@ -89,7 +90,7 @@ def get_json(url: str) -> Any:
 
 def latest_user_event(servers: BotServers, sender_id: str) -> dict[str, Any]:
     quoted = urllib.request.quote(sender_id, safe=":")
-    tracker = get_json(f"{servers.rasa_url}/conversations/{quoted}/tracker")
+    tracker = get_json(servers.api(f"/conversations/{quoted}/tracker"))
     users = [e for e in tracker.get("events", []) if e.get("event") == "user"]
     assert users, f"no user event for {sender_id}"
     return users[-1]

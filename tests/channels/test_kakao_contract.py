@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.models import Menu, Shop, User
 from tests.channels.conftest import latest_user_event, post
-from tests.fakes.kakao import skill_payload
+from tests.fakes.kakao import SKILL_SECRET_HEADER, TEST_SKILL_SECRET, skill_payload
 
 pytestmark = pytest.mark.e2e
 
@@ -22,8 +22,9 @@ WAIT_TEXT = "맛있는 곳을 찾고 있어요! 잠시만 기다려 주세요 �
 HANGUL = re.compile(r"[가-힣]")
 
 
-def kakao(servers, payload):
-    return post(f"{servers.rasa_url}/webhooks/kakao/webhook", payload)
+def kakao(servers, payload, secret=TEST_SKILL_SECRET):
+    headers = {SKILL_SECRET_HEADER: secret} if secret is not None else {}
+    return post(f"{servers.rasa_url}/webhooks/kakao/webhook", payload, headers)
 
 
 def assert_skill_response(body: dict) -> None:
@@ -147,3 +148,27 @@ def test_over_long_utterance_gets_a_polite_answer(channel_servers):
     assert_skill_response(body)
     text = body["template"]["outputs"][0]["simpleText"]["text"]
     assert "500자" in text and "<b>" not in text
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", TEST_SKILL_SECRET + "x"])
+def test_allowed_bot_without_the_skill_secret_is_refused(channel_servers, secret):
+    """The bot id is in every payload, so it proves nothing: the shared secret is the credential."""
+    status, body = kakao(channel_servers, skill_payload("안녕", user_id="kk-nosecret"), secret=secret)
+    assert status == 403 and "template" not in body
+
+
+def test_bot_id_with_kakaos_trailing_bang_is_the_same_bot(channel_servers):
+    status, body = kakao(channel_servers, skill_payload("안녕", user_id="kk-bang", bot_id="another-bot!"))
+    assert status == 200
+    assert_skill_response(body)
+
+
+def test_a_free_intent_in_client_extra_is_not_run(channel_servers):
+    """Only payloads of buttons we rendered for this user count; others are plain text."""
+    payload = skill_payload("안녕", user_id="kk-free-intent",
+                            client_extra={"payload": '/choose_option{"option_number": 1}'})
+    status, body = kakao(channel_servers, payload)
+    assert status == 200
+    event = latest_user_event(channel_servers, "kakao:kk-free-intent")
+    assert event["text"] == "안녕"
+    assert event["parse_data"]["intent"]["name"] != "choose_option"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from telegram import Update
 
 from naviyam.adapters.db.models import User
-from tests.channels.conftest import latest_user_event, post
+from tests.channels.conftest import get_json, latest_user_event, post
 from tests.e2e.harness import PROJECT_ROOT, RASA_ENV
 from tests.fakes.telegram import (
     TEST_SECRET,
@@ -35,12 +35,22 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def deliver(servers, update, secret=TEST_SECRET):
+    """POST an update; the webhook answers at once, so wait until the channel is idle again."""
     headers = {SECRET_HEADER: secret} if secret is not None else {}
-    return post(f"{servers.rasa_url}/webhooks/telegram/webhook", update, headers)
+    answer = post(f"{servers.rasa_url}/webhooks/telegram/webhook", update, headers)
+    wait_idle(servers)
+    return answer
+
+
+def wait_idle(servers, deadline_s: float = 60) -> None:
+    deadline = time.monotonic() + deadline_s
+    while get_json(f"{servers.rasa_url}/webhooks/telegram/")["pending"]:
+        assert time.monotonic() < deadline, "Telegram updates still in progress"
+        time.sleep(0.05)
 
 
 def messages_to(fake, chat_id):
-    return [p for p in fake.sent() if int(p["chat_id"]) == chat_id]
+    return [p for p in fake.sent() if str(p.get("chat_id")) == str(chat_id)]
 
 
 def assert_bot_api_message(params):
@@ -180,7 +190,7 @@ def test_long_polling_forwards_updates(channel_servers, channel_env, fake_telegr
         fake_telegram.push_update(text_update(chat, "5천원으로 먹을 거 추천해줘"))
         fake_telegram.wait_for(
             lambda calls: sum(1 for c in calls if c["method"] == "sendMessage"
-                              and int(c["params"].get("chat_id", 0)) == chat) >= 2, timeout=90)
+                              and str(c["params"].get("chat_id")) == str(chat)) >= 2, timeout=90)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             event = latest_user_event(channel_servers, f"telegram:{chat}")
@@ -192,3 +202,39 @@ def test_long_polling_forwards_updates(channel_servers, channel_env, fake_telegr
         poller.terminate()
         poller.wait(timeout=20)
     assert poller.returncode == 0, (tmp_path / "polling.log").read_text()
+
+
+def test_a_retried_update_runs_once(channel_servers, fake_telegram):
+    """Telegram retries an update when it thinks the webhook missed it: one turn, one answer."""
+    chat = 710021
+    update = text_update(chat, "/balance")
+    assert deliver(channel_servers, update) == (200, {"ok": True})
+    first = len(messages_to(fake_telegram, chat))
+    assert first >= 1
+    assert deliver(channel_servers, update) == (200, {"ok": True})
+    assert len(messages_to(fake_telegram, chat)) == first
+    tracker = get_json(channel_servers.api(f"/conversations/telegram:{chat}/tracker"))
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["/balance_check"]
+
+
+def test_updates_of_one_chat_are_answered_in_order(channel_servers, fake_telegram):
+    chat = 710022
+    updates = [text_update(chat, "/help"), text_update(chat, "/balance"), text_update(chat, "/help")]
+    for update in updates:  # posted back to back, answered in the background
+        status, _ = post(f"{channel_servers.rasa_url}/webhooks/telegram/webhook", update,
+                         {SECRET_HEADER: TEST_SECRET})
+        assert status == 200
+    wait_idle(channel_servers)
+    texts = [visible_text(p["text"]) for p in messages_to(fake_telegram, chat)]
+    assert texts[0].startswith("안녕하세요! 저는") and texts[-1].startswith("안녕하세요! 저는")
+    assert not any(t.startswith("안녕하세요! 저는") for t in texts[1:-1])
+
+
+def test_no_please_type_hint_for_stickers_in_group_chats(channel_servers, fake_telegram):
+    chat = -100710023
+    update = text_update(chat, "x")
+    del update["message"]["text"]
+    update["message"]["chat"] = {"id": chat, "title": "우리 반", "type": "supergroup"}
+    update["message"]["sticker"] = {"file_id": "abc", "width": 512, "height": 512}
+    assert deliver(channel_servers, update) == (200, {"ok": True})
+    assert messages_to(fake_telegram, chat) == []

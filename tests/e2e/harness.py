@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -69,6 +70,7 @@ def wait_for(url: str, deadline_s: float, process: subprocess.Popen, log: Path) 
 class BotServers:
     rasa_url: str
     action_url: str
+    api_token: str | None = None  # Rasa's --auth-token (None: the HTTP API is not served)
     processes: list[subprocess.Popen] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
 
@@ -83,6 +85,13 @@ class BotServers:
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read().decode("utf-8"))
+
+    def api(self, path: str) -> str:
+        """URL of a Rasa HTTP API route, with this run's token."""
+        if not self.api_token:
+            raise RuntimeError("these servers run without Rasa's HTTP API")
+        separator = "&" if "?" in path else "?"
+        return f"{self.rasa_url}{path}{separator}token={self.api_token}"
 
     def stop(self) -> None:
         for process in self.processes:
@@ -102,13 +111,18 @@ MASKING_TRACKER_STORE = "tracker_store:\n  type: bot.tracker_store.MaskingTracke
 
 def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
                   credentials: Path | None = None, tracker_store: str = MASKING_TRACKER_STORE,
-                  rasa_args: tuple[str, ...] = (), action_args: tuple[str, ...] = ()) -> BotServers:
+                  rasa_args: tuple[str, ...] = (), action_args: tuple[str, ...] = (),
+                  api: bool = True) -> BotServers:
     """Start actions + Rasa with ``env_overrides`` (DATABASE_URL, REDIS_URL, KAKAO_BOT_IDS...).
 
-    ``tracker_store`` is the endpoints.yml section; ``rasa_args`` / ``action_args`` extra
-    command-line options (e.g. ``--debug`` / ``-vv``)."""
+    ``tracker_store`` is the endpoints.yml section (e.g. plus a lock store); ``rasa_args`` /
+    ``action_args`` extra command-line options (e.g. ``--debug`` / ``-vv``). With ``api`` Rasa
+    serves its HTTP API behind a random ``--auth-token`` (``servers.api()``), as scripts/serve.sh
+    does with RASA_AUTH_TOKEN; without it the API is not served at all.
+    """
+    # Tests and benchmarks are local trials: dev mode unless the caller says otherwise.
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_ROOT),
-           **env_overrides}
+           "NAVIYAM_DEV_MODE": os.environ.get("NAVIYAM_DEV_MODE", "1"), **env_overrides}
     action_port, rasa_port = free_port(), free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     endpoints = log_dir / "endpoints.yml"
@@ -116,7 +130,8 @@ def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
                          + tracker_store)
     action_log, rasa_log = log_dir / "actions.log", log_dir / "rasa.log"
     servers = BotServers(rasa_url=f"http://127.0.0.1:{rasa_port}",
-                         action_url=f"http://127.0.0.1:{action_port}", logs=[action_log, rasa_log])
+                         action_url=f"http://127.0.0.1:{action_port}", logs=[action_log, rasa_log],
+                         api_token=secrets.token_urlsafe(24) if api else None)
     try:
         actions = subprocess.Popen(
             [str(APP_ENV / "bin/python"), "-m", "actions.server", "--actions", "actions",
@@ -124,8 +139,10 @@ def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
             cwd=PROJECT_ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
         )
         servers.processes.append(actions)
-        rasa_cmd = [str(RASA_ENV / "bin/rasa"), "run", "--enable-api", "--port", str(rasa_port),
-                    "--model", str(model), "--endpoints", str(endpoints), *rasa_args]
+        rasa_cmd = [str(RASA_ENV / "bin/rasa"), "run", "--interface", "127.0.0.1",
+                    "--port", str(rasa_port), "--model", str(model), "--endpoints", str(endpoints), *rasa_args]
+        if servers.api_token:
+            rasa_cmd += ["--enable-api", "--auth-token", servers.api_token]
         creds = credentials or PROJECT_ROOT / "credentials.yml"
         if creds.exists():
             rasa_cmd += ["--credentials", str(creds)]
@@ -133,25 +150,22 @@ def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
                                 stderr=subprocess.STDOUT)
         servers.processes.append(rasa)
         wait_for(f"{servers.action_url}/health", 120, actions, action_log)
-        wait_for(f"{servers.rasa_url}/status", 300, rasa, rasa_log)
-        # /status answers before the model is loaded: wait for a parse to succeed.
-        token = rasa_args[rasa_args.index("--auth-token") + 1] if "--auth-token" in rasa_args else None
-        _wait_model_loaded(servers, rasa, rasa_log, token)
+        wait_for(f"{servers.rasa_url}/webhooks/rest/", 300, rasa, rasa_log)
+        if servers.api_token:  # /status answers before the model is loaded
+            _wait_model_loaded(servers, rasa, rasa_log)
         return servers
     except Exception:
         servers.stop()
         raise
 
 
-def _wait_model_loaded(servers: BotServers, process: subprocess.Popen, log: Path,
-                       token: str | None = None) -> None:
+def _wait_model_loaded(servers: BotServers, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"Rasa exited; log:\n{log.read_text()[-4000:]}")
         try:
-            query = f"?token={token}" if token else ""
-            with urllib.request.urlopen(f"{servers.rasa_url}/status{query}", timeout=5) as response:
+            with urllib.request.urlopen(servers.api("/status"), timeout=5) as response:
                 status = json.loads(response.read())
             if status.get("model_file"):
                 return

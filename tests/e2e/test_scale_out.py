@@ -24,7 +24,6 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 WEEKDAY_LUNCH = "2026-11-23T12:30:00+09:00"  # a Monday
 GEONDAE = {"lat": 37.5404, "lng": 127.0693}
-API_TOKEN = "scale-out-test-token"
 
 
 def _stores(redis_url: str) -> str:
@@ -49,7 +48,7 @@ def pair(rasa_model, loaded_database_url, redis_url, tmp_path_factory):
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:  # both pairs load their models at once
             futures = [pool.submit(start_servers, rasa_model, env, tmp_path_factory.mktemp(f"scale{i}"),
-                                   tracker_store=_stores(shared_redis), rasa_args=("--auth-token", API_TOKEN))
+                                   tracker_store=_stores(shared_redis))
                        for i in range(2)]
             servers = [f.result() for f in futures]
         yield servers
@@ -88,8 +87,7 @@ def test_concurrent_turns_of_one_sender_on_both_servers_are_serialised(pair, eng
         answers = list(pool.map(send, range(turns)))
     assert all(any(m.get("text") for m in a) for a in answers), "every turn was answered"
 
-    tracker = requests.get(f"{pair[0].rasa_url}/conversations/{sender}/tracker",
-                           params={"token": API_TOKEN}, timeout=30).json()
+    tracker = requests.get(pair[0].api(f"/conversations/{sender}/tracker"), timeout=30).json()
     kinds = [e["event"] for e in tracker["events"] if e["event"] in ("user", "action")]
     assert kinds.count("user") == turns, "no turn lost or doubled in the shared tracker"
     # Serialised: after each user message, its actions run to action_listen before the next message.

@@ -15,6 +15,8 @@ from aiohttp import web
 from tests.fakes.server import FakeServer
 
 TEST_BOT_ID = "naviyam-test-bot"
+TEST_SKILL_SECRET = "test-skill-secret-5f1b0a2c"  # KAKAO_SKILL_SECRET of the test servers
+SKILL_SECRET_HEADER = "X-Naviyam-Skill-Secret"
 
 
 def skill_payload(utterance: str, user_id: str = "kakao-user-1", *, bot_id: str = TEST_BOT_ID,

@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
+from naviyam.adapters.crypto import lookup_hash
 from naviyam.config import get_settings
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.workbook.cells import SERVER_DEFAULT, Column
@@ -189,6 +190,8 @@ def _upsert_sheet(session: Session, sheet: ParsedSheet, update_existing: bool) -
             null_updates.append((row["id"], to_null))
             changed = {k: v for k, v in changed.items() if k not in to_null}
         if changed:
+            if "card_number" in changed:  # encrypted at rest: keep its look-up hash in step
+                changed["card_number_hash"] = lookup_hash(changed["card_number"])
             updates.setdefault(tuple(sorted(changed)), []).append({"id": row["id"], **changed})
 
     if inserts:

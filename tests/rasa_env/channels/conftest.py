@@ -25,7 +25,8 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit
 
 @pytest.fixture(autouse=True)
 def _no_channel_env(monkeypatch):
-    for name in ("KAKAO_BOT_IDS", "KAKAO_CALLBACK_URL_PREFIXES", "TELEGRAM_BOT_TOKEN",
+    for name in ("KAKAO_BOT_IDS", "KAKAO_SKILL_SECRET", "NAVIYAM_DEV_MODE", "NAVIYAM_REST_TOKEN",
+                 "KAKAO_CALLBACK_URL_PREFIXES", "TELEGRAM_BOT_TOKEN",
                  "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_BASE", "KAKAO_CARD_THUMBNAIL_URL"):
         monkeypatch.delenv(name, raising=False)
 

@@ -82,3 +82,56 @@ def test_broken_cache_keeps_the_door_open():
             raise ConnectionError("redis down")
 
     assert admit(Door(cache=Broken()), "kakao", "u", "안녕").allowed
+
+
+@pytest.mark.parametrize("text", ["씨발 뭐야", "씨 발", "씨1발", "병신아", "개 새 끼", "ㅅㅂ", "존나 짜증나"])
+def test_profanity_gets_a_gentle_answer_that_echoes_nothing(memory_cache, text):
+    from bot.channels.door import REPLY_ABUSE
+
+    verdict = admit(Door(cache=memory_cache), "kakao", "u-abuse", text)
+    assert not verdict.allowed and verdict.reason == "abuse" and verdict.reply == REPLY_ABUSE
+    assert verdict.text == "" and not any(ch in verdict.reply for ch in ("씨", "병", "ㅅ", "존"))
+
+
+@pytest.mark.parametrize("text", ["수박씨 발라 먹고 싶어", "시발점 근처 맛집", "새끼손가락 다쳤어",
+                                  "택시 타고 갈게", "미친 맛집 추천해줘", "5천원으로 떡볶이", "시바견 카페"])
+def test_innocent_words_pass(memory_cache, text):
+    assert admit(Door(cache=memory_cache), "kakao", "u-fine", text).allowed
+
+
+def test_repeated_abuse_gets_a_firmer_answer_per_user(memory_cache):
+    from bot.channels.door import ABUSE_FIRM_AFTER, REPLY_ABUSE, REPLY_ABUSE_FIRM
+
+    door = Door(cache=memory_cache)
+    replies = [admit(door, "telegram", "u-rude", "병신").reply for _ in range(ABUSE_FIRM_AFTER)]
+    assert replies[0] == REPLY_ABUSE and replies[-1] == REPLY_ABUSE_FIRM
+    assert admit(door, "telegram", "u-other", "병신").reply == REPLY_ABUSE
+
+
+def test_no_training_example_is_flagged():
+    """Every NLU example is something a polite child says: none may be refused."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from bot.channels.abuse_filter import is_abusive
+
+    flagged = []
+    for path in (Path(__file__).resolve().parents[3] / "data" / "nlu").rglob("*.yml"):
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            for line in str(item.get("examples") or "").splitlines():
+                text = re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}",
+                              lambda m: m.group(1) or m.group(2) or "", line.lstrip("- ").strip())
+                if text and is_abusive(text):
+                    flagged.append(text)
+    assert flagged == []
+
+
+def test_one_address_is_limited_whatever_senders_it_names(memory_cache):
+    door = Door(DoorSettings(rate_limit_address=3), cache=memory_cache)
+    verdicts = [admit(door, "rest", f"sender-{i}", "안녕", client_ip="203.0.113.9", per_address=True)
+                for i in range(4)]
+    assert [v.allowed for v in verdicts] == [True, True, True, False]
+    assert verdicts[-1].reply == REPLY_RATE_LIMITED
+    assert admit(door, "rest", "sender-x", "안녕", client_ip="203.0.113.10", per_address=True).allowed

@@ -66,8 +66,11 @@ def test_buttons_come_back_as_exact_payloads(memory_cache, bot_stub, recommendat
     run(channel.handle(skill_payload(quick["messageText"], user_id="u7"), bot_stub))
     run(channel.handle(skill_payload("x", user_id="u7",
                                      client_extra={"payload": "/balance_check"}), bot_stub))
+    # a payload we never rendered for this user is not an intent, only its utterance counts
+    run(channel.handle(skill_payload("x", user_id="u7",
+                                     client_extra={"payload": "/forget_me"}), bot_stub))
     assert [m.text for m in bot_stub.received[1:]] == [
-        '/choose_option{"option_number": 1}', "/request_more", "/balance_check"]
+        '/choose_option{"option_number": 1}', "/request_more", "/balance_check", "x"]
     # another user typing the same words gets no payload
     run(channel.handle(skill_payload(button["messageText"], user_id="someone-else"), bot_stub))
     assert bot_stub.received[-1].text == button["messageText"]
@@ -163,3 +166,53 @@ def test_zero_budget_always_answers_through_the_callback(memory_cache, bot_stub,
     assert body["useCallback"] is True
     [call] = callback_server.wait_for(lambda c: len(c) == 1, timeout=10)
     assert call["body"]["template"]["outputs"] == [{"simpleText": {"text": "안녕하세요! 무엇을 도와드릴까요?"}}]
+
+
+def test_skill_secret_is_required_and_compared_exactly(memory_cache, caplog):
+    closed = make_channel(memory_cache)
+    assert closed.secret_refusal("anything")[0] == 403
+    assert "KAKAO_SKILL_SECRET is not set" in caplog.text
+    channel = make_channel(memory_cache, skill_secret="s3cret")
+    assert channel.secret_refusal("s3cret") is None
+    for wrong in (None, "", "s3cre", "s3cret ", "S3CRET"):
+        assert channel.secret_refusal(wrong)[0] == 403
+
+
+def test_bot_ids_match_with_or_without_the_trailing_bang(memory_cache, bot_stub):
+    settings = KakaoSettings(bot_ids="bot-a!, bot-b")
+    assert settings.bot_allowed("bot-a") and settings.bot_allowed("bot-a!")
+    assert settings.bot_allowed("bot-b!") and not settings.bot_allowed("bot-c")
+    assert not settings.bot_allowed("") and not settings.bot_allowed("!")
+    status, _ = run(make_channel(memory_cache).handle(skill_payload("안녕", bot_id=TEST_BOT_ID + "!"),
+                                                      bot_stub))
+    assert status == 200
+
+
+@pytest.mark.parametrize("url,allowed", [
+    ("http://127.0.0.1:9000/callback/abc", True),
+    ("http://127.0.0.1:9000/callback/../admin", False),
+    ("http://127.0.0.1:9000/callback/%2e%2e/admin", False),
+    ("http://127.0.0.1:9000/callback/./abc", False),
+    ("http://127.0.0.1:9000/callbackevil/abc", False),
+    ("http://127.0.0.1:9000/callback", False),
+    ("http://127.0.0.1:90001/callback/abc", False),
+    ("http://127.0.0.1:9001/callback/abc", False),
+    ("https://127.0.0.1:9000/callback/abc", False),
+    ("http://127.0.0.1.evil.example:9000/callback/abc", False),
+    ("http://user@127.0.0.1:9000/callback/abc", False),
+    ("http://127.0.0.1:9000\\@evil.example/callback/abc", False),
+    ("javascript:alert(1)", False),
+])
+def test_callback_url_checked_on_scheme_host_and_normalised_path(url, allowed):
+    from bot.channels.kakao import callback_allowed
+
+    assert callback_allowed(url, ("http://127.0.0.1:9000/callback/",)) is allowed
+
+
+@pytest.mark.parametrize("url", ["https://bot-api.kakao.com.evil.example/x",
+                                 "https://evilkakao.com/x", "https://kakao.com@evil.example/x",
+                                 "https://bot-api.kakao.com:8443/x/../../internal"])
+def test_default_callback_hosts_refuse_lookalikes(url):
+    from bot.channels.kakao import callback_allowed
+
+    assert not callback_allowed(url, ())

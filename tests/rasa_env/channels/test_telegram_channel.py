@@ -98,3 +98,78 @@ def test_sticker_gets_a_gentle_hint(channel, bot_stub, api):
     update["message"]["sticker"] = {"file_id": "abc", "width": 512, "height": 512}
     handle(channel, update, bot_stub)
     assert bot_stub.received == [] and len(api.sent()) == 1
+
+
+def test_a_retried_update_runs_once(channel, bot_stub, api):
+    update = text_update(1200, "/balance")
+
+    async def twice():
+        first = await channel.enqueue(update, bot_stub)
+        second = await channel.enqueue(dict(update), bot_stub)
+        await channel.drain()
+        return first, second
+    assert asyncio.run(twice()) == (True, False)
+    assert [m.text for m in bot_stub.received] == ["/balance_check"]
+    assert len(api.sent()) == 1
+
+
+def test_updates_of_one_chat_run_in_order_in_the_background(channel, bot_stub, api):
+    bot_stub.delay = 0.2
+    updates = [text_update(1300, text) for text in ("하나", "둘", "셋")]
+
+    async def scenario():
+        for update in updates:
+            await channel.enqueue(update, bot_stub)
+        queued = len(bot_stub.received)  # enqueue returned before any turn finished
+        await channel.drain()
+        return queued
+    assert asyncio.run(scenario()) == 0
+    assert [m.text for m in bot_stub.received] == ["하나", "둘", "셋"]
+
+
+def test_a_failing_update_does_not_block_the_chat(channel, bot_stub, api, monkeypatch):
+    real = channel.handle_update
+
+    async def flaky(update, on_new_message):
+        if update["update_id"] == 99001:
+            raise RuntimeError("boom")
+        await real(update, on_new_message)
+    monkeypatch.setattr(channel, "handle_update", flaky)
+
+    async def scenario():
+        await channel.enqueue({"update_id": 99001, "message": {"chat": {"id": 1400}, "text": "x"}}, bot_stub)
+        await channel.enqueue(text_update(1400, "안녕"), bot_stub)
+        await channel.drain()
+    asyncio.run(scenario())
+    assert [m.text for m in bot_stub.received] == ["안녕"]
+
+
+@pytest.mark.parametrize("chat_type", ["group", "supergroup"])
+def test_stickers_and_photos_in_group_chats_get_no_hint(channel, bot_stub, api, chat_type):
+    for extra in ({"sticker": {"file_id": "abc", "width": 512, "height": 512}},
+                  {"photo": [{"file_id": "p", "width": 90, "height": 90}]}):
+        update = text_update(-1001500, "x")
+        del update["message"]["text"]
+        update["message"]["chat"] = {"id": -1001500, "title": "우리 반", "type": chat_type}
+        update["message"].update(extra)
+        handle(channel, update, bot_stub)
+    assert bot_stub.received == [] and api.sent() == []
+
+
+@pytest.mark.parametrize("update", [
+    {"update_id": 1, "message": {"chat": 5, "from": [1], "text": "안녕"}},
+    {"update_id": 2, "message": {"chat": {"id": [1, 2]}, "text": "안녕"}},
+    {"update_id": 3, "callback_query": {"message": "x", "from": 7, "data": None}},
+    {"update_id": 4, "callback_query": {"message": {"chat": {"id": 1600}}, "from": {"id": {"a": 1}},
+                                        "data": "/balance_check"}},
+])
+def test_malformed_updates_never_raise(channel, bot_stub, api, update):
+    handle(channel, update, bot_stub)
+
+
+def test_json_bodies_too_deep_or_invalid_are_not_json():
+    from bot.channels.common import NOT_JSON, parse_json
+
+    assert parse_json(b"[" * 100_000 + b"]" * 100_000) is NOT_JSON
+    assert parse_json(b"\xff\xfe{") is NOT_JSON and parse_json(b"{") is NOT_JSON
+    assert parse_json(b"") is None and parse_json(b'{"a": 1}') == {"a": 1}

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from naviyam.adapters.db.models.encrypted import EncryptedString, card_number_hash_default
 from naviyam.adapters.db.models.base import Base, IntArray, JsonType, TextArray, TimestampMixin, one_of, tz_now
 from naviyam.domain.vocabulary import AGE_GROUPS, CARD_STATUSES, CARD_TYPES, CONVERSATION_STYLES, PLATFORMS, USER_STATUSES
 
@@ -24,7 +25,8 @@ class User(TimestampMixin, Base):
     name: Mapped[str | None] = mapped_column(String(100))
     nickname: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(255), unique=True)
-    phone_number: Mapped[str | None] = mapped_column(String(20))
+    # Encrypted at rest (naviyam/adapters/crypto.py)
+    phone_number: Mapped[str | None] = mapped_column(EncryptedString("users.phone_number"))
     birth_date: Mapped[date | None] = mapped_column(Date)
     current_address: Mapped[str | None] = mapped_column(Text)
     preferred_location: Mapped[str | None] = mapped_column(String(100))
@@ -56,7 +58,11 @@ class FoodcardUser(TimestampMixin, Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True
     )
-    card_number: Mapped[str | None] = mapped_column(String(50), unique=True)
+    # Encrypted at rest; equality look-ups use the keyed hash (naviyam/adapters/crypto.py)
+    card_number: Mapped[str | None] = mapped_column(EncryptedString("foodcard_users.card_number"),
+                                                    unique=True)
+    card_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True,
+                                                         default=card_number_hash_default)
     card_type: Mapped[str] = mapped_column(String(30), nullable=False)
     balance: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # Seed 001 §3.2 reads daily_limit/monthly_limit; 004's DDL lacks them (see docs).
