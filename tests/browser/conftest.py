@@ -26,7 +26,7 @@ class Stack:
     shop_url: str
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(loaded_database_url: str, redis_url: str | None, tmp_path_factory) -> Iterator[Stack]:
     env = {"DATABASE_URL": loaded_database_url, "NAVIYAM_CATALOG_REFRESH_S": "1"}
     if redis_url:
@@ -48,7 +48,7 @@ def stack(loaded_database_url: str, redis_url: str | None, tmp_path_factory) -> 
         bot.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM}: apt-get install -y chromium (scripts/lib.sh installs it)"

@@ -65,7 +65,8 @@ def _custom(messages: list[dict]) -> dict:
 
 def test_one_conversation_alternating_between_two_servers_keeps_its_state(pair):
     first, second = pair
-    sender, meta = "scale_out_alternating", {"now": WEEKDAY_LUNCH, "location": GEONDAE}
+    # A demo user of the sample workbook: a profile exists, so no onboarding question interleaves.
+    sender, meta = "demo_kid_01", {"now": WEEKDAY_LUNCH, "location": GEONDAE}
     shown = _custom(first.send(sender, "6천원으로 점심 추천해줘", meta))["recommendations"]
     assert shown, "the sample data has lunch options near 건대입구 for 6,000원"
     more = _custom(second.send(sender, "다른 거 보여줘", meta))
