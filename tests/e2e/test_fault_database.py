@@ -68,7 +68,7 @@ def test_database_connections_terminated_under_traffic(db_fault_bot):
 
     print({name: len(run.phase(name)) for name in ("before", "down", "repaired")}, f"{recommended} recommendations;",
           f"{terminated} connections terminated; recovered {run.recovery_s} s after the last;",
-          f"during the fault: {sorted({r[3][:60] for r in run.phase("down")})[:3]}")
+          f"during the fault: {sorted({r[3][:60] for r in run.phase('down')})[:3]}")
     assert terminated > 0
     assert all(run.phase(name) for name in ("before", "down", "repaired")), "every phase saw traffic"
     assert [r for r in run.results if r[2] >= 500] == []

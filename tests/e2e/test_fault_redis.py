@@ -85,7 +85,7 @@ def test_redis_stopped_and_restarted_under_traffic(redis_fault_bot):
 
     print({name: len(run.phase(name)) for name in ("before", "down", "repaired")},
           f"recovered {run.recovery_s} s after Redis restarted;",
-          f"during the fault: {sorted({r[3][:60] for r in run.phase("down")})[:3]}")
+          f"during the fault: {sorted({r[3][:60] for r in run.phase('down')})[:3]}")
     assert all(run.phase(name) for name in ("before", "down", "repaired")), "every phase saw traffic"
     assert [r for r in run.results if r[2] >= 500] == []
     assert run.problems() == []
