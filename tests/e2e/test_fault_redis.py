@@ -1,4 +1,4 @@
-"""Fault test (issue 10): Redis stopped and restarted while REST traffic runs.
+"""Fault test (issue 10): Redis stopped and restarted while REST and Kakao traffic runs.
 
 Production keeps Rasa's trackers and conversation locks and the app's cache in Redis
 (scripts/render_endpoints.py), so this test does too, against a private redis-server on a
@@ -20,6 +20,7 @@ import redis
 from scripts.render_endpoints import render
 from tests.e2e.harness import BotServers, free_port, start_servers
 from tests.e2e.traffic import normal, run_fault
+from tests.fakes.kakao import TEST_BOT_ID, TEST_SKILL_SECRET
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +66,8 @@ def redis_fault_bot(rasa_model, loaded_database_url: str,
     private.start()
     stores = render(0, private.url)
     stores = stores[stores.index("tracker_store:"):]
-    env = {"DATABASE_URL": loaded_database_url, "REDIS_URL": private.url, "KAKAO_BOT_IDS": "naviyam-test-bot"}
+    env = {"DATABASE_URL": loaded_database_url, "REDIS_URL": private.url, "KAKAO_BOT_IDS": TEST_BOT_ID,
+           "KAKAO_SKILL_SECRET": TEST_SKILL_SECRET}
     servers = start_servers(rasa_model, env, tmp_path_factory.mktemp("redis_fault"), tracker_store=stores)
     try:
         yield servers, private
@@ -81,7 +83,7 @@ def test_redis_stopped_and_restarted_under_traffic(redis_fault_bot):
         private.stop()
         time.sleep(4)   # the outage lasts 4 s while traffic runs
 
-    run = run_fault(bot, "redis", outage, private.start)
+    run = run_fault(bot, "redis", outage, private.start, kakao_messages=("안녕",))
 
     print({name: len(run.phase(name)) for name in ("before", "down", "repaired")},
           f"recovered {run.recovery_s} s after Redis restarted;",
@@ -90,5 +92,7 @@ def test_redis_stopped_and_restarted_under_traffic(redis_fault_bot):
     assert [r for r in run.results if r[2] >= 500] == []
     assert run.problems() == []
     assert any(normal(r[3]) for r in run.phase("before"))
+    for name in ("before", "down", "repaired"):  # the Kakao webhook was served in every phase too
+        assert [r for r in run.phase(name) if r[4] == "kakao"], name
     assert run.recovery_s is not None, "no normal answer after Redis came back"
     assert run.recovery_s <= RECOVERY_DEADLINE_S
