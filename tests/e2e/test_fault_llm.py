@@ -19,6 +19,9 @@ from tests.e2e.traffic import normal, run_fault
 
 pytestmark = pytest.mark.e2e
 
+# The channels' and the domain's failure answers (bot/channels/*.py REPLY_FAILURE, utter_internal_error).
+APOLOGIES = ("문제가 생겼어요", "답을 드리기 어려워요")
+
 
 class SilentServer:
     """Accepts TCP connections and keeps them open without reading or writing a byte."""
@@ -69,6 +72,7 @@ def test_a_silent_llm_server_changes_no_answer(silent_llm_bot):
     assert silent.accepted, "the component never called the LLM server (is NAVIYAM_LLM_URL read?)"
     assert [r for r in run.results if r[2] >= 500] == []
     assert run.problems() == []
-    greetings = [r for r in run.results if r[3] and "떡볶이" not in r[3]]
-    assert greetings and all(normal(r[3]) for r in greetings), greetings[:3]
+    apologies = [r for r in run.results if any(a in r[3] for a in APOLOGIES)]
+    assert apologies == [], apologies[:3]
+    assert any(normal(r[3]) for r in run.results)                    # greetings answered
     assert any("원" in r[3] and "1." in r[3] for r in run.results)  # recommendations still listed
