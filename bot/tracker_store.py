@@ -28,14 +28,20 @@ import logging
 from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import TrackerStore, create_tracker_store
+from rasa.core.tracker_store import (
+    InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore, create_tracker_store,
+)
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from naviyam.shared.personal_data import mask_values
 
 logger = logging.getLogger(__name__)
+
+# Set by action_forget_user (domain/privacy.yml) once the user's data was erased.
+ERASURE_SLOT = "personal_data_erased_at"
 
 # Keys whose values are identifiers or names, never free text: left as they are.
 _IDENTIFIER_KEYS = frozenset({
@@ -58,6 +64,16 @@ def mask_event(event: Dict[Text, Any]) -> Dict[Text, Any]:
         if field in masked and masked[field] is not None:
             masked[field] = mask_structure(masked[field])
     return masked
+
+
+def erasure_requested(tracker: DialogueStateTracker) -> bool:
+    """True when the turn being saved set ``ERASURE_SLOT`` (after the latest user message)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, SlotSet) and event.key == ERASURE_SLOT and event.value:
+            return True
+    return False
 
 
 def masked_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
@@ -110,7 +126,25 @@ class MaskingTrackerStore(TrackerStore):
             self._inner.max_event_history = value
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        if erasure_requested(tracker):
+            self.delete(tracker.sender_id)
+            return
         await self._inner.save(masked_tracker(tracker))
+
+    def delete(self, sender_id: Text) -> None:
+        """Remove the stored conversation of ``sender_id`` (Rasa 3.6 stores have no delete)."""
+        inner = self._inner
+        if isinstance(inner, RedisTrackerStore):
+            inner.red.delete(inner.key_prefix + sender_id)
+        elif isinstance(inner, SQLTrackerStore):
+            with inner.session_scope() as session:
+                session.query(inner.SQLEvent).filter(inner.SQLEvent.sender_id == sender_id).delete()
+                session.commit()
+        elif isinstance(inner, InMemoryTrackerStore):
+            inner.store.pop(sender_id, None)
+        else:  # refuse loudly rather than pretend: the docs list the supported stores
+            raise NotImplementedError(f"erasing a conversation from {type(inner).__name__}")
+        logger.info("Erased the stored conversation of one sender (erasure requested in chat)")
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         return await self._inner.retrieve(sender_id)

@@ -180,3 +180,19 @@ def test_forget_user_command_unknown_user_exits_2_in_one_line(cli_env, capsys):
     assert manage.main(["forget-user", "nobody", "--yes"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: no user with external id 'nobody'"
+
+
+def test_forget_user_also_drops_the_channels_per_sender_keys(url, cache):
+    add_user_with_history(url, "telegram:4242", "telegram")
+    for key in ("abuse:telegram:4242", "channel:location:telegram:4242", "ratelimit:telegram:4242"):
+        cache.set(key, {"kept": True}, 600)
+    cache.set("channel:location:telegram:4243", {"kept": True}, 600)
+
+    report = forget_user("telegram:4242", url=url, redis_url="")
+
+    assert cache.get("abuse:telegram:4242") is None and cache.get("channel:location:telegram:4242") is None
+    assert cache.get("ratelimit:telegram:4242") is None
+    assert cache.get("channel:location:telegram:4243") is not None  # another chat's position stays
+    assert "channel:location:telegram:4242" in report.cache_keys
+    assert cache_keys.sender_keys("kakao:abc") == [
+        "ratelimit:kakao:abc", "abuse:kakao:abc", "channel:choices:kakao:abc"]

@@ -106,6 +106,21 @@ def rate_limit_keys(external_user_id: str) -> list[str]:
     return [rate_limit_key("rest", external_user_id)]
 
 
+def sender_keys(external_user_id: str) -> list[str]:
+    """Every per-sender key the channels write: rate limit, abuse count, and the Kakao
+    choice map or the Telegram chat's last shared position (what ``forget_user`` erases)."""
+    if external_user_id.startswith(PLATFORM_PREFIXES):
+        platform, _, user_id = external_user_id.partition(":")
+    else:
+        platform, user_id = "rest", external_user_id
+    keys = [*rate_limit_keys(external_user_id), abuse_counter_key(platform, user_id)]
+    if platform == "kakao":
+        keys.append(kakao_choices_key(user_id))
+    elif platform == "telegram":
+        keys.append(telegram_location_key(user_id))
+    return keys
+
+
 def rasa_tracker_key(sender_id: str, key_prefix: str | None) -> str:
     """The Redis key of a sender's tracker, as Rasa 3.6's RedisTrackerStore builds it.
 

@@ -11,7 +11,8 @@ sender id, see ``naviyam.adapters.db.users.split_sender``):
   would still point at the person. Rows are matched by ``user_id`` or by that
   session id, which also catches rows written before the user row existed.
 - cache: the per-user keys of ``naviyam.adapters.db.invalidation`` (profile, preferences,
-  budget, coupons, cached recommendations) and the channel rate-limit counter.
+  budget, coupons, cached recommendations) and the channels' per-sender keys (rate-limit and
+  abuse counters, the Kakao choice map, the Telegram chat's last shared position).
 - Rasa's tracker (the conversation's events, including every message text) when the
   Redis tracker store is configured (``REDIS_URL``; scripts/render_endpoints.py).
 
@@ -42,7 +43,7 @@ from naviyam.adapters.db.models import (
     UserProfile,
 )
 from naviyam.adapters.db.session import unit_of_work
-from naviyam.shared.cache_keys import rasa_tracker_key, rate_limit_keys, user_keys
+from naviyam.shared.cache_keys import rasa_tracker_key, sender_keys, user_keys
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class ForgetReport:
 
 
 def _cache_keys(user_id: int, external_user_id: str) -> list[str]:
-    keys = dict.fromkeys([*user_keys(user_id), *rate_limit_keys(external_user_id)])
+    keys = dict.fromkeys([*user_keys(user_id), *sender_keys(external_user_id)])
     return list(keys)
 
 
