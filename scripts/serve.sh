@@ -30,8 +30,8 @@ rasa_args=(run --interface "$BIND" --port "$RASA_PORT" --model "$MODEL"
            --endpoints "$ENDPOINTS" --credentials "$ROOT/credentials.yml")
 if [[ -n "${RASA_AUTH_TOKEN:-}" || -n "${RASA_JWT_SECRET:-}" ]]; then
   rasa_args+=(--enable-api)
-  [[ -n "${RASA_AUTH_TOKEN:-}" ]] && rasa_args+=(--auth-token "$RASA_AUTH_TOKEN")
-  [[ -n "${RASA_JWT_SECRET:-}" ]] && rasa_args+=(--jwt-secret "$RASA_JWT_SECRET" --jwt-method "${RASA_JWT_METHOD:-HS256}")
+  [[ -n "${RASA_AUTH_TOKEN:-}" ]] && rasa_args+=("--auth-token=$RASA_AUTH_TOKEN")  # "=": a token may start with "-"
+  [[ -n "${RASA_JWT_SECRET:-}" ]] && rasa_args+=("--jwt-secret=$RASA_JWT_SECRET" --jwt-method "${RASA_JWT_METHOD:-HS256}")
   API_NOTE="HTTP API on (token or JWT required)"
 else
   API_NOTE="HTTP API off (set RASA_AUTH_TOKEN or RASA_JWT_SECRET to serve it)"

@@ -131,7 +131,7 @@ def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
     action_log, rasa_log = log_dir / "actions.log", log_dir / "rasa.log"
     servers = BotServers(rasa_url=f"http://127.0.0.1:{rasa_port}",
                          action_url=f"http://127.0.0.1:{action_port}", logs=[action_log, rasa_log],
-                         api_token=secrets.token_urlsafe(24) if api else None)
+                         api_token=secrets.token_hex(24) if api else None)  # hex: never starts with "-"
     try:
         actions = subprocess.Popen(
             [str(APP_ENV / "bin/python"), "-m", "actions.server", "--actions", "actions",
