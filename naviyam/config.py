@@ -18,6 +18,7 @@ Sections and their accessors:
 - :class:`LifecycleSettings` (``get_lifecycle_settings()``, read on every call): retention.
 - :class:`LLMSettings` (``get_llm_settings()``, read on every call): ml/llm training and model server.
 - :class:`TelegramSettings` (``get_telegram_settings()``): scripts/telegram_webhook.py.
+- :class:`LearningSettings` (``get_learning_settings()``): event broker, consumer, jobs (issue 15).
 
 ``reset_settings_cache()`` makes the cached ones re-read the environment (tests).
 """
@@ -366,6 +367,29 @@ def get_notify_settings() -> NotifySettings:
 
 def get_telegram_settings() -> TelegramSettings:
     return _load(TelegramSettings)
+
+
+class LearningSettings(_EnvSection):
+    """The learning loop: Rasa's event broker, the event consumer, scheduled jobs (docs/LEARNING_LOOP.md)."""
+
+    event_broker: Literal["sql", "pika", "off"] = Field("sql", validation_alias="NAVIYAM_EVENT_BROKER",
+                                                        description="sql: Rasa's SQL broker; pika: RabbitMQ")
+    events_db_url: str | None = Field(None, validation_alias="NAVIYAM_EVENTS_DB_URL",
+                                      description="Rasa's SQL broker table; default: var/rasa_events.db "
+                                                  "with SQLite, DATABASE_URL otherwise")
+    rabbitmq_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", validation_alias="NAVIYAM_RABBITMQ_URL")
+    events_queue: str = Field("naviyam_events", validation_alias="NAVIYAM_EVENTS_QUEUE")
+    conversation_log: Literal["inline", "events"] = Field("inline", validation_alias="NAVIYAM_CONVERSATION_LOG",
+                                                          description="who writes conversations rows")
+    nlu_confident: float = Field(0.8, ge=0, le=1, validation_alias="NAVIYAM_NLU_CONFIDENT",
+                                 description="confidence from which a user message is a confident label")
+    quiet_hours: tuple[int, int] = Field((21, 8), validation_alias="NAVIYAM_QUIET_HOURS",
+                                         description="no reminders from/until these local hours")
+    canary_share: float = Field(10.0, ge=0, le=100, validation_alias="NAVIYAM_CANARY_PERCENT")
+
+
+def get_learning_settings() -> LearningSettings:
+    return _load(LearningSettings)
 
 
 def reset_settings_cache() -> None:

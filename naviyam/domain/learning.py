@@ -1,0 +1,79 @@
+"""The learning loop's arithmetic: popularity EMA, quality scores, the canary split (seed 001 §3.1.2, §9).
+
+Pure functions: the scheduled jobs (``naviyam.usecases.learning.jobs``) gather the counts
+and write the results; unit tests call these directly on fixed data.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+# Seed 001 §3.1.2: views 40 %, selection rate 40 %, average rating 20 %; EMA 0.7 old + 0.3 new.
+VIEW_WEIGHT, SELECT_WEIGHT, RATING_WEIGHT = 0.4, 0.4, 0.2
+EMA_OLD, EMA_NEW = 0.7, 0.3
+# Quality: a Bayesian average of 1-5 ratings whose prior is the current score, worth this many ratings.
+QUALITY_PRIOR_WEIGHT = 5.0
+
+
+@dataclass(frozen=True)
+class ShopWindow:
+    """What one shop got in one window: times shown, times chosen, ratings received."""
+
+    impressions: int
+    selections: int
+    rating_sum: float = 0.0
+    rating_count: int = 0
+
+
+def window_score(window: ShopWindow, max_impressions: int) -> float:
+    """The window's score in [0, 1]: views (relative to the most-shown shop), selection rate,
+    average rating (1-5 mapped to 0-1). Without ratings the other two share the weight."""
+    views = window.impressions / max_impressions if max_impressions > 0 else 0.0
+    rate = window.selections / window.impressions if window.impressions > 0 else 0.0
+    rate = min(1.0, rate)
+    if window.rating_count > 0:
+        rating = (window.rating_sum / window.rating_count - 1.0) / 4.0
+        score = VIEW_WEIGHT * views + SELECT_WEIGHT * rate + RATING_WEIGHT * rating
+    else:
+        score = (VIEW_WEIGHT * views + SELECT_WEIGHT * rate) / (VIEW_WEIGHT + SELECT_WEIGHT)
+    return min(1.0, max(0.0, score))
+
+
+def ema(old: float, new: float) -> float:
+    """``0.7·old + 0.3·new``, rounded to the column's three decimals."""
+    return round(min(1.0, max(0.0, EMA_OLD * old + EMA_NEW * new)), 3)
+
+
+def popularity_update(old: dict[int, float], windows: dict[int, ShopWindow]) -> dict[int, float]:
+    """New popularity of every shop that was shown in the window; shops not shown keep theirs."""
+    max_impressions = max((w.impressions for w in windows.values()), default=0)
+    return {shop: ema(old.get(shop, 0.0), window_score(w, max_impressions))
+            for shop, w in windows.items() if w.impressions > 0 and shop in old}
+
+
+def quality_score(old: float, rating_sum: float, rating_count: int) -> float:
+    """Bayesian average of the ratings with the current score as prior (no ratings: unchanged)."""
+    if rating_count <= 0:
+        return round(old, 3)
+    prior_rating = 1.0 + 4.0 * old
+    mean = (QUALITY_PRIOR_WEIGHT * prior_rating + rating_sum) / (QUALITY_PRIOR_WEIGHT + rating_count)
+    return round(min(1.0, max(0.0, (mean - 1.0) / 4.0)), 3)
+
+
+def canary_bucket(user_key: str, salt: str) -> float:
+    """A stable number in [0, 100) for a user and a candidate model (the hashed split)."""
+    digest = hashlib.sha256(f"{salt}:{user_key}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % 10000 / 100.0
+
+
+def in_canary(user_key: str, salt: str, share_percent: float) -> bool:
+    return canary_bucket(user_key, salt) < share_percent
+
+
+def canary_verdict(control_rate: float, candidate_rate: float, candidate_samples: int,
+                   min_samples: int, tolerance: float = 0.0) -> str:
+    """"promote" when the candidate's choice rate is not worse after ``min_samples``,
+    "rollback" when it is worse, "wait" before that."""
+    if candidate_samples < min_samples:
+        return "wait"
+    return "promote" if candidate_rate + tolerance >= control_rate else "rollback"
