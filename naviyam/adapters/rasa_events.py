@@ -56,8 +56,8 @@ class StoredEvent:
 
     def decoded(self) -> dict[str, Any]:
         data = json.loads(self.raw)
-        if not isinstance(data, dict) or "event" not in data:
-            raise ValueError("not a Rasa event (no 'event' field)")
+        if not isinstance(data, dict) or not isinstance(data.get("event"), str):
+            raise ValueError("not a Rasa event (no 'event' name)")
         return data
 
 
