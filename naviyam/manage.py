@@ -14,6 +14,10 @@
                  from NAVIYAM_SHOP_PASSWORD or asked twice)
   forget-user    erase one user from the database, cache and Rasa tracker
                  (EXTERNAL_ID [--platform P] [--yes])
+  consume-events apply Rasa's conversation events to the learning tables (--once: catch up
+                 and stop); docs/LEARNING_LOOP.md
+  jobs           the scheduled jobs with their last run (--json: the schedule bot/scheduler.py reads)
+  run-job        run one job for the current slot (NAME [--at ISO-TIME]); once per slot
 """
 from __future__ import annotations
 
@@ -188,6 +192,59 @@ def create_shop_account(shop_id: int, username: str, *, replace: bool = False) -
     return 0
 
 
+def consume_events(once: bool) -> int:
+    import signal
+    import threading
+
+    from naviyam.usecases.learning.consumer import consume_all, run_forever
+
+    if once:
+        print(consume_all())
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        run_forever(stop)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def jobs(as_json: bool) -> int:
+    import json
+
+    from naviyam.usecases.learning.jobs import JOBS, last_runs
+
+    if as_json:
+        print(json.dumps([{"name": j.name, **j.trigger} for j in JOBS.values()]))
+        return 0
+    runs = last_runs()
+    print(f"{'job':20} {'schedule':28} {'last slot':18} {'status':10} {'rows':>6}  error")
+    for job in JOBS.values():
+        when = ", ".join(f"{k}={v}" for k, v in job.trigger.items() if k != "trigger")
+        run = runs.get(job.name)
+        last = (run.slot, run.status, "" if run.rows is None else str(run.rows), (run.error or "")[:60]) \
+            if run else ("never", "", "", "")
+        print(f"{job.name:20} {job.trigger['trigger'] + ' ' + when:28} {last[0]:18} {last[1]:10} {last[2]:>6}  {last[3]}")
+    return 0
+
+
+def run_job(name: str, at: str | None) -> int:
+    from datetime import datetime
+
+    from naviyam.usecases.learning.jobs import JOBS, run_job as run
+
+    if name not in JOBS:
+        print(f"error: unknown job {name!r}; known: {', '.join(JOBS)}", file=sys.stderr)
+        return 2
+    when = datetime.fromisoformat(at) if at else None
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=get_settings().timezone)
+    outcome = run(name, when)
+    print(outcome)
+    return 1 if outcome.status == "failed" else 0
+
+
 def _safe_url() -> str:
     from sqlalchemy.engine import make_url
 
@@ -243,6 +300,13 @@ def main(argv: list[str] | None = None) -> int:
     p_keys = sub.add_parser("new-keys", help="print fresh NAVIYAM_DATA_KEY / NAVIYAM_PSEUDONYM_KEY values")
     p_keys.add_argument("--kid", default="k1", help="key id of the data key (rotation: a new id)")
     sub.add_parser("reencrypt", help="re-encrypt card and phone numbers with the current data key")
+    p_consume = sub.add_parser("consume-events", help="apply Rasa's events to the learning tables")
+    p_consume.add_argument("--once", action="store_true", help="catch up and stop")
+    p_jobs = sub.add_parser("jobs", help="scheduled jobs and their last run")
+    p_jobs.add_argument("--json", action="store_true")
+    p_run = sub.add_parser("run-job", help="run one scheduled job for the current slot")
+    p_run.add_argument("name")
+    p_run.add_argument("--at", help="ISO time of the slot (default: now)")
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -272,6 +336,12 @@ def main(argv: list[str] | None = None) -> int:
 
         for name, value in new_keys(args.kid).items():
             print(f"{name}={value}")
+    elif args.command == "consume-events":
+        return consume_events(args.once)
+    elif args.command == "jobs":
+        return jobs(args.json)
+    elif args.command == "run-job":
+        return run_job(args.name, args.at)
     elif args.command == "prepare":
         migrate()
         import_sample(update_existing=False)
