@@ -7,7 +7,8 @@ however many replicas fire it) and records the run. Next run times persist in AP
 SQLAlchemy job store (one table per replica, ``apscheduler_jobs_<id>``), so a restarted
 scheduler runs a missed job once (coalesced) instead of skipping it. ``make serve`` starts it.
 
-    python -m bot.scheduler --app-python .venv-app/bin/python --jobstore URL [--id NAME]
+    python -m bot.scheduler --app-python .venv-app/bin/python
+    (job store: NAVIYAM_SCHEDULER_JOBSTORE; replica name: NAVIYAM_SCHEDULER_ID; bot/settings.py)
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from typing import Any, Dict, List
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
+
+from bot.settings import SchedulerSettings
 
 logger = logging.getLogger("naviyam.scheduler")
 
@@ -65,12 +68,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.scheduler", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--app-python", required=True)
-    parser.add_argument("--jobstore", required=True, help="SQLAlchemy URL of APScheduler's job store")
-    parser.add_argument("--id", default=socket.gethostname(), help="this replica's name (its job-store table)")
-    parser.add_argument("--timezone", default="Asia/Seoul")
     args = parser.parse_args()
-    scheduler = build(args.app_python, args.jobstore, args.id, args.timezone)
-    logger.info("scheduler %s: %d jobs", args.id, len(scheduler.get_jobs()))
+    settings = SchedulerSettings()
+    replica = settings.replica or socket.gethostname()
+    scheduler = build(args.app_python, settings.jobstore_url, replica, settings.timezone)
+    logger.info("scheduler %s: %d jobs", replica, len(scheduler.get_jobs()))
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -234,3 +234,13 @@ def get_cache() -> shared_cache.Cache:
 def cache_at(redis_url: str | None) -> shared_cache.Cache:
     """A separate cache at ``redis_url`` (None or empty: in-process), for a component's own option."""
     return shared_cache.make_cache(redis_url or None)
+
+
+class SchedulerSettings(_EnvSettings):
+    """bot/scheduler.py (issue 15): where APScheduler keeps its next run times."""
+
+    # SQLAlchemy URL of the job store (scripts/serve.sh sets it: the app's PostgreSQL, or var/scheduler.db)
+    jobstore_url: str = Field("sqlite:///var/scheduler.db", env="NAVIYAM_SCHEDULER_JOBSTORE")
+    # this replica's name: its own job-store table (default: the host name)
+    replica: str | None = Field(None, env="NAVIYAM_SCHEDULER_ID")
+    timezone: str = Field("Asia/Seoul", env="NAVIYAM_TIMEZONE")

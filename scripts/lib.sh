@@ -90,3 +90,19 @@ wait_http() {
     sleep 0.5
   done
 }
+
+# ensure_rabbitmq: the learning-loop tests publish through Rasa's pika broker (issue 15). If
+# nothing listens on 127.0.0.1:5672 and this machine has RabbitMQ installed, start it
+# (`rabbitmq-server -detached`, as on the CI machine) and wait for the port.
+ensure_rabbitmq() {
+  port_open() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
+  port_open && return 0
+  command -v rabbitmq-server >/dev/null 2>&1 || { say "RabbitMQ is not running and not installed"; return 0; }
+  say "starting RabbitMQ"
+  rabbitmq-server -detached >/dev/null 2>&1 || true
+  local deadline=$((SECONDS + 90))
+  until port_open; do
+    (( SECONDS < deadline )) || die "RabbitMQ did not start within 90 s"
+    sleep 1
+  done
+}

@@ -78,6 +78,26 @@ pids+=($!)
 SHOP_PORT="${SHOP_PORT:-5060}"; export SHOP_PORT
 "$APP_ENV/bin/python" -m naviyam.shop_service &
 pids+=($!)
+# The learning loop (issue 15, docs/LEARNING_LOOP.md): the event consumer (Rasa's events →
+# conversations, impressions, learning rows), the RabbitMQ relay when NAVIYAM_EVENT_BROKER=pika,
+# and the job scheduler (NAVIYAM_SCHEDULER=0 leaves it out on a replica).
+EVENT_BROKER="${NAVIYAM_EVENT_BROKER:-sql}"
+if [[ "$EVENT_BROKER" != "off" ]]; then
+  "$APP_ENV/bin/python" -m naviyam.manage consume-events &
+  pids+=($!)
+  if [[ "$EVENT_BROKER" == "pika" ]]; then
+    "$RASA_ENV/bin/python" -m bot.event_relay --endpoints "$ENDPOINTS" &
+    pids+=($!)
+  fi
+fi
+if [[ "${NAVIYAM_SCHEDULER:-1}" == "1" ]]; then
+  case "${DATABASE_URL:-sqlite}" in
+    postgres*) export NAVIYAM_SCHEDULER_JOBSTORE="${NAVIYAM_SCHEDULER_JOBSTORE:-$DATABASE_URL}" ;;
+    *) export NAVIYAM_SCHEDULER_JOBSTORE="${NAVIYAM_SCHEDULER_JOBSTORE:-sqlite:///$ROOT/var/scheduler.db}" ;;
+  esac
+  "$RASA_ENV/bin/python" -m bot.scheduler --app-python "$APP_ENV/bin/python" &
+  pids+=($!)
+fi
 if [[ "${NAVIYAM_LLM_SERVE:-0}" == "1" && -z "${NAVIYAM_LLM_URL:-}" ]]; then
   LLM_PORT="${NAVIYAM_LLM_PORT:-8800}"
   "$APP_ENV/bin/python" -m ml.llm.model_server --port "$LLM_PORT" &
@@ -93,6 +113,7 @@ pids+=("$RASA_PID")
 say "action server: http://$SANIC_HOST:$ACTION_PORT  (health: /health; restarted if it crashes)"
 say "Rasa server:   http://$BIND:$RASA_PORT  (webhooks: /webhooks/{rest,kakao,telegram}/webhook; $API_NOTE)"
 say "shop service:  http://${SHOP_HOST:-127.0.0.1}:$SHOP_PORT  (console: /console, API: /docs, chat: /chat when NAVIYAM_WEB_CHAT=1)"
+say "learning loop: event broker $EVENT_BROKER, consumer and scheduler running ('python -m naviyam.manage jobs')"
 say "press Ctrl-C to stop"
 wait "$RASA_PID" || true
 die "the Rasa server exited; stopping the others"

@@ -29,5 +29,6 @@ bash scripts/nlu_eval.sh --model "$NAVIYAM_MODEL"
 say "5/6 Rasa-environment tests (NLU components, channels)"
 "$RASA_ENV/bin/python" -m pytest tests/rasa_env -p no:cacheprovider -q
 
-say "6/6 app tests (unit, database, cache, end-to-end)"
+say "6/6 app tests (unit, database, cache, RabbitMQ, end-to-end)"
+ensure_rabbitmq
 "$APP_ENV/bin/python" -m pytest tests -q

@@ -13,6 +13,7 @@ from typing import Any
 
 from naviyam.adapters.db.conversation_log import TurnRecord, log_turn
 from naviyam.adapters.db.session import unit_of_work
+from naviyam.config import get_learning_settings
 from naviyam.usecases.senders import Sender, user_id_of
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,20 @@ class Turn:
         )
 
 
+def _written_by_events() -> bool:
+    learning = get_learning_settings()
+    return learning.conversation_log == "events" and learning.event_broker != "off"
+
+
 def record_turn(turn: Turn) -> bool:
     """Write the turn (creating the user on first contact); never breaks the reply.
 
     Returns False when it could not be written (logged; the transaction rolled back).
+    With NAVIYAM_CONVERSATION_LOG=events the row is left to the event consumer (issue 15,
+    docs/LEARNING_LOOP.md): nothing is written in the request path.
     """
+    if _written_by_events():
+        return True
     try:
         with unit_of_work() as session:
             log_turn(session, turn.to_record(user_id_of(session, turn.sender)))
