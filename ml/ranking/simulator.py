@@ -25,7 +25,7 @@ per user (first 80% train, last 20% test), so evaluation is on held-out interact
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -58,6 +58,7 @@ class SimUser:
     budget: int
     stated: list[str]
     history: list[dict] = field(default_factory=list)
+    has_card: bool = True
 
     def context(self, has_card: bool = True) -> UserContext:
         window = self.history[-30:]
@@ -84,6 +85,13 @@ class Session:
     split: str                 # train | test
 
 
+# What a session looks like besides the hidden tastes (issue 15: every serving feature varies):
+CARD_HOLDER_SHARE = 0.85      # the rest use the bot without a meal card
+LOW_BALANCE_SHARE = 0.1       # card sessions with less than the alert threshold left
+LOW_BALANCE_THRESHOLD = 5000
+UNKNOWN_LOCATION_SHARE = 0.1  # no position shared: distance unknown
+QUERY_SHARE = 0.5             # the user names something (one of their liked tags)
+TASTE_WORD_SHARE = 0.4        # the user states a taste word
 FAVOURITE_CANDIDATES = SHOP_CATEGORIES[:12]   # 편의점 is nobody's favourite
 BUDGETS = (5000, 6000, 7000, 8000, 10000, 12000)
 TASTES = ("affordable", "uniform")
@@ -138,7 +146,7 @@ def make_users(n: int, rng: np.random.Generator, catalog: Catalog | None = None,
         stated = [favs[0]] if rng.random() < 0.6 else []
         users.append(SimUser(uid=uid, home=home, favourites=favs, category_weight=weight,
                              liked_tags=tags, price_sensitivity=float(rng.uniform(0.3, 1.2)),
-                             budget=budget, stated=stated))
+                             budget=budget, stated=stated, has_card=bool(rng.random() < CARD_HOLDER_SHARE)))
     return users
 
 
@@ -173,6 +181,7 @@ def simulate(catalog: Catalog, n_users: int = 300, sessions: tuple[int, int] = (
     users = make_users(n_users, rng, catalog, tastes)
     start = start or datetime(2026, 9, 1, tzinfo=KST)
     meal = relevance.meal_mask(catalog)
+    shown_counts = np.zeros(len(catalog.menu_prices), dtype=np.int64)  # how often each menu was recommended
     out: list[Session] = []
     for user in users:
         n = int(rng.integers(sessions[0], sessions[1] + 1))
@@ -181,17 +190,29 @@ def simulate(catalog: Catalog, n_users: int = 300, sessions: tuple[int, int] = (
             when = start + timedelta(days=int(k * 2 + rng.integers(0, 2)), hours=int(rng.choice(MEAL_HOURS)),
                                      minutes=int(rng.integers(0, 60)))
             budget = max(3000, int(user.budget + rng.integers(-2, 3) * 1000))
-            location = (user.home[0] + rng.uniform(-0.004, 0.004), user.home[1] + rng.uniform(-0.005, 0.005))
+            is_low = user.has_card and rng.random() < LOW_BALANCE_SHARE
+            if is_low:
+                budget = int(rng.choice((2000, 3000, 4000)))
+            location = None if rng.random() < UNKNOWN_LOCATION_SHARE else (
+                user.home[0] + rng.uniform(-0.004, 0.004), user.home[1] + rng.uniform(-0.005, 0.005))
             outcome = apply_hard_filters(catalog, FilterContext(now=when, budget=budget, location=location,
                                                                 radius_m=1000))
             eligible = outcome.mask & meal
             shown = _slate(catalog, eligible, slate_size, rng)
             if len(shown) < 2:
                 continue
-            cands = candidates_from(catalog, shown, outcome.distances, np.zeros(len(shown), np.float32),
-                                    np.zeros(len(shown), np.float32))
-            dense, crosses = build_features(user.context(), cands, RequestContext(
-                slot=meal_slot_for(when), budget=budget, radius_m=1000))
+            query = str(rng.choice(user.liked_tags)) if rng.random() < QUERY_SHARE else None
+            match = np.array([float(query is not None and query in catalog.menu_tags[r]) for r in shown],
+                             dtype=np.float32)
+            retrieval = np.clip(rng.normal(0.3, 0.08, len(shown)) + 0.35 * match, 0, 1).astype(np.float32)
+            cands = replace(candidates_from(catalog, shown, outcome.distances, match, retrieval),
+                            frequency=shown_counts[shown].copy())
+            taste = {str(rng.choice(user.liked_tags))} if rng.random() < TASTE_WORD_SHARE else set()
+            context = user.context(user.has_card)
+            context.is_low = is_low
+            dense, crosses = build_features(context, cands, RequestContext(
+                slot=meal_slot_for(when), budget=budget, radius_m=1000, taste_words=taste))
+            shown_counts[shown] += 1
             chosen = int(np.argmax(utility(user, catalog, shown, budget, rng)))
             out.append(Session(user, when, budget, shown, chosen, dense, crosses, cands,
                                "train" if k < n_train else "test"))
@@ -210,3 +231,10 @@ def to_arrays(sessions: list[Session], split: str) -> tuple[np.ndarray, np.ndarr
     labels = np.concatenate([(np.arange(len(s.shown)) == s.chosen).astype(np.float32) for s in chosen])
     group = np.concatenate([np.full(len(s.shown), i) for i, s in enumerate(chosen)])
     return dense, crosses, labels, group
+
+
+def constant_features(dense: np.ndarray) -> list[str]:
+    """Feature columns that never vary in ``dense`` (a model cannot learn their weight)."""
+    from naviyam.domain.recommend.features import FEATURE_NAMES
+
+    return [name for i, name in enumerate(FEATURE_NAMES) if float(np.ptp(dense[:, i])) == 0.0]

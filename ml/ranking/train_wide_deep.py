@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.ranking.evaluate import auc, ndcg_at_k, preferred_share
-from ml.ranking.simulator import KST, simulate, to_arrays
+from ml.ranking.simulator import KST, constant_features, simulate, to_arrays
 from naviyam.adapters.ranking_model import (
     PopularityBaseline, WideDeepScorer, build_keras_model, export_weights, prune_versions, save_model,
 )
@@ -42,6 +42,9 @@ def train(catalog, *, users: int = 300, epochs: int = 6, seed: int = 7, ranker_d
     simulated = simulate(catalog, n_users=users, sessions=sessions, seed=seed, tastes=tastes)
     x_tr, c_tr, y_tr, _g = to_arrays(simulated, "train")
     x_te, c_te, y_te, g_te = to_arrays(simulated, "test")
+    constant = constant_features(x_tr)
+    if constant:  # a column that never varies keeps its random initial weight at serving time
+        raise ValueError(f"constant feature columns in the training matrix: {', '.join(constant)}")
     t_sim = time.perf_counter() - started
 
     model = build_keras_model()
@@ -123,8 +126,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{p['ceiling']:.1%}; Wide&Deep reaches {p['mean_share'] / p['ceiling']:.1%} of it")
     print(f"Wide&Deep on those users: top-5 preferred share {p['mean_share_with_supply']:.1%}, "
           f"users at >= 80%: {p['users_at_80pct_with_supply']:.1%}")
-    print(f"seed 001 goal (users with >= 10 interactions: >= 80% of the top-5 from their preferred categories): "
-          f"{'met' if p['mean_share'] >= 0.8 else 'not met'} ({p['mean_share']:.1%}, {metrics['tastes']} tastes)")
+    # Simulator-only figure: how well the ranker recovers the simulator's own hidden tastes. It says
+    # nothing about real children's choices, so no goal is declared met here (issue 15; the logged
+    # choices and the canary's choice rate judge a model: docs/LEARNING_LOOP.md).
+    print(f"simulator only (not a product goal): top-5 from preferred categories {p['mean_share']:.1%} "
+          f"(seed 001 asks >= 80% of real users' top-5; measure it on logged choices)")
     other = next(k for k in wd if k.startswith("preferred_top5_"))
     q = wd[other]
     print(f"Wide&Deep on a population with {other.split('_')[2]} tastes: top-5 preferred share "
