@@ -18,6 +18,9 @@
                  and stop); docs/LEARNING_LOOP.md
   jobs           the scheduled jobs with their last run (--json: the schedule bot/scheduler.py reads)
   run-job        run one job for the current slot (NAME [--at ISO-TIME]); once per slot
+  models         the model registry: kind, version, status, serving share, metrics
+  nlu-review     export the NLU review queue as Rasa YAML (export FILE), import the designers'
+                 corrections (import FILE), write every labelled row for training (training FILE)
 """
 from __future__ import annotations
 
@@ -245,6 +248,38 @@ def run_job(name: str, at: str | None) -> int:
     return 1 if outcome.status == "failed" else 0
 
 
+def models() -> int:
+    import json
+
+    from naviyam.usecases.learning.registry import registry_rows
+
+    rows = registry_rows()
+    if not rows:
+        print("no models registered yet")
+    for r in rows:
+        metrics = json.dumps(r.performance_metrics or {}, ensure_ascii=False)[:90]
+        print(f"{r.model_type:15} {r.version:24} {r.deployment_status:12} {float(r.traffic_percentage):6.1f}%  "
+              f"{r.created_at:%Y-%m-%d %H:%M}  {metrics}")
+    return 0
+
+
+def nlu_review(action: str, path: str) -> int:
+    from naviyam.usecases.learning.nlu_review import export_queue, export_training, import_corrections
+
+    if action == "training":
+        print(f"wrote {export_training(Path(path))} labelled example(s) to {path}")
+        return 0
+    if action == "export":
+        print(f"exported {export_queue(Path(path))} message(s) to {path}")
+        return 0
+    try:
+        print(f"imported {import_corrections(Path(path))} corrected label(s) from {path}")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _safe_url() -> str:
     from sqlalchemy.engine import make_url
 
@@ -307,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
     p_run = sub.add_parser("run-job", help="run one scheduled job for the current slot")
     p_run.add_argument("name")
     p_run.add_argument("--at", help="ISO time of the slot (default: now)")
+    sub.add_parser("models", help="the model registry")
+    p_review = sub.add_parser("nlu-review", help="export/import the NLU review queue (Rasa YAML)")
+    p_review.add_argument("action", choices=("export", "import", "training"))
+    p_review.add_argument("path")
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -342,6 +381,10 @@ def main(argv: list[str] | None = None) -> int:
         return jobs(args.json)
     elif args.command == "run-job":
         return run_job(args.name, args.at)
+    elif args.command == "models":
+        return models()
+    elif args.command == "nlu-review":
+        return nlu_review(args.action, args.path)
     elif args.command == "prepare":
         migrate()
         import_sample(update_existing=False)

@@ -1,0 +1,114 @@
+"""The model registry: every trained ranker and NLU/LLM adapter is a ``model_versions`` row.
+
+The first model of a kind serves everyone (production, 100 %). A later one becomes the
+canary: a hashed NAVIYAM_CANARY_PERCENT (10 %) of users, stable per user and model
+(``naviyam.domain.learning.canary_bucket``). ``judge_canary`` compares the choice rate of the
+lists each model ranked (``recommendations_log.filtering_steps.ranker`` names it) once the
+canary has a minimum sample: not worse → promoted (the old production model is
+deprecated), worse → rolled back (the canary stops serving). docs/LEARNING_LOOP.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from naviyam.adapters.db.models import RecommendationLog
+from naviyam.adapters.db.models.learning import ModelVersion
+from naviyam.adapters.db.session import unit_of_work
+from naviyam.config import get_learning_settings
+from naviyam.domain.learning import canary_verdict, in_canary
+
+
+@dataclass(frozen=True)
+class Serving:
+    production: str | None
+    canary: str | None
+    canary_percent: float
+
+
+def _serving(session: Session, kind: str) -> tuple[ModelVersion | None, ModelVersion | None]:
+    rows = session.scalars(select(ModelVersion).where(ModelVersion.model_type == kind,
+                                                      ModelVersion.deployment_status.in_(("production", "canary")))
+                           .order_by(ModelVersion.id.desc())).all()
+    production = next((r for r in rows if r.deployment_status == "production"), None)
+    canary = next((r for r in rows if r.deployment_status == "canary"), None)
+    return production, canary
+
+
+def register(kind: str, version: str, path: str, metrics: dict, *, data_stats: dict | None = None,
+             training_job_id: int | None = None, notes: str | None = None) -> ModelVersion:
+    """Add a trained model: production when the kind has none, otherwise the canary."""
+    with unit_of_work() as session:
+        production, canary = _serving(session, kind)
+        now = datetime.now(timezone.utc)
+        if canary is not None:  # one canary at a time: the newer one replaces it
+            canary.deployment_status, canary.traffic_percentage, canary.retired_at = "deprecated", Decimal(0), now
+        first = production is None
+        row = ModelVersion(model_type=kind, version=version, model_path=path, performance_metrics=metrics,
+                           training_data_stats=data_stats, training_job_id=training_job_id, notes=notes,
+                           deployment_status="production" if first else "canary", is_active=first,
+                           traffic_percentage=Decimal("100") if first else
+                           Decimal(f"{get_learning_settings().canary_share:.2f}"),
+                           deployed_at=now)
+        session.add(row)
+        session.flush()
+        return row
+
+
+def serving(kind: str) -> Serving:
+    with unit_of_work() as session:
+        production, canary = _serving(session, kind)
+        return Serving(production.version if production else None, canary.version if canary else None,
+                       float(canary.traffic_percentage) if canary else 0.0)
+
+
+def version_for(kind: str, user_key: str, state: Serving | None = None) -> str | None:
+    """The model version that serves ``user_key``: the canary for its hashed share, else production."""
+    state = state or serving(kind)
+    if state.canary and in_canary(user_key, f"{kind}:{state.canary}", state.canary_percent):
+        return state.canary
+    return state.production
+
+
+def choice_rate(session: Session, ranker_name: str, since: datetime | None) -> tuple[float, int]:
+    """Share of the lists ranked by ``ranker_name`` from which the user chose a shop, and how many lists."""
+    query = select(RecommendationLog.user_final_selection, RecommendationLog.filtering_steps)
+    if since is not None:
+        query = query.where(RecommendationLog.timestamp >= since)
+    lists = chosen = 0
+    for selection, steps in session.execute(query):
+        if isinstance(steps, dict) and steps.get("ranker") == ranker_name:
+            lists += 1
+            chosen += selection is not None
+    return (chosen / lists if lists else 0.0), lists
+
+
+def judge_canary(kind: str = "recommendation", min_samples: int = 200, name_of=lambda v: f"wide-deep-{v}") -> str:
+    """Promote or roll back the canary on its measured choice rate; "wait" below ``min_samples``."""
+    with unit_of_work() as session:
+        production, canary = _serving(session, kind)
+        if canary is None or production is None:
+            return "none"
+        control, _n = choice_rate(session, name_of(production.version), canary.deployed_at)
+        rate, samples = choice_rate(session, name_of(canary.version), canary.deployed_at)
+        verdict = canary_verdict(control, rate, samples, min_samples)
+        now = datetime.now(timezone.utc)
+        metrics = {**(canary.performance_metrics or {}),
+                   "canary": {"choice_rate": round(rate, 4), "lists": samples, "control_choice_rate": round(control, 4)}}
+        canary.performance_metrics = metrics
+        if verdict == "promote":
+            production.deployment_status, production.is_active = "deprecated", False
+            production.traffic_percentage, production.retired_at = Decimal(0), now
+            canary.deployment_status, canary.is_active, canary.traffic_percentage = "production", True, Decimal(100)
+        elif verdict == "rollback":
+            canary.deployment_status, canary.traffic_percentage, canary.retired_at = "rolled_back", Decimal(0), now
+        return verdict
+
+
+def registry_rows() -> list[ModelVersion]:
+    with unit_of_work() as session:
+        return list(session.scalars(select(ModelVersion).order_by(ModelVersion.model_type, ModelVersion.id)))
