@@ -88,3 +88,28 @@ def test_events_mode_writes_the_conversation_row(events_env, monkeypatch):
         assert row.input_text == "5천원으로 뭐 먹지"
         assert row.response_text == "분식집을 찾았어요.\n쿠폰도 있어요."
         assert list(row.recommended_shop_ids) == [3]
+
+
+def test_events_mode_keeps_the_conversations_row_out_of_the_request_path(database_url, monkeypatch):
+    from naviyam.usecases.senders import Sender
+    from naviyam.usecases.turns import Turn, record_turn
+
+    monkeypatch.setenv("NAVIYAM_CONVERSATION_LOG", "events")
+    sender = f"inline_{uuid.uuid4().hex[:8]}"
+    assert record_turn(Turn(sender=Sender(sender), input_text="안녕", response_text="utter_greet"))
+    from naviyam.adapters.db.conversation_log import session_uuid
+    assert rows_for(Conversation, Conversation.session_id, session_uuid(sender)) == 0
+    monkeypatch.setenv("NAVIYAM_CONVERSATION_LOG", "inline")
+    assert record_turn(Turn(sender=Sender(sender), input_text="안녕", response_text="utter_greet"))
+    assert rows_for(Conversation, Conversation.session_id, session_uuid(sender)) == 1
+
+
+def test_retention_drops_applied_events(events_env):
+    from datetime import datetime, timedelta, timezone
+
+    from naviyam.usecases.learning.consumer import prune
+
+    rasa_events.append([user_event("prune_me", "안녕", "greet", 0.99, 9000.0)])
+    consume_all()
+    assert prune(datetime.now(timezone.utc) + timedelta(days=8)) >= 1
+    assert rasa_events.read_after(0, 10) == []

@@ -74,6 +74,13 @@ def read_after(position: int, limit: int, url: str | None = None) -> list[Stored
     return [StoredEvent(int(r.id), r.sender_id, r.data or "") for r in rows]
 
 
+def delete_up_to(position: int, url: str | None = None) -> int:
+    """Remove the events at or below ``position`` (already applied; retention)."""
+    ensure_table(url)
+    with get_engine(url or events_db_url()).begin() as conn:
+        return conn.execute(EVENTS.delete().where(EVENTS.c.id <= position)).rowcount or 0
+
+
 def append(events: list[dict[str, Any] | str], url: str | None = None) -> None:
     """Write events the way Rasa's SQL broker does (tests, the replay script); a str is stored as is."""
     rows = [{"sender_id": None, "data": e} if isinstance(e, str)

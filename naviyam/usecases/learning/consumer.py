@@ -16,8 +16,9 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from naviyam.adapters import rasa_events
@@ -108,6 +109,17 @@ def consume_all(limit: int = 500) -> ConsumeReport:
         total.position = report.position
         if report.read < limit:
             return total
+
+
+def prune(now: datetime, keep_days: int = 7) -> int:
+    """Retention: drop applied events from Rasa's table and event keys older than ``keep_days``
+    (a redelivery arrives within minutes; a week is ample)."""
+    with unit_of_work() as session:
+        offset = session.get(EventConsumerOffset, CONSUMER)
+        position = offset.position if offset else 0
+        keys = session.execute(delete(ProcessedEvent).where(
+            ProcessedEvent.processed_at < now - timedelta(days=keep_days))).rowcount or 0
+    return keys + (rasa_events.delete_up_to(position) if position else 0)
 
 
 def run_forever(stop: threading.Event, poll_s: float = 1.0) -> None:

@@ -76,6 +76,11 @@ def _reservations(slot: datetime) -> int:
     return release_expired(slot)
 
 
+def _event_retention(slot: datetime) -> int:
+    from naviyam.usecases.learning.consumer import prune
+    return prune(slot.astimezone(timezone.utc))
+
+
 def _reminders(slot: datetime) -> int:
     from naviyam.usecases.learning.reminders import send_reminders
     return send_reminders(slot)
@@ -94,6 +99,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         {"trigger": "cron", "hour": 4, "minute": 0}, timedelta(days=1), _maintenance),
     Job("reservation-expiry", "coupons whose reservation hold ran out go back to the wallet",
         {"trigger": "interval", "minutes": 1}, timedelta(minutes=1), _reservations),
+    Job("event-retention", "applied Rasa events and old event keys are deleted (a week kept)",
+        {"trigger": "cron", "hour": 4, "minute": 30}, timedelta(days=1), _event_retention),
     Job("reminders", "low balance and coupons expiring within 24 hours (quiet hours, opt-out)",
         {"trigger": "interval", "minutes": 10}, timedelta(minutes=10), _reminders),
 )}
