@@ -82,7 +82,11 @@ def train_ranker(force: bool = False) -> int:
         print(f"ranker model {ranker_dir}/{version} was trained on other features; retraining")
     # Training code is not part of the product (.importlinter): run it as its own process.
     command = [sys.executable, "-m", "ml.ranking.train_wide_deep", "--ranker-dir", str(ranker_dir)]
-    return subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
+    code = subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
+    if code == 0 and (trained := latest_version(ranker_dir)):  # the registry (docs/LEARNING_LOOP.md)
+        from naviyam.usecases.learning.registry import record_trained_ranker
+        record_trained_ranker(ranker_dir, trained)
+    return code
 
 
 def check() -> int:
@@ -195,91 +199,6 @@ def create_shop_account(shop_id: int, username: str, *, replace: bool = False) -
     return 0
 
 
-def consume_events(once: bool) -> int:
-    import signal
-    import threading
-
-    from naviyam.usecases.learning.consumer import consume_all, run_forever
-
-    if once:
-        print(consume_all())
-        return 0
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        run_forever(stop)
-    except KeyboardInterrupt:
-        pass
-    return 0
-
-
-def jobs(as_json: bool) -> int:
-    import json
-
-    from naviyam.usecases.learning.jobs import JOBS, last_runs
-
-    if as_json:
-        print(json.dumps([{"name": j.name, **j.trigger} for j in JOBS.values()]))
-        return 0
-    runs = last_runs()
-    print(f"{'job':20} {'schedule':28} {'last slot':18} {'status':10} {'rows':>6}  error")
-    for job in JOBS.values():
-        when = ", ".join(f"{k}={v}" for k, v in job.trigger.items() if k != "trigger")
-        run = runs.get(job.name)
-        last = (run.slot, run.status, "" if run.rows is None else str(run.rows), (run.error or "")[:60]) \
-            if run else ("never", "", "", "")
-        print(f"{job.name:20} {job.trigger['trigger'] + ' ' + when:28} {last[0]:18} {last[1]:10} {last[2]:>6}  {last[3]}")
-    return 0
-
-
-def run_job(name: str, at: str | None) -> int:
-    from datetime import datetime
-
-    from naviyam.usecases.learning.jobs import JOBS, run_job as run
-
-    if name not in JOBS:
-        print(f"error: unknown job {name!r}; known: {', '.join(JOBS)}", file=sys.stderr)
-        return 2
-    when = datetime.fromisoformat(at) if at else None
-    if when is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=get_settings().timezone)
-    outcome = run(name, when)
-    print(outcome)
-    return 1 if outcome.status == "failed" else 0
-
-
-def models() -> int:
-    import json
-
-    from naviyam.usecases.learning.registry import registry_rows
-
-    rows = registry_rows()
-    if not rows:
-        print("no models registered yet")
-    for r in rows:
-        metrics = json.dumps(r.performance_metrics or {}, ensure_ascii=False)[:90]
-        print(f"{r.model_type:15} {r.version:24} {r.deployment_status:12} {float(r.traffic_percentage):6.1f}%  "
-              f"{r.created_at:%Y-%m-%d %H:%M}  {metrics}")
-    return 0
-
-
-def nlu_review(action: str, path: str) -> int:
-    from naviyam.usecases.learning.nlu_review import export_queue, export_training, import_corrections
-
-    if action == "training":
-        print(f"wrote {export_training(Path(path))} labelled example(s) to {path}")
-        return 0
-    if action == "export":
-        print(f"exported {export_queue(Path(path))} message(s) to {path}")
-        return 0
-    try:
-        print(f"imported {import_corrections(Path(path))} corrected label(s) from {path}")
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
 def _safe_url() -> str:
     from sqlalchemy.engine import make_url
 
@@ -375,16 +294,10 @@ def main(argv: list[str] | None = None) -> int:
 
         for name, value in new_keys(args.kid).items():
             print(f"{name}={value}")
-    elif args.command == "consume-events":
-        return consume_events(args.once)
-    elif args.command == "jobs":
-        return jobs(args.json)
-    elif args.command == "run-job":
-        return run_job(args.name, args.at)
-    elif args.command == "models":
-        return models()
-    elif args.command == "nlu-review":
-        return nlu_review(args.action, args.path)
+    elif args.command in ("consume-events", "jobs", "run-job", "models", "nlu-review"):
+        from naviyam import manage_learning  # the learning loop's commands (docs/LEARNING_LOOP.md)
+
+        return manage_learning.run(args)
     elif args.command == "prepare":
         migrate()
         import_sample(update_existing=False)

@@ -9,15 +9,17 @@ deprecated), worse → rolled back (the canary stops serving). docs/LEARNING_LOO
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.models import RecommendationLog
-from naviyam.adapters.db.models.learning import ModelVersion
+from naviyam.adapters.db.models.learning import ModelVersion, TrainingJob
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.config import get_learning_settings
 from naviyam.domain.learning import canary_verdict, in_canary
@@ -112,3 +114,29 @@ def judge_canary(kind: str = "recommendation", min_samples: int = 200, name_of=l
 def registry_rows() -> list[ModelVersion]:
     with unit_of_work() as session:
         return list(session.scalars(select(ModelVersion).order_by(ModelVersion.model_type, ModelVersion.id)))
+
+
+def record_trained_ranker(ranker_dir: Path, version: str) -> ModelVersion | None:
+    """Register a ranker that ``train-ranker`` saved (a training_jobs row and a model_versions row);
+    nothing when that version is registered already."""
+    folder = Path(ranker_dir) / version
+    meta_file = folder / "metadata.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
+    metrics = meta.get("metrics") or {}
+    with unit_of_work() as session:
+        if session.scalar(select(ModelVersion.id).where(ModelVersion.model_type == "recommendation",
+                                                        ModelVersion.version == version)):
+            return None
+        rows = int(metrics.get("rows_train", 0)) + int(metrics.get("rows_test", 0))
+        job = TrainingJob(job_name=f"ranker_{version}", model_type="recommendation", status="completed",
+                          training_config={k: meta.get(k) for k in ("epochs", "seed") if k in meta},
+                          data_count=rows, data_window={"simulated": rows, "logged": 0,
+                                                        "source": meta.get("training_data")},
+                          metrics=metrics, model_path=str(folder), triggered_by="manual",
+                          end_time=datetime.now(timezone.utc))
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    return register("recommendation", version, str(folder), metrics,
+                    data_stats={"simulated_rows": rows, "logged_rows": 0}, training_job_id=job_id,
+                    notes="trained on simulated interactions (marked); logged choices not yet used")
