@@ -70,3 +70,26 @@ def test_registry_rolls_back_a_worse_canary_and_promotes_a_better_one(loaded_dat
     assert (state.production, state.canary) == (v3, None)
     statuses = {r.version: r.deployment_status for r in registry.registry_rows() if r.model_type == kind}
     assert statuses == {v1: "deprecated", v2: "rolled_back", v3: "production"}
+
+
+def test_snips_on_fixed_logged_decisions():
+    from naviyam.domain.learning import snips
+
+    # the logging policy showed each action with probability 0.5; the candidate would show the
+    # first two with certainty and never the third: its estimate is their mean reward
+    assert snips([1.0, 0.0, 1.0], [1.0, 1.0, 0.0], [0.5, 0.5, 0.5]) == 0.5
+    assert snips([1.0, 1.0], [0.2, 0.8], [0.5, 0.25]) == (0.4 + 3.2) / (0.4 + 3.2)
+
+
+def test_a_trained_ranker_is_registered_once(loaded_database_url, tmp_path):
+    import json
+
+    version = f"t{uuid.uuid4().hex[:8]}"
+    (tmp_path / version).mkdir()
+    (tmp_path / version / "metadata.json").write_text(json.dumps(
+        {"version": version, "metrics": {"rows_train": 80, "rows_test": 20, "wide_deep": {"auc": 0.7}},
+         "training_data": "simulated (affordable tastes)", "epochs": 3}), encoding="utf-8")
+    row = registry.record_trained_ranker(tmp_path, version)
+    assert row is not None and row.performance_metrics["wide_deep"]["auc"] == 0.7
+    assert row.training_data_stats == {"simulated_rows": 100, "logged_rows": 0}
+    assert registry.record_trained_ranker(tmp_path, version) is None

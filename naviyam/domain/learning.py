@@ -77,3 +77,17 @@ def canary_verdict(control_rate: float, candidate_rate: float, candidate_samples
     if candidate_samples < min_samples:
         return "wait"
     return "promote" if candidate_rate + tolerance >= control_rate else "rollback"
+
+
+def snips(rewards: list[float], target_probability: list[float], logging_probability: list[float]) -> float:
+    """Self-normalised inverse propensity estimate of a candidate policy's reward on logged data:
+    ``Σ w·r / Σ w`` with ``w = π_candidate(action) / π_logging(action)`` per logged decision.
+    Needs the logging policy's probability of what it showed (0 < p <= 1); NaN without weight."""
+    total_w = total = 0.0
+    for reward, target, logged in zip(rewards, target_probability, logging_probability, strict=True):
+        if not 0 < logged <= 1:
+            raise ValueError(f"logging probability must be in (0, 1], got {logged}")
+        weight = target / logged
+        total_w += weight
+        total += weight * reward
+    return total / total_w if total_w > 0 else float("nan")
