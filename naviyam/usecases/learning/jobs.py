@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 class Job:
     name: str
     description: str
-    # APScheduler trigger: {"trigger": "interval", "minutes": 5} or {"trigger": "cron", "hour": 3}
+    # APScheduler trigger, cron on the clock so every replica fires at the same moments
     trigger: dict
     period: timedelta
     run: Callable[[datetime], int]
@@ -88,21 +88,21 @@ def _reminders(slot: datetime) -> int:
 
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("popularity-ema", "shop popularity: 0.7·old + 0.3·last 5 minutes (views, choices, ratings)",
-        {"trigger": "interval", "minutes": 5}, timedelta(minutes=5), _popularity),
+        {"trigger": "cron", "minute": "*/5"}, timedelta(minutes=5), _popularity),
     Job("quality-scores", "shop quality from 30 days of ratings (Bayesian average)",
         {"trigger": "cron", "hour": 3, "minute": 10}, timedelta(days=1), _quality),
     Job("daily-aggregates", "yesterday's impressions, choices and ratings per shop",
         {"trigger": "cron", "hour": 2, "minute": 0}, timedelta(days=1), _aggregates),
     Job("card-balance-sync", "meal-card balances from the card operator",
-        {"trigger": "interval", "minutes": 5}, timedelta(minutes=5), _card_sync),
+        {"trigger": "cron", "minute": "1-59/5"}, timedelta(minutes=5), _card_sync),
     Job("maintenance", "coupon expiry and the retention policy (docs/DATA_LIFECYCLE.md)",
         {"trigger": "cron", "hour": 4, "minute": 0}, timedelta(days=1), _maintenance),
     Job("reservation-expiry", "coupons whose reservation hold ran out go back to the wallet",
-        {"trigger": "interval", "minutes": 1}, timedelta(minutes=1), _reservations),
+        {"trigger": "cron", "minute": "*"}, timedelta(minutes=1), _reservations),
     Job("event-retention", "applied Rasa events and old event keys are deleted (a week kept)",
         {"trigger": "cron", "hour": 4, "minute": 30}, timedelta(days=1), _event_retention),
     Job("reminders", "low balance and coupons expiring within 24 hours (quiet hours, opt-out)",
-        {"trigger": "interval", "minutes": 10}, timedelta(minutes=10), _reminders),
+        {"trigger": "cron", "minute": "2-59/10"}, timedelta(minutes=10), _reminders),
 )}
 
 
