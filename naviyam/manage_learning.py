@@ -36,13 +36,13 @@ def jobs(as_json: bool) -> int:
         print(json.dumps([{"name": j.name, **j.trigger} for j in JOBS.values()]))
         return 0
     runs = last_runs()
-    print(f"{'job':20} {'schedule':28} {'last slot':18} {'status':10} {'rows':>6}  error")
+    print(f"{'job':20} {'schedule':28} {'last slot':22} {'status':10} {'rows':>6}  error")
     for job in JOBS.values():
         when = ", ".join(f"{k}={v}" for k, v in job.trigger.items() if k != "trigger")
         run = runs.get(job.name)
         last = (run.slot, run.status, "" if run.rows is None else str(run.rows), (run.error or "")[:60]) \
             if run else ("never", "", "", "")
-        print(f"{job.name:20} {job.trigger['trigger'] + ' ' + when:28} {last[0]:18} {last[1]:10} {last[2]:>6}  {last[3]}")
+        print(f"{job.name:20} {job.trigger['trigger'] + ' ' + when:28} {last[0]:22} {last[1]:10} {last[2]:>6}  {last[3]}")
     return 0
 
 
