@@ -24,6 +24,7 @@ from naviyam.domain.recommend.result import RecommendationResult, RecommendedIte
 from naviyam.domain.recommend.wording import food_values
 from naviyam.usecases.recommend import recommend_for
 from naviyam.usecases.selection import choose_option
+from naviyam.usecases.turns import Turn
 
 log = logging.getLogger(__name__)
 
@@ -196,19 +197,23 @@ def _events(result: RecommendationResult, shown_before: set[int]) -> list[dict[s
 def _run(ctx: TurnContext, tracker: Tracker, reply: Reply, *, more: bool) -> list[dict[str, Any]]:
     request = request_for(ctx, tracker, more=more)
     shown_before = set(request.exclude_shop_ids)
+    def describe(result: RecommendationResult) -> Turn:
+        """The answer, rendered inside the use case's transaction so the turn's row joins it."""
+        render_result(reply, result, more=more)
+        coupons = sorted({i.coupon["coupon_id"] for i in result.items if i.coupon})
+        return ctx.turn(reply.transcript, recommended_shop_ids=[i.shop_id for i in result.items] or None,
+                        applied_coupon_ids=coupons or None, rag_time_ms=int(result.timings_ms.get("retrieval", 0)))
+
     try:
-        result = recommend_for(ctx.sender, request)
-    except Exception:  # noqa: BLE001 - the child always gets a polite answer
+        result = recommend_for(ctx.sender, request, describe)
+    except Exception:  # noqa: BLE001 - the child always gets a polite answer; nothing was written
         log.exception("Recommendation failed for %s", ctx.sender_id)
+        reply.dispatcher.messages.clear()  # a half-rendered answer is not sent
+        reply.sent.clear()
         reply.say("utter_recommend_error")
         reply.send_json({"kind": "error", "recommendations": [], "quick_replies": QUICK_REPLIES})
         record_turn(ctx, reply)
         return []
-    render_result(reply, result, more=more)
-    coupons = sorted({i.coupon["coupon_id"] for i in result.items if i.coupon})
-    record_turn(ctx, reply, recommended_shop_ids=[i.shop_id for i in result.items] or None,
-                applied_coupon_ids=coupons or None,
-                rag_time_ms=int(result.timings_ms.get("retrieval", 0)))
     return _events(result, shown_before)
 
 

@@ -24,6 +24,7 @@ Sections and their accessors:
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -108,6 +109,11 @@ class Settings(_EnvSection):
                              description="action server port (written into endpoints.yml)")
     action_threads: int = Field(8, ge=1, le=256, validation_alias="NAVIYAM_ACTION_THREADS",
                                 description="threads per action-server worker that run actions off the event loop")
+    rasa_workers: int = Field(default_factory=lambda d: min(4, os.cpu_count() or 1) if d["redis_url"] else 1,
+                              ge=1, le=64, validation_alias="NAVIYAM_RASA_WORKERS",
+                              description="Rasa's Sanic workers in `make serve`: above 1 only with REDIS_URL")
+    action_workers: int = Field(default_factory=lambda: max(1, min(4, (os.cpu_count() or 1) // 2)), ge=1, le=64,
+                                validation_alias="NAVIYAM_ACTION_WORKERS", description="action-server workers")
     action_host: str = Field("127.0.0.1", validation_alias="SANIC_HOST",
                              description="address the action server binds (rasa-sdk's own variable); "
                                          "a private-network address when Rasa runs on another host")
@@ -154,6 +160,13 @@ class Settings(_EnvSection):
     @classmethod
     def _psycopg3(cls, url: str) -> str:
         return normalise_database_url(url)
+
+    @model_validator(mode="after")
+    def _workers_need_a_shared_lock_store(self) -> Settings:
+        if self.rasa_workers > 1 and not self.redis_url:
+            raise ValueError("NAVIYAM_RASA_WORKERS above 1 needs REDIS_URL: Rasa's workers must share "
+                             "the Redis lock and tracker stores")
+        return self
 
     @property
     def is_postgres(self) -> bool:

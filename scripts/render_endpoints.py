@@ -1,8 +1,8 @@
 """Write var/endpoints.yml for `rasa run` from the app's settings (ACTION_PORT, REDIS_URL,
 NAVIYAM_RASA_TRACKER_KEY_PREFIX; see naviyam/config.py). Runs in the app environment.
 
-With REDIS_URL set, Rasa keeps trackers and conversation locks in Redis, so several
-Rasa processes can serve one bot; without it they stay in memory (embedded default).
+With REDIS_URL set, Rasa keeps trackers and conversation locks in Redis (the lock store
+is bot.lock_store.AtomicRedisLockStore), so several Rasa processes can serve one bot; without it they stay in memory (embedded default).
 Either way the tracker store is wrapped by bot.tracker_store.MaskingTrackerStore.
 NAVIYAM_EVENT_BROKER (sql, the default; pika; off) adds Rasa's event broker
 (docs/LEARNING_LOOP.md).
@@ -25,6 +25,8 @@ from naviyam.shared.cache_keys import DEFAULT_TRACKER_KEY_PREFIX  # noqa: E402 -
 # Rasa's own tracker store behind bot.tracker_store's wrapper: nothing it keeps holds
 # personal data (docs/CHANNELS.md "Personal data").
 MASKING_TRACKER_STORE = "bot.tracker_store.MaskingTrackerStore"
+# Rasa's Redis lock store with atomic ticket changes: safe with several Rasa processes.
+ATOMIC_REDIS_LOCK_STORE = "bot.lock_store.AtomicRedisLockStore"
 
 
 def yaml_section(name: str, values: dict) -> list[str]:
@@ -64,7 +66,9 @@ def render(action_port: int, redis_url: str | None, key_prefix: str = DEFAULT_TR
             common.append("  use_ssl: true")
         lines += ["tracker_store:", f"  type: {MASKING_TRACKER_STORE}", "  inner_store: redis", *common,
                   "  record_exp: 86400", f"  key_prefix: {key_prefix}"]
-        lines += ["lock_store:", "  type: redis", *common, f"  key_prefix: {key_prefix}"]
+        # Rasa's RedisLockStore changes its ticket queue by read-modify-write; with several Rasa
+        # processes two turns of one sender could then run at once (bot/lock_store.py).
+        lines += ["lock_store:", f"  type: {ATOMIC_REDIS_LOCK_STORE}", *common, f"  key_prefix: {key_prefix}"]
     else:
         lines += ["tracker_store:", f"  type: {MASKING_TRACKER_STORE}", "  inner_store: in_memory"]
     if event_broker:

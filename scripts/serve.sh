@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start the action server, the shop service and the Rasa server in the foreground with the configured
-# settings (DATABASE_URL, REDIS_URL, RASA_PORT, ACTION_PORT, NAVIYAM_MODEL). Ctrl-C or
+# settings (DATABASE_URL, REDIS_URL, RASA_PORT, ACTION_PORT, NAVIYAM_MODEL, worker counts). Ctrl-C or
 # SIGTERM stops both. A crashed action server is restarted with back-off (1 s doubling to
 # 30 s; reset after a minute of uptime); if Rasa dies, everything stops.
 # With NAVIYAM_LLM_SERVE=1 it also starts the LLM model server (ml/llm/model_server.py,
@@ -25,6 +25,12 @@ export SANIC_HOST="${SANIC_HOST:-127.0.0.1}"
 [[ -e "$MODEL" ]] || die "no trained Rasa model at $MODEL: run 'make train' (or scripts/run.sh)"
 mkdir -p "$ROOT/var"
 ENDPOINTS="$("$APP_ENV/bin/python" scripts/render_endpoints.py "$ROOT/var/endpoints.yml")"
+# Worker counts from the settings (naviyam/config.py; docs/PERFORMANCE.md "Sizing workers"):
+# NAVIYAM_RASA_WORKERS (Rasa's SANIC_WORKERS; above 1 only with REDIS_URL: the workers share the
+# Redis lock and tracker stores), NAVIYAM_ACTION_WORKERS, NAVIYAM_ACTION_THREADS (per action worker).
+COUNTS="$("$APP_ENV/bin/python" -c 'from naviyam.config import get_settings as g; s = g()
+print(s.rasa_workers, s.action_workers, s.action_threads)')" || die "bad worker settings (see above)"
+read -r RASA_WORKERS ACTION_WORKERS ACTION_THREADS <<< "$COUNTS"
 
 rasa_args=(run --interface "$BIND" --port "$RASA_PORT" --model "$MODEL"
            --endpoints "$ENDPOINTS" --credentials "$ROOT/credentials.yml")
@@ -62,7 +68,7 @@ supervise_actions() {
   trap '[[ -n "$child" ]] && kill -TERM -- "-$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
   while true; do
     started=$SECONDS
-    setsid "$APP_ENV/bin/python" -m actions.server --actions actions --port "$ACTION_PORT" &
+    SANIC_WORKERS="$ACTION_WORKERS" setsid "$APP_ENV/bin/python" -m actions.server --actions actions --port "$ACTION_PORT" &
     child=$!
     rc=0; wait "$child" || rc=$?
     kill -KILL -- "-$child" 2>/dev/null || true
@@ -106,12 +112,12 @@ if [[ "${NAVIYAM_LLM_SERVE:-0}" == "1" && -z "${NAVIYAM_LLM_URL:-}" ]]; then
   wait_http "$NAVIYAM_LLM_URL/health" 300 || die "the LLM model server did not start"
   say "LLM model server: $NAVIYAM_LLM_URL"
 fi
-"$RASA_ENV/bin/rasa" "${rasa_args[@]}" &
+SANIC_WORKERS="$RASA_WORKERS" "$RASA_ENV/bin/rasa" "${rasa_args[@]}" &
 RASA_PID=$!
 pids+=("$RASA_PID")
 
-say "action server: http://$SANIC_HOST:$ACTION_PORT  (health: /health; restarted if it crashes)"
-say "Rasa server:   http://$BIND:$RASA_PORT  (webhooks: /webhooks/{rest,kakao,telegram}/webhook; $API_NOTE)"
+say "action server: http://$SANIC_HOST:$ACTION_PORT  ($ACTION_WORKERS worker(s) x $ACTION_THREADS threads; health: /health; restarted if it crashes)"
+say "Rasa server:   http://$BIND:$RASA_PORT  ($RASA_WORKERS worker(s); webhooks: /webhooks/{rest,kakao,telegram}/webhook; $API_NOTE)"
 say "shop service:  http://${SHOP_HOST:-127.0.0.1}:$SHOP_PORT  (console: /console, API: /docs, chat: /chat when NAVIYAM_WEB_CHAT=1)"
 say "learning loop: event broker $EVENT_BROKER, consumer and scheduler running ('python -m naviyam.manage jobs')"
 say "press Ctrl-C to stop"

@@ -14,11 +14,12 @@ with ``alternative_reason``. The pure parts live in ``naviyam.domain.recommend``
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.catalog import CATALOGS
+from naviyam.adapters.db.conversation_log import log_turn
 from naviyam.adapters.db.profile_queries import load_profile
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.ranking_model import PopularityBaseline, get_ranker
@@ -41,6 +42,7 @@ from naviyam.usecases.budget import budget_for, coupon_slack
 from naviyam.usecases.recommend_alternatives import alternatives_for
 from naviyam.usecases.recommend_log import write_recommendation_log
 from naviyam.usecases.senders import Sender, user_id_of
+from naviyam.usecases.turns import Turn
 
 __all__ = ["RecommendationResult", "RecommendedItem", "recommend", "recommend_for"]
 
@@ -61,12 +63,17 @@ class Stopwatch:
         return round((time.perf_counter() - self.started) * 1000, 2)
 
 
-def recommend_for(sender: Sender, request: RecommendationRequest) -> RecommendationResult:
-    """One recommendation turn in one transaction: the user, the answer, its log rows."""
+def recommend_for(sender: Sender, request: RecommendationRequest,
+                  describe: Callable[[RecommendationResult], Turn] | None = None) -> RecommendationResult:
+    """One recommendation turn in one transaction: the user, the answer, its log rows and,
+    with ``describe`` (the action's rendering: pure, no I/O), the turn's conversations row."""
     with unit_of_work() as session:
         request.user_id = user_id_of(session, sender)
         request.session_key = request.session_key or sender.sender_id
-        return recommend(session, request)
+        result = recommend(session, request)
+        if describe is not None:
+            log_turn(session, describe(result).to_record(request.user_id))
+        return result
 
 
 def recommend(session: Session, request: RecommendationRequest, *, write_log: bool = True) -> RecommendationResult:

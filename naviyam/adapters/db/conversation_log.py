@@ -63,9 +63,9 @@ class TurnRecord:
 def log_turn(session: Session, record: TurnRecord) -> Conversation:
     """Add one conversations row (personal data masked) inside the caller's transaction."""
     sid = session_uuid(record.session_key)
-    previous_turns = session.scalar(
-        select(func.count()).select_from(Conversation).where(Conversation.session_id == sid)
-    ) or 0
+    # The turn number is counted by the INSERT itself (a subquery): one round trip, not two.
+    turn_number = (select(func.count() + 1).select_from(Conversation)
+                   .where(Conversation.session_id == sid).scalar_subquery())
     confidence = None
     if record.intent_confidence is not None:
         confidence = Decimal(str(round(min(max(record.intent_confidence, 0.0), 1.0), 3)))
@@ -79,7 +79,7 @@ def log_turn(session: Session, record: TurnRecord) -> Conversation:
         rasa_intent=record.rasa_intent,
         intent_confidence=confidence,
         extracted_entities=mask_values(record.entities or {}),
-        conversation_turn=previous_turns + 1,
+        conversation_turn=turn_number,
         previous_intent=seed_intent(record.previous_intent) if record.previous_intent else None,
         user_strategy=record.user_strategy,
         processing_time_ms=record.processing_time_ms,
