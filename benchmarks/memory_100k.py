@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="naviyam_bench_100k")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9"))
     parser.add_argument("--keep", action="store_true", help="keep the servers' logs folder")
+    parser.add_argument("--prepare-only", action="store_true", help="build the database and index, start nothing")
     args = parser.parse_args(argv)
 
     from devtools.sampledata.scale import ensure_database, town_centres, base_rows
@@ -103,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"database {args.database}: {info['menus']} menus, {info['shops']} shops; index: {info['docs']} "
           f"distinct texts, {info['kind']} ({time.perf_counter() - started:.0f} s to prepare)", flush=True)
 
+    if args.prepare_only:
+        return 0
     env = {"DATABASE_URL": url, "REDIS_URL": args.redis_url, "NAVIYAM_INDEX_DIR": str(index_dir),
            "NAVIYAM_INDEX_AUTOBUILD": "0", "NAVIYAM_DEV_MODE": "1"}
     logs = Path(tempfile.mkdtemp(prefix="naviyam-memory-"))

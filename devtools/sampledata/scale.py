@@ -92,10 +92,15 @@ def scaled_catalogue(n_menus: int, seed: int = DEFAULT_SEED,
                                                                            + rng.uniform(-0.1, 0.1))), 3))),
                            neighbourhood=f"{shop.get('neighbourhood') or ''} {town + 1}".strip())
             out_shops.append(new)
+            names = {m["menu_name"] for m in by_shop.get(int(shop["id"]), [])}
             for m in by_shop.get(int(shop["id"]), []):
                 if len(out_menus) >= n_menus:
                     break
                 row = m if town == 0 else (_variant(m, rng, town) if rng.random() < variant_share else m)
+                if row is not m:
+                    if row["menu_name"] in names:   # (shop, menu name) is unique: keep the original
+                        row = m
+                    names.add(row["menu_name"])
                 out_menus.append(dict(row, id=len(out_menus) + 1, shop_id=sid))
         town += 1
     return out_shops, out_menus, town
