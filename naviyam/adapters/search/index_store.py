@@ -6,6 +6,10 @@ Layout: ``<index_dir>/<catalog fingerprint>-<backend>/`` with ``meta.json``,
 the indexes are rebuilt (by ``python -m naviyam.usecases.build_index build`` or, when
 ``NAVIYAM_INDEX_AUTOBUILD`` is on, in a background thread on first use, while
 answers use the structured candidates meanwhile). Old folders are pruned.
+
+The FAISS index is exact up to ``NAVIYAM_ANN_THRESHOLD`` distinct texts and approximate
+above (``ann.py``). Kiwi runs once per distinct text (shop part and menu part apart), so
+building BM25 for a catalogue of copied chains costs far less than one call per menu.
 """
 from __future__ import annotations
 
@@ -20,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from naviyam.domain.recommend.catalog import Catalog
-from naviyam.adapters.search.bm25 import BM25Index, tokenize_many
+from naviyam.adapters.search import ann
+from naviyam.adapters.search.bm25 import BM25Index, tokenize
 from naviyam.adapters.search.embeddings import EmbeddingBackend, backend_name, get_backend
 
 log = logging.getLogger(__name__)
@@ -31,11 +36,46 @@ KEEP_OLD = 2
 class SearchIndex:
     fingerprint: str
     bm25: BM25Index
-    faiss_index: object | None          # faiss.IndexFlatIP over unique documents
+    faiss_index: object | None          # exact or approximate faiss index over unique documents (ann.py)
     menu_doc: np.ndarray | None         # (n_menus,) unique document of each menu row
-    doc_menus: list[np.ndarray] | None  # unique document → menu rows
+    doc_menus: DocMenus | None          # unique document → menu rows
     backend: EmbeddingBackend | None
     meta: dict
+
+
+class DocMenus:
+    """Unique document → its menu rows, as one sorted array and bounds (``doc_menus[d]``).
+
+    One array instead of a list of small ones: at 1M menus the list would cost
+    hundreds of MB and seconds to build.
+    """
+
+    def __init__(self, menu_doc: np.ndarray, n_docs: int) -> None:
+        self.order = np.argsort(menu_doc, kind="stable").astype(np.int64)
+        self.bounds = np.searchsorted(menu_doc[self.order], np.arange(n_docs + 1))
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def __getitem__(self, d: int) -> np.ndarray:
+        return self.order[self.bounds[d]:self.bounds[d + 1]]
+
+
+def menu_token_lists(catalog: Catalog) -> list[list[str]]:
+    """BM25 terms of every menu document (``Catalog.menu_document``), Kiwi once per distinct text."""
+    memo: dict[str, list[str]] = {}
+
+    def terms(text: str) -> list[str]:
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = tokenize(text)
+        return found
+
+    shop_terms = [terms(" ".join(filter(None, [catalog.shop_names[s], catalog.shop_categories[s]])))
+                  for s in range(catalog.n_shops)]
+    return [shop_terms[catalog.menu_shop[i]] + terms(" ".join(filter(None, [
+        catalog.menu_names[i], catalog.menu_categories[i], catalog.menu_descriptions[i],
+        " ".join(catalog.menu_tags[i])]))) for i in range(catalog.n_menus)]
 
 
 def folder_for(index_dir: Path, fingerprint: str, backend_name: str) -> Path:
@@ -44,10 +84,18 @@ def folder_for(index_dir: Path, fingerprint: str, backend_name: str) -> Path:
 
 
 def build_index(catalog: Catalog, index_dir: Path, backend: EmbeddingBackend | None,
-                batch: int = 256) -> Path:
-    """Build and persist both indexes for ``catalog``; returns the folder."""
+                batch: int = 256, ann_threshold: int | None = None) -> Path:
+    """Build and persist both indexes for ``catalog``; returns the folder.
+
+    ``ann_threshold``: distinct texts above which the vector index is approximate
+    (default: ``NAVIYAM_ANN_THRESHOLD``).
+    """
     import faiss
 
+    from naviyam.config import get_recommend_settings
+
+    if ann_threshold is None:
+        ann_threshold = get_recommend_settings().ann_threshold
     started = time.perf_counter()
     name = backend.name if backend else "none"
     target = folder_for(index_dir, catalog.fingerprint, name)
@@ -55,8 +103,7 @@ def build_index(catalog: Catalog, index_dir: Path, backend: EmbeddingBackend | N
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    docs = [catalog.menu_document(i) for i in range(catalog.n_menus)]
-    BM25Index.build(tokenize_many(docs)).save(tmp)
+    BM25Index.build(menu_token_lists(catalog)).save(tmp)
     t_bm25 = time.perf_counter() - started
     meta = {"fingerprint": catalog.fingerprint, "backend": name, "n_menus": catalog.n_menus,
             "bm25_seconds": round(t_bm25, 2)}
@@ -70,8 +117,11 @@ def build_index(catalog: Catalog, index_dir: Path, backend: EmbeddingBackend | N
         vectors = np.zeros((len(texts), backend.dim), dtype=np.float32)
         for lo in range(0, len(texts), batch):
             vectors[lo:lo + batch] = backend.encode(texts[lo:lo + batch])
-        index = faiss.IndexFlatIP(backend.dim)
-        index.add(vectors)
+        t_vectors = time.perf_counter()
+        index = ann.build_vector_index(vectors, ann_threshold)
+        meta.update(embed_seconds=round(t_vectors - started - t_bm25, 2),
+                    vector_index_seconds=round(time.perf_counter() - t_vectors, 2),
+                    vector_index=ann.describe(index))
         faiss.write_index(index, str(tmp / "faiss.index"))
         np.save(tmp / "menu_doc.npy", menu_doc)
         meta.update(unique_documents=len(texts), dim=backend.dim)
@@ -107,11 +157,12 @@ def load_index(folder: Path, catalog: Catalog, backend: EmbeddingBackend | None)
     if backend is not None and (folder / "faiss.index").is_file():
         import faiss
 
+        from naviyam.config import get_recommend_settings
+
         faiss_index = faiss.read_index(str(folder / "faiss.index"))
+        ann.configure(faiss_index, get_recommend_settings().ann_nprobe)
         menu_doc = np.load(folder / "menu_doc.npy")
-        order = np.argsort(menu_doc, kind="stable")
-        bounds = np.searchsorted(menu_doc[order], np.arange(faiss_index.ntotal + 1))
-        doc_menus = [order[bounds[d]:bounds[d + 1]] for d in range(faiss_index.ntotal)]
+        doc_menus = DocMenus(menu_doc, faiss_index.ntotal)
     return SearchIndex(catalog.fingerprint, bm25, faiss_index, menu_doc, doc_menus, backend, meta)
 
 

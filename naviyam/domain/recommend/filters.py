@@ -22,6 +22,7 @@ import numpy as np
 from naviyam.domain.geo import haversine_m, haversine_many
 from naviyam.domain.hours import is_open_at, minute_of_week
 from naviyam.domain.recommend.catalog import Catalog
+from naviyam.domain.recommend.distinct import distinct
 
 FOODCARD_USABLE = ("Y", "P")
 
@@ -195,9 +196,12 @@ def mask_dietary(catalog: Catalog, dietary: tuple[str, ...]) -> np.ndarray:
     cached = catalog.memo.get(key)
     if cached is None:
         ctx = FilterContext(now=datetime.now(), budget=None, dietary=dietary)
-        cached = np.fromiter(
-            (check_dietary(catalog.menu_text[i], catalog.menu_tags[i], catalog.menu_dietary[i], ctx)
-             for i in range(catalog.n_menus)), dtype=bool, count=catalog.n_menus)
+        rows = catalog.memo.get("dietary_rows")
+        if rows is None:   # each distinct (text, tags, dietary info) once: chains repeat their menus
+            rows = catalog.memo["dietary_rows"] = distinct(
+                (catalog.menu_text[i], tuple(catalog.menu_tags[i]), catalog.menu_dietary[i])
+                for i in range(catalog.n_menus))
+        cached = rows.where(lambda row: check_dietary(row[0], row[1], row[2], ctx))
         catalog.memo[key] = cached
     return cached
 

@@ -33,6 +33,7 @@ import numpy as np
 from naviyam.domain.vocabulary import SHOP_CATEGORIES
 from naviyam.shared.korean.vocab import strip_particles
 from naviyam.domain.recommend.catalog import Catalog
+from naviyam.domain.recommend.distinct import Distinct, distinct, joined
 
 # ---- menu kinds -------------------------------------------------------------------
 
@@ -193,10 +194,26 @@ class FoodTypeMatch:
         return (self.levels / EXACT).astype(np.float32)
 
 
-def _contains(texts: list[str], patterns: tuple[str, ...]) -> np.ndarray:
-    if not patterns:
-        return np.zeros(len(texts), dtype=bool)
-    return np.fromiter((any(p in t for p in patterns) for t in texts), dtype=bool, count=len(texts))
+MAX_REMEMBERED_WORDS = 128   # food words whose matches a catalogue snapshot keeps (oldest dropped)
+
+
+def _food_texts(catalog: Catalog) -> tuple[Distinct, Distinct, Distinct]:
+    """Cleaned menu names, tags (joined) and descriptions, each distinct text once (per snapshot)."""
+    cached = catalog.memo.get("food_texts")
+    if cached is None:
+        cached = (distinct(_clean(x) for x in catalog.menu_names),
+                  distinct(joined(_clean(t) for t in ts) for ts in catalog.menu_tags),
+                  distinct(_clean(x) for x in catalog.menu_descriptions))
+        catalog.memo["food_texts"] = cached
+    return cached
+
+
+def _remember(catalog: Catalog, key: tuple, match: FoodTypeMatch) -> None:
+    """Keep ``match``; past MAX_REMEMBERED_WORDS words, forget the oldest (words are open-ended)."""
+    words = [k for k in list(catalog.memo) if isinstance(k, tuple) and k[:1] == ("food_type_match",)]
+    for old in words[:max(0, len(words) - MAX_REMEMBERED_WORDS + 1)]:
+        catalog.memo.pop(old, None)
+    catalog.memo[key] = match
 
 
 def food_type_match(catalog: Catalog, food_type: str | None) -> FoodTypeMatch | None:
@@ -208,37 +225,36 @@ def food_type_match(catalog: Catalog, food_type: str | None) -> FoodTypeMatch | 
     cached = catalog.memo.get(key)
     if cached is not None:
         return cached
-    n = catalog.n_menus
-    names = [_clean(x) for x in catalog.menu_names]
-    tags = [[_clean(t) for t in ts] for ts in catalog.menu_tags]
-    descriptions = [_clean(x) for x in catalog.menu_descriptions]
-    shop_cat = np.array(catalog.shop_categories, dtype=object)[catalog.menu_shop] if n else np.zeros(0, object)
-    levels = np.zeros(n, dtype=np.int8)
+    names, tags, descriptions = _food_texts(catalog)
+    shop_categories = np.array(catalog.shop_categories, dtype=object)
+    levels = np.zeros(catalog.n_menus, dtype=np.int8)
 
     def raise_to(mask: np.ndarray, level: int) -> None:
         levels[mask & (levels < level)] = level
 
+    def shops_of(category: str) -> np.ndarray:
+        return (shop_categories == category)[catalog.menu_shop]
+
     category = CATEGORY_WORDS.get(word) or (word if word in SHOP_CATEGORIES else None)
     if category is not None:
-        raise_to(np.array([any(word in t for t in ts) for ts in tags], dtype=bool)
-                 | _contains(descriptions, (word,)), RELATED)
-        raise_to(_contains(names, (word,)), PARTIAL)
-        raise_to(shop_cat == category, EXACT)
+        raise_to(tags.contains_any((word,)) | descriptions.contains_any((word,)), RELATED)
+        raise_to(names.contains_any((word,)), PARTIAL)
+        raise_to(shops_of(category), EXACT)
         match = FoodTypeMatch(word, category, True, levels)
     elif word in KIND_WORDS:
         tag, patterns = KIND_WORDS[word]
-        raise_to(_contains(descriptions, patterns + (word,)), RELATED)
-        raise_to(np.array([tag in ts for ts in tags], dtype=bool) | _contains(names, patterns), EXACT)
+        raise_to(descriptions.contains_any(patterns + (word,)), RELATED)
+        raise_to(tags.contains_any((joined([tag]),)) | names.contains_any(patterns), EXACT)
         match = FoodTypeMatch(word, None, False, levels)
     else:
         patterns, related = DISH_WORDS.get(word, ((word,), None))
         if related is not None:
-            raise_to(shop_cat == related, RELATED)
-        raise_to(_contains(descriptions, patterns), RELATED)
-        raise_to(np.array([any(p in t for p in patterns for t in ts) for ts in tags], dtype=bool), PARTIAL)
-        raise_to(_contains(names, patterns), EXACT)
+            raise_to(shops_of(related), RELATED)
+        raise_to(descriptions.contains_any(patterns), RELATED)
+        raise_to(tags.contains_any(patterns), PARTIAL)
+        raise_to(names.contains_any(patterns), EXACT)
         match = FoodTypeMatch(word, related, False, levels)
-    catalog.memo[key] = match
+    _remember(catalog, key, match)
     return match
 
 
