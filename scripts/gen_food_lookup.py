@@ -60,7 +60,7 @@ def render(lexicon: food_lexicon.FoodLexicon, hand_made: dict[str, str]) -> str:
         target = hand_made.get(food_lexicon.compact(dish.name), dish.name)
         for variant in dish.variants:
             key = food_lexicon.compact(variant)
-            if key in hand_made or key == food_lexicon.compact(target):
+            if key in hand_made or variant == target:
                 continue
             groups.setdefault(target, [])
             if variant not in groups[target]:
