@@ -77,6 +77,23 @@ def plausible_number(name: Text, value: Any, surface: Text) -> bool:
     return 0 < value <= limit
 
 
+def widen_number(text: Text, start: Any, surface: Text) -> Text:
+    """Take in a numeral DIET left out: "팔|천원" → "팔천원", "이|만원" → "이만원".
+
+    Only when the numeral starts a word ("예산이만원" keeps "만원": that 이 is a particle).
+    """
+    if not isinstance(start, int) or start <= 0 or not surface:
+        return surface
+    i = start
+    while i > 0 and (text[i - 1] in numbers.SINO_DIGITS or text[i - 1].isdigit()):
+        i -= 1
+    if i == start:
+        return surface
+    if i > 0 and not (text[i - 1].isspace() or text[i - 1] in ",.!?~"):
+        return surface
+    return text[i:start] + surface
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
 )
@@ -208,7 +225,7 @@ class KoreanEntityNormalizer(GraphComponent):
         value: Any
 
         if name == "budget":
-            surface = self._widen_number(text, start, surface)
+            surface = widen_number(text, start, surface)
             result["text"] = surface
             value = numbers.parse_money(surface) or numbers.parse_money(raw)
         elif name == "party_size":
@@ -250,23 +267,6 @@ class KoreanEntityNormalizer(GraphComponent):
                 return []
             return [entity]
         return [self._mark(result, value)]
-
-    @staticmethod
-    def _widen_number(text: Text, start: Any, surface: Text) -> Text:
-        """Take in a numeral DIET left out: "팔|천원" → "팔천원", "이|만원" → "이만원".
-
-        Only when the numeral starts a word ("예산이만원" keeps "만원": that 이 is a particle).
-        """
-        if not isinstance(start, int) or start <= 0 or not surface:
-            return surface
-        i = start
-        while i > 0 and (text[i - 1] in numbers.SINO_DIGITS or text[i - 1].isdigit()):
-            i -= 1
-        if i == start:
-            return surface
-        if i > 0 and not (text[i - 1].isspace() or text[i - 1] in ",.!?~"):
-            return surface
-        return text[i:start] + surface
 
     def canonical_food(self, value: Text, surface: Text) -> Text:
         """Canonical food name: synonym table first, then without trailing particles."""
