@@ -126,8 +126,11 @@ def _food_missing(result: RecommendationResult) -> tuple[str, dict[str, str]] | 
     food = result.food_type
     if food is None or food.shown_level == "exact":
         return None
-    values = {**food_values(food.word), "budget": won(result.budget.hard_budget)}
+    values = {**food_values(food.word), "budget": won(result.budget.hard_budget),
+              "category": (food.category or "").replace("/", "·")}
     missing = FOOD_MISSING_RESPONSES.get(food.missing_reason or "none", "utter_food_type_none")
+    if food.missing_reason == "none" and food.category:
+        missing = "utter_food_type_far"     # a known dish no usable shop sells: "근처에는 … 없어요"
     if missing == "utter_food_type_over_budget" and result.budget.hard_budget is None:
         missing = "utter_food_type_none"
     return missing, values
@@ -140,6 +143,8 @@ def _list_header(reply: Reply, result: RecommendationResult, more: bool) -> str:
     if missing is not None:
         key, values = missing
         instead = FOOD_INSTEAD_RESPONSES.get(result.food_type.shown_level, "utter_food_type_instead_other")
+        if result.food_type.shown_level == "related" and result.food_type.category:
+            instead = "utter_food_type_instead_category"   # the dish's own kind of shop, said by name
         lines = [f"{reply.line(key, **values)} {reply.line(instead, **values)}"]
     else:
         header = "utter_recommend_more_header" if more else (

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# NLU quality: evaluate the model on the held-out test set (tests/nlu_test, never
-# trained on) and, with --cv, cross-validate on data/nlu. Reports, confusion matrix
-# and histogram go to results/nlu (and results/nlu_cv); exits non-zero when intent
-# accuracy or macro F1 on the held-out set is below the thresholds.
+# NLU quality: evaluate the model on the two held-out test sets (never trained on):
+# tests/nlu_test/held_out.yml → results/nlu and tests/nlu_test/held_out_strangers.yml
+# (written differently from the training data) → results/nlu_strangers; with --cv, also
+# cross-validate on data/nlu → results/nlu_cv. Reports, confusion matrices and histograms
+# go there; exits non-zero when intent accuracy or macro F1 of either held-out set (and,
+# with --cv, of the cross-validation, or its food_type/location entity F1) is below the
+# thresholds.
 #
 #   bash scripts/nlu_eval.sh                      # trains if needed, evaluates
 #   bash scripts/nlu_eval.sh --model models/x.tar.gz
-#   bash scripts/nlu_eval.sh --cv [--folds 3]     # also cross-validation (trains FOLDS models)
+#   bash scripts/nlu_eval.sh --cv [--folds 5]     # also cross-validation (trains FOLDS models; slow)
 #   NLU_MIN_ACCURACY=0.9 NLU_MIN_MACRO_F1=0.9     # thresholds (defaults 0.90)
+#   NLU_MIN_ENTITY_F1=0.9                         # cross-validation food_type/location F1
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 MODEL=""
 CV="${NLU_CV:-0}"
-FOLDS="${NLU_CV_FOLDS:-3}"
+FOLDS="${NLU_CV_FOLDS:-5}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --model) MODEL="$2"; shift 2 ;;
@@ -32,17 +36,28 @@ fi
 [[ -f "$MODEL" ]] || die "model not found: $MODEL"
 
 mkdir -p results
-say "rasa test nlu on the held-out set tests/nlu_test → results/nlu"
-rm -rf results/nlu
-"$RASA_ENV/bin/rasa" test nlu --model "$MODEL" --domain domain --nlu tests/nlu_test --out results/nlu --successes
+status=0
+gate() {  # gate REPORT_DIR LABEL [extra check_nlu_report options]
+  local dir="$1" label="$2"; shift 2
+  "$RASA_ENV/bin/python" scripts/check_nlu_report.py "$dir/intent_report.json" --label "$label" \
+    --min-accuracy "${NLU_MIN_ACCURACY:-0.90}" --min-macro-f1 "${NLU_MIN_MACRO_F1:-0.90}" \
+    --summary "$dir/summary.json" "$@" || status=1
+}
+for pair in "held_out:nlu" "held_out_strangers:nlu_strangers"; do
+  name="${pair%%:*}"; out="results/${pair##*:}"
+  say "rasa test nlu on tests/nlu_test/$name.yml (never trained on) → $out"
+  rm -rf "$out"
+  "$RASA_ENV/bin/rasa" test nlu --model "$MODEL" --domain domain --nlu "tests/nlu_test/$name.yml" \
+    --out "$out" --successes
+  gate "$out" "$name"
+done
 
 if [[ "$CV" == "1" ]]; then
   say "cross-validation on data/nlu ($FOLDS folds) → results/nlu_cv"
   rm -rf results/nlu_cv
   "$RASA_ENV/bin/rasa" test nlu --domain domain --nlu data/nlu --config config.yml --cross-validation \
     --folds "$FOLDS" --out results/nlu_cv
+  gate results/nlu_cv "cross-validation ($FOLDS folds)" --entity-report results/nlu_cv/DIETClassifier_report.json \
+    --entities food_type location --min-entity-f1 "${NLU_MIN_ENTITY_F1:-0.90}"
 fi
-
-"$RASA_ENV/bin/python" scripts/check_nlu_report.py results/nlu/intent_report.json \
-  --min-accuracy "${NLU_MIN_ACCURACY:-0.90}" --min-macro-f1 "${NLU_MIN_MACRO_F1:-0.90}" \
-  --summary results/nlu/summary.json
+exit "$status"

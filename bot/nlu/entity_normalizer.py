@@ -10,7 +10,7 @@ the surface string in ``text``:
 | option_number | integer (``parse_ordinal``: 두번째 거 → 2) |
 | time_preference | one of 아침, 점심, 저녁, 야식, 지금 |
 | urgency | high, normal or low |
-| food_type | canonical name from the synonym table (data/nlu/synonyms.yml), particles stripped |
+| food_type | canonical name from the synonym table (data/nlu/synonyms.yml and the food lexicon's generated data/nlu/lookup_food.yml), particles stripped; a generic word (맛집, 식당, 가게: the lexicon's ``not_dishes``) is dropped |
 | taste_preference | canonical taste (매운, 순한, 단, 담백한...) |
 | companions | 혼자, 친구, 가족, 선생님, 연인 |
 | dietary_restrictions | one entity per code (vegetarian, halal, no_pork, no_nuts...) |
@@ -41,6 +41,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from naviyam.shared import food_lexicon
 from naviyam.shared.korean import numbers, vocab
 from naviyam.shared.personal_data import contains_personal_number, number_spans
 
@@ -76,6 +77,23 @@ def plausible_number(name: Text, value: Any, surface: Text) -> bool:
     return 0 < value <= limit
 
 
+def widen_number(text: Text, start: Any, surface: Text) -> Text:
+    """Take in a numeral DIET left out: "팔|천원" → "팔천원", "이|만원" → "이만원".
+
+    Only when the numeral starts a word ("예산이만원" keeps "만원": that 이 is a particle).
+    """
+    if not isinstance(start, int) or start <= 0 or not surface:
+        return surface
+    i = start
+    while i > 0 and (text[i - 1] in numbers.SINO_DIGITS or text[i - 1].isdigit()):
+        i -= 1
+    if i == start:
+        return surface
+    if i > 0 and not (text[i - 1].isspace() or text[i - 1] in ",.!?~"):
+        return surface
+    return text[i:start] + surface
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
 )
@@ -92,6 +110,8 @@ class KoreanEntityNormalizer(GraphComponent):
             "food_entity": "food_type",
             # Lookup table names whose elements count as canonical food values
             "food_lookup_tables": ["food_type"],
+            # The food lexicon whose generic words (맛집, 식당...) are never a food_type
+            "lexicon_path": str(food_lexicon.DEFAULT_PATH),
         }
 
     def __init__(
@@ -101,12 +121,15 @@ class KoreanEntityNormalizer(GraphComponent):
         resource: Resource,
         synonyms: Optional[Dict[Text, Text]] = None,
         foods: Optional[List[Text]] = None,
+        generic: Optional[List[Text]] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **(config or {})}
         self._model_storage = model_storage
         self._resource = resource
         self.synonyms: Dict[Text, Text] = dict(synonyms or {})
         self.foods = set(foods or [])
+        self.foods_compact = {vocab.compact(f): f for f in self.foods}
+        self.generic = set(generic or [])
 
     @classmethod
     def create(
@@ -136,11 +159,18 @@ class KoreanEntityNormalizer(GraphComponent):
             for entity in example.get(ENTITIES, []):
                 if entity.get("entity") == self._config["food_entity"]:
                     foods.add(str(entity.get("value")))
+        try:
+            generic = sorted(food_lexicon.read(self._config["lexicon_path"]).not_dishes)
+        except FileNotFoundError:
+            generic = []
         self.synonyms = synonyms
         self.foods = foods
+        self.foods_compact = {vocab.compact(f): f for f in foods}
+        self.generic = set(generic)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / FILENAME).write_text(
-                json.dumps({"synonyms": synonyms, "foods": sorted(foods)}, ensure_ascii=False),
+                json.dumps({"synonyms": synonyms, "foods": sorted(foods), "generic": generic},
+                           ensure_ascii=False),
                 encoding="utf-8",
             )
         return self._resource
@@ -157,13 +187,15 @@ class KoreanEntityNormalizer(GraphComponent):
         """Loads the persisted synonym table (an empty one if none was trained)."""
         synonyms: Dict[Text, Text] = {}
         foods: List[Text] = []
+        generic: List[Text] = []
         try:
             with model_storage.read_from(resource) as directory:
                 data = json.loads((directory / FILENAME).read_text(encoding="utf-8"))
                 synonyms, foods = data.get("synonyms", {}), data.get("foods", [])
+                generic = data.get("generic", [])
         except (ValueError, FileNotFoundError):
             logger.warning("KoreanEntityNormalizer: no persisted synonyms; using none.")
-        return cls(config, model_storage, resource, synonyms, foods)
+        return cls(config, model_storage, resource, synonyms, foods, generic)
 
     # ------------------------------------------------------------------ inference
 
@@ -193,7 +225,7 @@ class KoreanEntityNormalizer(GraphComponent):
         value: Any
 
         if name == "budget":
-            surface = self._widen_number(text, start, surface)
+            surface = widen_number(text, start, surface)
             result["text"] = surface
             value = numbers.parse_money(surface) or numbers.parse_money(raw)
         elif name == "party_size":
@@ -205,6 +237,9 @@ class KoreanEntityNormalizer(GraphComponent):
         elif name == "urgency":
             value = vocab.normalize_urgency(surface)
         elif name == self._config["food_entity"]:
+            if {vocab.compact(surface or raw), vocab.compact(vocab.strip_particles(surface or raw))} & self.generic:
+                logger.debug("Dropping a generic food word %r: no particular food", surface)
+                return []
             value = self.canonical_food(raw, surface)
         elif name == "taste_preference":
             value = vocab.normalize_taste(surface) or vocab.strip_particles(raw)
@@ -233,23 +268,6 @@ class KoreanEntityNormalizer(GraphComponent):
             return [entity]
         return [self._mark(result, value)]
 
-    @staticmethod
-    def _widen_number(text: Text, start: Any, surface: Text) -> Text:
-        """Take in a numeral DIET left out: "팔|천원" → "팔천원", "이|만원" → "이만원".
-
-        Only when the numeral starts a word ("예산이만원" keeps "만원": that 이 is a particle).
-        """
-        if not isinstance(start, int) or start <= 0 or not surface:
-            return surface
-        i = start
-        while i > 0 and (text[i - 1] in numbers.SINO_DIGITS or text[i - 1].isdigit()):
-            i -= 1
-        if i == start:
-            return surface
-        if i > 0 and not (text[i - 1].isspace() or text[i - 1] in ",.!?~"):
-            return surface
-        return text[i:start] + surface
-
     def canonical_food(self, value: Text, surface: Text) -> Text:
         """Canonical food name: synonym table first, then without trailing particles."""
         for candidate in (value, surface):
@@ -258,6 +276,8 @@ class KoreanEntityNormalizer(GraphComponent):
                 return self.synonyms[key]
             if candidate in self.foods:
                 return candidate
+            if key in self.foods_compact:          # "김치 찜" → 김치찜
+                return self.foods_compact[key]
         stripped = vocab.strip_particles(surface or value)
         key = vocab.compact(stripped)
         if key in self.synonyms:

@@ -14,6 +14,7 @@ in the text and must not overlap a DIET span.
 """
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
@@ -28,6 +29,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.llm_backends import LLMUnavailable
+
+logger = logging.getLogger(__name__)
 
 EXTRACTOR_NAME = "LLMIntentClassifier"  # the component's name, recorded on the entities it adds
 INTENT_SOURCE_KEY = "intent_source"
@@ -134,6 +137,11 @@ def apply_answer(message: Message, answer: Dict[Text, Any], config: Dict[Text, A
     """
     policy = config["merge_policy"]
     llm_ranking = answer["intents"]
+    diet = message.get(INTENT) or {}
+    # Both answers, every message (shadow mode: scripts/llm_nlu_report.py tells whether the merge earns its vote)
+    logger.info("LLM %s: diet=%s %.2f llm=%s %.2f", "shadow" if policy == "diet_only" else policy,
+                diet.get(INTENT_NAME_KEY), float(diet.get(PREDICTED_CONFIDENCE_KEY) or 0.0),
+                llm_ranking[0].get("name"), float(llm_ranking[0].get("confidence") or 0.0))
     intent, ranking, source = merge_intents(
         message.get(INTENT), message.get(INTENT_RANKING_KEY) or [], llm_ranking,
         policy, float(config["threshold"]), float(config["weight"]),
@@ -151,7 +159,7 @@ def apply_answer(message: Message, answer: Dict[Text, Any], config: Dict[Text, A
     message.set(INTENT_SOURCE_KEY, source, add_to_output=True)
     message.set(LLM_RESULT_KEY, {
         "intent": llm_ranking[0],
-        "ranking": llm_ranking[:3],
+        "ranking": llm_ranking[:max(3, int(config.get("ranking_length") or 0))],
         "entities": answer.get("entities") or [],
         "model": answer.get("model"),
         "cached": cached,

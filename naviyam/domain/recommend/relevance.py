@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from naviyam.domain.vocabulary import SHOP_CATEGORIES
+from naviyam.shared import food_lexicon
 from naviyam.shared.korean.vocab import strip_particles
 from naviyam.domain.recommend.catalog import Catalog
 from naviyam.domain.recommend.distinct import Distinct, distinct, joined
@@ -219,8 +220,8 @@ def _remember(catalog: Catalog, key: tuple, match: FoodTypeMatch) -> None:
 def food_type_match(catalog: Catalog, food_type: str | None) -> FoodTypeMatch | None:
     """Graded matches of the stated food type (None when nothing was stated)."""
     word = normalise_food_word(food_type)
-    if not word:
-        return None
+    if not word or food_lexicon.load().is_generic(word):
+        return None                     # "맛집", "식당": food, but no particular food
     key = ("food_type_match", word)
     cached = catalog.memo.get(key)
     if cached is not None:
@@ -247,7 +248,7 @@ def food_type_match(catalog: Catalog, food_type: str | None) -> FoodTypeMatch | 
         raise_to(tags.contains_any((joined([tag]),)) | names.contains_any(patterns), EXACT)
         match = FoodTypeMatch(word, None, False, levels)
     else:
-        patterns, related = DISH_WORDS.get(word, ((word,), None))
+        patterns, related = DISH_WORDS.get(word) or lexicon_patterns(word)
         if related is not None:
             raise_to(shops_of(related), RELATED)
         raise_to(descriptions.contains_any(patterns), RELATED)
@@ -256,6 +257,16 @@ def food_type_match(catalog: Catalog, food_type: str | None) -> FoodTypeMatch | 
         match = FoodTypeMatch(word, related, False, levels)
     _remember(catalog, key, match)
     return match
+
+
+def lexicon_patterns(word: str) -> tuple[tuple[str, ...], str | None]:
+    """A dish of the food lexicon: its spellings (two letters or more) and its usual shop category."""
+    dish = food_lexicon.load().dish(word)
+    if dish is None:
+        return (word,), None
+    spellings = {food_lexicon.compact(s) for s in dish.spellings}
+    spellings = {s for s in spellings if len(s) >= food_lexicon.MIN_LOOKUP_LENGTH} | {word}
+    return tuple(sorted(spellings)), dish.category
 
 
 def food_type_scores(catalog: Catalog, food_type: str | None) -> np.ndarray | None:
@@ -273,14 +284,17 @@ def food_type_mask(catalog: Catalog, food_type: str | None) -> np.ndarray | None
 def food_word_in_text(text: str | None) -> str | None:
     """The food a sentence names when the NLU gave no food_type ("국물 있는 거 먹고 싶어" → 국물).
 
-    Only the closed vocabularies above are looked for (the longest word wins), so a
-    sentence without a food word ("5천원으로 점심") gives None.
+    The closed vocabularies above and the food lexicon are looked for (the longest word
+    wins), so a sentence without a food word ("5천원으로 점심") gives None.
     """
     compact = _clean(text).replace("이라면", " ")   # "5천원이라면" is not 라면
     if not compact:
         return None
     found = [w for w in list(CATEGORY_WORDS) + list(DISH_WORDS) + list(KIND_WORDS)
              if len(w) >= 2 and w in compact and w not in ("간식", "든든", "달콤")]
+    dish = food_lexicon.load().find_in_text(compact)
+    if dish is not None:
+        found.append(dish.name)
     if not found:
         return "음료" if ("마시" in compact or "마실" in compact) else None
     return max(found, key=len)

@@ -88,10 +88,14 @@ class FoodTypeOutcome:
     source: str | None                  # entity | slot | text
     shown_level: str                    # best shown item: exact | partial | related | none
     missing_reason: str | None          # budget | closed | far | none | no_more (when not exact)
+    category: str | None = None         # a named dish's usual shop category (food lexicon), if known
 
     def to_payload(self) -> dict[str, Any]:
-        return {"requested": self.requested, "word": self.word, "match": self.shown_level,
-                "missing_reason": self.missing_reason}
+        payload: dict[str, Any] = {"requested": self.requested, "word": self.word, "match": self.shown_level,
+                                   "missing_reason": self.missing_reason}
+        if self.category:
+            payload["category"] = self.category
+        return payload
 
 
 def food_type_outcome(focus: Focus, outcome: FilterOutcome, items: list[RecommendedItem],
@@ -105,7 +109,8 @@ def food_type_outcome(focus: Focus, outcome: FilterOutcome, items: list[Recommen
     if reason == "none" and request.exclude_shop_ids and shown != "exact":
         reason = "no_more"          # "다른 거": every shop selling it was shown already
     return FoodTypeOutcome(requested=str(request.food_type), word=focus.match.word,
-                           source=request.food_type_source, shown_level=shown, missing_reason=reason)
+                           source=request.food_type_source, shown_level=shown, missing_reason=reason,
+                           category=None if focus.match.names_category else focus.match.category)
 
 
 @dataclass
