@@ -38,22 +38,31 @@ NOTICE_RESPONSES = {
 }
 
 
-def show_notice(reply: Reply, notice: str) -> None:
-    """The notice for ``notice`` with its two quick replies, and the json_message."""
+def show_notice(reply: Reply, notice: str) -> str:
+    """The notice for ``notice`` with its two quick replies (the response's buttons)."""
     response = NOTICE_RESPONSES.get(notice, NOTICE_RESPONSES[NOTICE_BOTH])
     reply.say(response)
-    reply.send_json({"kind": "consent", "notice": notice, "quick_replies": reply.common_buttons(response)})
+    return response
 
 
 def ask_for_request(reply: Reply, notice: str, intent: str | None) -> list[EventType]:
-    """A request needs stored data the sender has not agreed to: say so, show the notice."""
+    """A request needs stored data the sender has not agreed to: say so, show the notice.
+
+    This is the request's answer, so it carries the turn's one json_message.
+    """
     reply.say("utter_consent_needed")
-    show_notice(reply, notice)
+    response = show_notice(reply, notice)
+    reply.send_json({"kind": "consent", "notice": notice, "for": intent,
+                     "quick_replies": reply.common_buttons(response)})
     return [SlotSet(FOR_SLOT, intent)]
 
 
 class ActionAskConsent(Action):
-    """The consent question (the onboarding form's ``consent`` slot)."""
+    """The consent question (the onboarding form's ``consent`` slot).
+
+    Like the form's other questions it sends no json_message: it follows the answer of
+    another action in the same turn (a recommendation, a greeting) whose payload stands.
+    """
 
     def name(self) -> str:
         return "action_ask_consent"

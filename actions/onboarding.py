@@ -39,6 +39,7 @@ from naviyam.shared.korean.numbers import parse_money
 from naviyam.shared.korean.vocab import normalize_dietary
 from naviyam.usecases.consent import record_consent
 from naviyam.usecases.profile import save_onboarding
+from naviyam.usecases.senders import ConsentRequired
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,9 @@ class ValidateOnboardingForm(FormValidationAction):
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
         if tracker.get_slot(CONSENT_SLOT) == DECLINED:
-            return []                      # declined: the form ends, the save rule says so
+            # Declined: nothing else is asked (requested_slot → null ends the form, and
+            # the save rule says so); `consent` stays listed so that its answer is kept.
+            return [CONSENT_SLOT]
         return list(ASKED_SLOTS)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -253,6 +256,13 @@ def answers_from_slots(tracker: Tracker) -> OnboardingAnswers:
     )
 
 
+def _deferred(reply: Reply, reset: list[EventType]) -> list[EventType]:
+    """Passed over, never answered: ask again in a later conversation; write nothing."""
+    reply.say("utter_onboarding_deferred")
+    reply.send_json({"kind": "onboarding_deferred", "welcome_coupon": False, "quick_replies": []})
+    return reset
+
+
 class ActionOnboardingSave(Action):
     """Saves the answers to user_profiles, issues the welcome coupon, thanks the user."""
 
@@ -271,15 +281,14 @@ class ActionOnboardingSave(Action):
             say_declined(reply)
             record_turn(ctx, reply, user_strategy="ONBOARDING")
             return reset + declined_events()
-        if tracker.get_slot(CONSENT_SLOT) != AGREED or (passed_over(tracker) >= MAX_PASSES and not any(
-                tracker.get_slot(s) is not None for s in FORM_SLOTS)):
-            # Passed over, never answered: ask again in a later conversation; write nothing.
-            reply.say("utter_onboarding_deferred")
-            reply.send_json({"kind": "onboarding_deferred", "welcome_coupon": False, "quick_replies": []})
-            return reset
+        if passed_over(tracker) >= MAX_PASSES and not any(
+                tracker.get_slot(s) is not None for s in FORM_SLOTS):
+            return _deferred(reply, reset)
         coupon = False
         try:
             coupon = save_onboarding(ctx.sender, answers, ctx.now).welcome_coupon
+        except ConsentRequired:     # the consent question was passed over: nothing is stored
+            return _deferred(reply, reset)
         except Exception:  # noqa: BLE001 - nothing was written; the user gets a polite answer
             log.exception("Could not save the onboarding answers of %s", ctx.sender_id)
             reply.say("utter_internal_error")
