@@ -15,9 +15,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import Reply, TurnContext, record_turn, won
+from actions.consent import ask_for_request
 from naviyam.usecases.balance.budget import SpendableBudget
 from naviyam.usecases.balance_check import card_limits, check_balance
 from naviyam.usecases.coupons.issuance import EMERGENCY_VALID_HOURS
+from naviyam.usecases.senders import ConsentRequired
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,10 @@ class ActionCheckBalance(Action):
         reply = Reply(dispatcher, domain)
         try:
             outcome = check_balance(ctx.sender, ctx.now)
+        except ConsentRequired as needed:   # a card or a wallet is stored data: ask first
+            events = ask_for_request(reply, needed.notice, "balance_check")
+            record_turn(ctx, reply)
+            return events
         except Exception:  # noqa: BLE001 - nothing half-written; the user gets a polite answer
             log.exception("Balance check failed for %s", ctx.sender_id)
             reply.say("utter_balance_coupons_error")

@@ -15,10 +15,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import Reply, TurnContext, record_turn
+from actions.consent import ask_for_request
 from naviyam.config import get_settings
 from naviyam.domain.coupon_rules import as_utc
 from naviyam.domain.redeem_code import spaced
 from naviyam.usecases.coupon_listing import WalletItem, WalletListing, list_coupons
+from naviyam.usecases.senders import ConsentRequired
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,10 @@ class ActionShowCoupons(Action):
         reply = Reply(dispatcher, domain)
         try:
             listing = list_coupons(ctx.sender, ctx.now)
+        except ConsentRequired as needed:   # a card or a wallet is stored data: ask first
+            events = ask_for_request(reply, needed.notice, "coupon_inquiry")
+            record_turn(ctx, reply)
+            return events
         except Exception:  # noqa: BLE001 - read-only; the user gets a polite answer
             log.exception("Coupon listing failed for %s", ctx.sender_id)
             reply.say("utter_balance_coupons_error")

@@ -14,10 +14,11 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import Reply, TurnContext, record_turn
+from actions.consent import ask_for_request
 from naviyam.domain.onboarding import valid_budget
 from naviyam.shared.korean.vocab import is_negative_feedback
 from naviyam.usecases.profile import save_preferences, start_session
-from naviyam.usecases.senders import Sender
+from naviyam.usecases.senders import ConsentRequired, Sender
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ NOT_CARRIED_SLOTS = frozenset({
     "onboarding_pending", "session_started_metadata",
     "shown_shop_ids", "last_recommendations", "last_recommendation_request",
     "recommendation_log_id", "recommendation_shown_at", "selected_shop_id",
+    "consent", "consent_for",          # set again from the database at every session start
 })
 
 SMALL_TALK_RESPONSES = {
@@ -57,6 +59,9 @@ def strategy(tracker: Tracker) -> str:
 class ActionSessionStart(Action):
     """Starts a session: counts it on the profile and decides whether to onboard.
 
+    ``consent`` is "agreed" when the user agreed (docs/SECURITY.md "Consent"), else unset:
+    nothing is counted or created for a sender who has not agreed.
+
     Request and recommendation-thread slots (``NOT_CARRIED_SLOTS``) are not carried
     into a new session; the others are (domain/core.yml carry_over_slots_to_new_session).
     """
@@ -73,12 +78,14 @@ class ActionSessionStart(Action):
             for name, value in (tracker.slots or {}).items():
                 if name not in NOT_CARRIED_SLOTS and value is not None:
                     events.append(SlotSet(name, value))
-        pending = False
+        pending, agreed = False, False
         try:
-            pending = start_session(Sender(tracker.sender_id, _session_metadata(tracker).get("platform")))
+            started = start_session(Sender(tracker.sender_id, _session_metadata(tracker).get("platform")))
+            pending, agreed = started.onboarding_pending, started.agreed
         except Exception:  # noqa: BLE001 - a profile problem must not stop the conversation
             log.exception("Could not load the profile of %s at session start", tracker.sender_id)
         events.append(SlotSet("onboarding_pending", pending))
+        events.append(SlotSet("consent", "agreed" if agreed else None))
         events.append(ActionExecuted("action_listen"))
         return events
 
@@ -196,9 +203,13 @@ class ActionUpdatePreferences(Action):
             reply.say("utter_preference_not_understood")
         else:
             try:
-                save_preferences(ctx.sender, foods=foods, budget=budget, restrictions=restrictions)
+                save_preferences(ctx.sender, foods=foods, budget=budget, restrictions=restrictions, now=ctx.now)
                 reply.say("utter_preference_saved",
                           summary=preference_summary(reply, foods, budget, restrictions))
+            except ConsentRequired as needed:   # nothing stored without agreement
+                events = ask_for_request(reply, needed.notice, None)
+                record_turn(ctx, reply, user_strategy=strategy(tracker))
+                return events
             except Exception:  # noqa: BLE001 - the user gets a polite answer, operators the log
                 log.exception("Could not save preferences of %s", ctx.sender_id)
                 reply.say("utter_internal_error")

@@ -1,4 +1,10 @@
-"""Onboarding of new users (seed 001 §3.3.1): favourite foods, usual budget, allergies.
+"""Onboarding of new users (seed 001 §3.3.1): consent, favourite foods, usual budget, allergies.
+
+The form's first slot is ``consent`` (issue 10, docs/SECURITY.md "Consent"), asked by
+``action_ask_consent`` unless the user already agreed: "동의해요" records the agreement
+(``naviyam.usecases.consent.record_consent``) and the questions follow; "동의하지
+않아요" ends the form, and ``action_onboarding_save`` says kindly that recommendations
+go on without anything being remembered (nothing is written).
 
 ``validate_onboarding_form`` reads the answers (typed or from the quick-reply
 buttons); a message that is a request rather than an answer ("치킨 먹고 싶어") is not
@@ -26,15 +32,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import Reply, TurnContext, record_turn
+from actions.consent import AGREED, CONSENT_SLOT, DECLINED, declined_events, say_declined
 from actions.dialogue import preference_summary
 from naviyam.domain.onboarding import SKIPPED, OnboardingAnswers, is_bare_answer, valid_budget
 from naviyam.shared.korean.numbers import parse_money
 from naviyam.shared.korean.vocab import normalize_dietary
+from naviyam.usecases.consent import record_consent
 from naviyam.usecases.profile import save_onboarding
+from naviyam.usecases.senders import ConsentRequired
 
 log = logging.getLogger(__name__)
 
 FORM_SLOTS = ("onboarding_foods", "onboarding_budget", "onboarding_restrictions")
+ASKED_SLOTS = (CONSENT_SLOT, *FORM_SLOTS)
+AGREE_INTENTS = {"consent_agree", "affirm"}          # while the consent question is pending
+DECLINE_INTENTS = {"consent_decline", "deny", "skip"}
 PASSED_OVER_SLOT = "onboarding_passed_over"
 MAX_PASSES = 2
 # What the form itself runs; anything else between the user's message and the form
@@ -63,8 +75,8 @@ def _is_answer(ctx: TurnContext, tracker: Tracker, entity: str) -> bool:
 
 
 def _answered(tracker: Tracker, events: list[EventType]) -> bool:
-    """This message filled an onboarding slot (an answer or a skip)."""
-    return any(e.get("event") == "slot" and e.get("name") in FORM_SLOTS
+    """This message filled an onboarding slot (an answer, a skip or the consent answer)."""
+    return any(e.get("event") == "slot" and e.get("name") in ASKED_SLOTS
                and e.get("value") is not None for e in events)
 
 
@@ -120,7 +132,11 @@ class ValidateOnboardingForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
-        return list(FORM_SLOTS)
+        if tracker.get_slot(CONSENT_SLOT) == DECLINED:
+            # Declined: nothing else is asked (requested_slot → null ends the form, and
+            # the save rule says so); `consent` stays listed so that its answer is kept.
+            return [CONSENT_SLOT]
+        return list(ASKED_SLOTS)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
@@ -128,7 +144,11 @@ class ValidateOnboardingForm(FormValidationAction):
         # Never add events here for a turn that answered nothing: a form whose
         # validation returns slot events does not reject the turn, and the rules that
         # serve a request first ("recommend, then back to the question") would not run.
-        if _answered(tracker, events):
+        declined = any(e.get("event") == "slot" and e.get("name") == CONSENT_SLOT
+                       and e.get("value") == DECLINED for e in events)
+        if declined:
+            pass                           # action_onboarding_save answers and logs the turn
+        elif _answered(tracker, events):
             _record_answer_turn(tracker, domain, dispatcher, events)
         elif _returning_after_interruption(tracker):
             passes = passed_over(tracker) + 1
@@ -137,6 +157,33 @@ class ValidateOnboardingForm(FormValidationAction):
                 events.append(SlotSet("requested_slot", None))   # ends the form; the save rule defers
         return events
 
+
+    async def extract_consent(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        ctx = TurnContext.from_tracker(tracker)
+        if tracker.get_slot("requested_slot") != CONSENT_SLOT:
+            return {}
+        if ctx.intent in AGREE_INTENTS:
+            return {CONSENT_SLOT: AGREED}
+        if ctx.intent in DECLINE_INTENTS:
+            return {CONSENT_SLOT: DECLINED}
+        return {}
+
+    def validate_consent(self, slot_value: Any, dispatcher: CollectingDispatcher,
+                         tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Agreement is recorded the moment it is given (users.terms_agreed_at/privacy_agreed_at)."""
+        if slot_value != AGREED:
+            return {CONSENT_SLOT: slot_value}
+        ctx = TurnContext.from_tracker(tracker)
+        reply = Reply(dispatcher, domain)
+        try:
+            record_consent(ctx.sender, ctx.now)
+        except Exception:  # noqa: BLE001 - nothing was written; the question is asked again
+            log.exception("Could not record the consent of %s", ctx.sender_id)
+            reply.say("utter_consent_failed")
+            return {CONSENT_SLOT: None}
+        reply.say("utter_consent_thanks")
+        return {CONSENT_SLOT: AGREED}
 
     async def extract_onboarding_foods(self, dispatcher: CollectingDispatcher,
                                        tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -209,6 +256,13 @@ def answers_from_slots(tracker: Tracker) -> OnboardingAnswers:
     )
 
 
+def _deferred(reply: Reply, reset: list[EventType]) -> list[EventType]:
+    """Passed over, never answered: ask again in a later conversation; write nothing."""
+    reply.say("utter_onboarding_deferred")
+    reply.send_json({"kind": "onboarding_deferred", "welcome_coupon": False, "quick_replies": []})
+    return reset
+
+
 class ActionOnboardingSave(Action):
     """Saves the answers to user_profiles, issues the welcome coupon, thanks the user."""
 
@@ -222,15 +276,19 @@ class ActionOnboardingSave(Action):
         answers = answers_from_slots(tracker)
         reset = [SlotSet("onboarding_pending", False), SlotSet(PASSED_OVER_SLOT, 0)] + [
             SlotSet(s, None) for s in FORM_SLOTS]
+        if tracker.get_slot(CONSENT_SLOT) == DECLINED:
+            # Declined: nothing is stored; recommendations go on anonymously.
+            say_declined(reply)
+            record_turn(ctx, reply, user_strategy="ONBOARDING")
+            return reset + declined_events()
         if passed_over(tracker) >= MAX_PASSES and not any(
                 tracker.get_slot(s) is not None for s in FORM_SLOTS):
-            # Passed over, never answered: ask again in a later conversation; write nothing.
-            reply.say("utter_onboarding_deferred")
-            reply.send_json({"kind": "onboarding_deferred", "welcome_coupon": False, "quick_replies": []})
-            return reset
+            return _deferred(reply, reset)
         coupon = False
         try:
             coupon = save_onboarding(ctx.sender, answers, ctx.now).welcome_coupon
+        except ConsentRequired:     # the consent question was passed over: nothing is stored
+            return _deferred(reply, reset)
         except Exception:  # noqa: BLE001 - nothing was written; the user gets a polite answer
             log.exception("Could not save the onboarding answers of %s", ctx.sender_id)
             reply.say("utter_internal_error")

@@ -19,7 +19,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import Reply
-from naviyam.usecases.forget_user import ForgetReport, UnknownUser, forget_user
+from naviyam.usecases.forget_user import ForgetReport, forget_user
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +53,16 @@ class ActionForgetUser(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         reply = Reply(dispatcher, domain)
         try:
-            report = forget_user(tracker.sender_id)
-        except UnknownUser:
-            reply.say("utter_forget_nothing_stored")
-            reply.send_json({"kind": "forget_user", "deleted": {}})
+            # anonymous: a sender who never agreed has only an anonymous turn log to delete
+            report = forget_user(tracker.sender_id, anonymous=True)
         except Exception:  # noqa: BLE001 - nothing was committed; the user may simply ask again
             log.exception("Erasure in chat failed")
             reply.say("utter_forget_failed")
             reply.send_json({"kind": "forget_user", "error": True})
             return []
+        if report.user_id is None:
+            reply.say("utter_forget_nothing_stored")
+            reply.send_json({"kind": "forget_user", "deleted": {}})
         else:
             reply.say("utter_forget_done", deleted=", ".join(deleted_items(report, reply)))
             reply.send_json({"kind": "forget_user", "deleted": report.rows})

@@ -14,8 +14,12 @@ from naviyam.adapters.db.models import Coupon, FoodcardUser, Shop, User, UserCou
 _seq = itertools.count(1)
 
 
-def make_user(session: Session, *, interactions: int = 0, created_at: datetime | None = None) -> User:
+def make_user(session: Session, *, interactions: int = 0, created_at: datetime | None = None,
+              agreed: bool = True) -> User:
+    """A stored user; ``agreed``: they agreed to the terms and the privacy notice (issue 10)."""
     user = User(external_user_id=f"test-{uuid.uuid4().hex[:12]}", platform="test")
+    if agreed:
+        user.terms_agreed_at = user.privacy_agreed_at = created_at or datetime.now(timezone.utc)
     if created_at is not None:
         user.created_at = created_at
     session.add(user)

@@ -16,6 +16,8 @@ from helpers_nlg import said
 from helpers_coupons import give, make_card, make_coupon, make_user
 from naviyam.adapters.card_operator import operator_breaker
 from naviyam.adapters.db.session import unit_of_work
+from naviyam.usecases.consent import record_consent
+from naviyam.usecases.senders import Sender
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -82,8 +84,9 @@ def test_operator_down_answers_with_stale_note(database_url, cache, domain):
 
 def test_no_card_and_charge_info(database_url, cache, domain):
     now = datetime.now(SEOUL)
-    text, custom = run(ActionCheckBalance(), tracker(f"new-{uuid.uuid4().hex[:6]}", "balance_check", now),
-                       domain)
+    no_card = f"new-{uuid.uuid4().hex[:6]}"
+    record_consent(Sender(no_card), now)     # agreed (issue 10), no card linked
+    text, custom = run(ActionCheckBalance(), tracker(no_card, "balance_check", now), domain)
     assert "연결된 급식카드가 없어요" in text and custom["balance"]["has_card"] is False
 
     sender = _user_with_card(database_url, now, daily_limit=9000, monthly_limit=150000)
@@ -113,8 +116,9 @@ def test_show_coupons_lists_active_used_expired(database_url, cache, domain):
     assert "쓴 쿠폰 1장" in text and "지난 쿠폰 1장" in text
     assert [c["status"] for c in custom["coupons"]] == ["ACTIVE", "USED", "EXPIRED"]
 
-    empty_text, empty = run(ActionShowCoupons(), tracker(f"x-{uuid.uuid4().hex[:6]}", "coupon_inquiry", now),
-                            domain)
+    no_coupons = f"x-{uuid.uuid4().hex[:6]}"
+    record_consent(Sender(no_coupons), now)  # agreed (issue 10), nothing in the wallet
+    empty_text, empty = run(ActionShowCoupons(), tracker(no_coupons, "coupon_inquiry", now), domain)
     assert "쓸 수 있는 쿠폰은 없어요" in empty_text and empty["coupons"] == []
 
 

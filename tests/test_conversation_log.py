@@ -46,13 +46,17 @@ def test_turns_are_numbered_and_personal_data_masked(db_session):
 
 
 def test_a_turn_is_recorded_by_its_use_case_with_the_responses_sent(database_url):
-    """``naviyam.usecases.turns.record_turn``: its own transaction, the user created on first contact,
-    the bot's answer as the response names and values the action sent (docs/NLU_DIALOGUE.md)."""
+    """``naviyam.usecases.turns.record_turn``: its own transaction, the row of a user who agreed
+    (issue 10), the bot's answer as the response names and values the action sent (docs/NLU_DIALOGUE.md)."""
+    from datetime import datetime, timezone
+
     from naviyam.adapters.db.session import unit_of_work
+    from naviyam.usecases.consent import record_consent
     from naviyam.usecases.senders import Sender
     from naviyam.usecases.turns import Turn, record_turn
 
     sender = Sender("kakao:turn-kid", None)
+    record_consent(sender, datetime.now(timezone.utc))
     answer = "utter_balance_summary balance=5,000원 details=(방금 전 기준이에요)"
     assert record_turn(Turn(sender=sender, input_text="잔액 알려줘", response_text=answer,
                             intent="balance_check", confidence=0.91, user_strategy="NORMAL"))

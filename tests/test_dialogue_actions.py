@@ -16,12 +16,17 @@ from helpers_nlg import said
 from naviyam.adapters.db.models import UserCouponWallet, UserProfile
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.db.users import find_user
+from naviyam.usecases.consent import record_consent
+from naviyam.usecases.senders import Sender
 
 NOW = datetime(2026, 3, 2, 12, 30, tzinfo=ZoneInfo("Asia/Seoul"))
 
 
 def sender() -> str:
-    return f"kid-{uuid.uuid4().hex[:10]}"
+    """A user who agreed to the terms and the privacy notice (issue 10 consent)."""
+    who = f"kid-{uuid.uuid4().hex[:10]}"
+    record_consent(Sender(who), NOW)
+    return who
 
 
 def make_tracker(sender_id: str, text: str = "", intent: str | None = None,

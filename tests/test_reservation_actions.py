@@ -22,6 +22,7 @@ from naviyam import manage
 from naviyam.adapters.db.models import Shop, User, UserCouponWallet
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.domain import redeem_code
+from naviyam.usecases.consent import record_consent
 from naviyam.usecases.senders import Sender, user_id_of
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -44,6 +45,7 @@ def run(action, trk, domain):
 def child(loaded_database_url, cache):
     now = datetime.now(SEOUL).replace(microsecond=0)
     sender = f"resv_kid_{uuid.uuid4().hex[:8]}"
+    record_consent(Sender(sender), now)     # a wallet is kept only for a user who agreed (issue 10)
     with unit_of_work() as s:
         user_id = user_id_of(s, Sender(sender))
         user = s.get(User, user_id)

@@ -18,7 +18,7 @@ from naviyam.adapters.db.models import FoodcardUser
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.usecases.balance.budget import spendable_budget
 from naviyam.usecases.low_balance import LowBalanceOutcome, handle_low_balance
-from naviyam.usecases.senders import Sender, user_id_of
+from naviyam.usecases.senders import Sender, consented_user_id, require_consent
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,13 @@ class CardLimits:
 
 
 def check_balance(sender: Sender, now: datetime) -> LowBalanceOutcome:
-    """The spendable budget now, plus the low-balance alert and emergency coupon when low."""
+    """The spendable budget now, plus the low-balance alert and emergency coupon when low.
+
+    Raises ``ConsentRequired`` for a sender who has not agreed (the card and the
+    emergency coupon are stored data); nothing is written then.
+    """
     with unit_of_work() as session:
-        user_id = user_id_of(session, sender)
+        user_id = require_consent(session, sender, now.date())
         current = spendable_budget(session, user_id, now)
         number = (session.scalar(select(FoodcardUser.card_number).where(FoodcardUser.user_id == user_id))
                   if current.has_card and current.is_stale else None)
@@ -47,9 +51,11 @@ def check_balance(sender: Sender, now: datetime) -> LowBalanceOutcome:
 
 
 def card_limits(sender: Sender) -> CardLimits | None:
-    """The daily and monthly limits of the sender's card (None without a card or limits)."""
+    """The daily and monthly limits of the sender's card (None without a card, limits or consent)."""
     with unit_of_work() as session:
-        user_id = user_id_of(session, sender)
+        user_id = consented_user_id(session, sender)
+        if user_id is None:
+            return None
         card = session.scalar(select(FoodcardUser).where(FoodcardUser.user_id == user_id))
         if card is None or card.daily_limit is None or card.monthly_limit is None:
             return None

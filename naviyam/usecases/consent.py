@@ -13,8 +13,7 @@ from datetime import date, datetime
 from naviyam.adapters.db.models import User
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.db.users import find_user, split_sender
-from naviyam.domain.consent import consent_notice
-from naviyam.usecases.senders import Sender, user_id_of
+from naviyam.usecases.senders import Sender, has_agreed, notice_for, user_id_of
 
 
 @dataclass(frozen=True)
@@ -27,13 +26,7 @@ def consent_state(sender: Sender, today: date) -> ConsentState:
     external_id, _ = split_sender(sender.sender_id, sender.platform_hint)
     with unit_of_work() as session:
         user = find_user(session, external_id)
-        if user is None:
-            return ConsentState(agreed=False, notice=consent_notice(None, None, today))
-        card = user.foodcard
-        return ConsentState(
-            agreed=user.terms_agreed_at is not None and user.privacy_agreed_at is not None,
-            notice=consent_notice(user.birth_date, card.target_age_group if card else None, today),
-        )
+        return ConsentState(agreed=has_agreed(user), notice=notice_for(user, today))
 
 
 def record_consent(sender: Sender, now: datetime) -> None:

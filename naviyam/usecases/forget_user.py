@@ -16,6 +16,11 @@ sender id, see ``naviyam.adapters.db.users.split_sender``):
 - Rasa's tracker (the conversation's events, including every message text) when the
   Redis tracker store is configured (``REDIS_URL``; scripts/render_endpoints.py).
 
+A sender who never agreed to the privacy notice has no ``users`` row, only an anonymous
+turn log (docs/SECURITY.md "Consent"); with ``anonymous=True`` (the chat's "내 정보 삭제")
+those log rows, the per-sender cache keys and the tracker are deleted for them too and
+the report has ``user_id`` None; otherwise such a sender raises :class:`UnknownUser`.
+
 Cache and tracker are deleted inside the database transaction, after the rows are
 gone and before the commit: if Redis fails the database rolls back too and the
 operator simply runs the command again. The cache keys are dropped once more after
@@ -56,7 +61,7 @@ class UnknownUser(LookupError):
 class ForgetReport:
     external_user_id: str
     platform: str
-    user_id: int
+    user_id: int | None                                  # None: an anonymous sender (no users row)
     rows: dict[str, int] = field(default_factory=dict)   # table -> rows deleted
     cache_keys: list[str] = field(default_factory=list)  # cache keys deleted (without "naviyam:")
     tracker: str = "not configured"                      # what happened to the Rasa tracker
@@ -69,12 +74,12 @@ class ForgetReport:
         return "\n".join(lines)
 
 
-def _cache_keys(user_id: int, external_user_id: str) -> list[str]:
-    keys = dict.fromkeys([*user_keys(user_id), *sender_keys(external_user_id)])
+def _cache_keys(user_id: int | None, external_user_id: str) -> list[str]:
+    keys = dict.fromkeys([*(user_keys(user_id) if user_id is not None else []), *sender_keys(external_user_id)])
     return list(keys)
 
 
-def _drop_cache(user_id: int, external_user_id: str) -> list[str]:
+def _drop_cache(user_id: int | None, external_user_id: str) -> list[str]:
     cache = get_cache()
     keys = _cache_keys(user_id, external_user_id)
     cache.delete(*keys)
@@ -93,6 +98,22 @@ def _drop_tracker(sender_id: str, redis_url: str | None, key_prefix: str | None)
     finally:
         client.close()
     return f"deleted {key}" if deleted else f"no tracker stored under {key}"
+
+
+def _delete_anonymous_rows(session: Session, external_user_id: str) -> dict[str, int]:
+    """The turn log of a sender without a users row (matched by the sender's session id)."""
+    sid = session_uuid(external_user_id)
+
+    def run(model, condition) -> int:
+        stmt = delete(model).where(condition).execution_options(synchronize_session=False)
+        return session.execute(stmt).rowcount or 0
+
+    return {
+        "conversations": run(Conversation, Conversation.session_id == sid),
+        "recommendations_log": run(RecommendationLog, RecommendationLog.session_id == sid),
+        "performance_logs": run(PerformanceLog, PerformanceLog.session_id == sid),
+        "conversation_contexts": run(ConversationContext, ConversationContext.session_key == external_user_id),
+    }
 
 
 def _delete_rows(session: Session, user: User) -> dict[str, int]:
@@ -129,7 +150,8 @@ def find_user_to_forget(session: Session, external_user_id: str, platform: str |
 
 
 def forget_user(external_user_id: str, platform: str | None = None, *, url: str | None = None,
-                redis_url: str | None = None, tracker_key_prefix: str | None = None) -> ForgetReport:
+                redis_url: str | None = None, tracker_key_prefix: str | None = None,
+                anonymous: bool = False) -> ForgetReport:
     """Erase one user everywhere; raises :class:`UnknownUser` if there is no such user.
 
     ``redis_url`` is where Rasa keeps trackers (default: ``REDIS_URL``, as
@@ -140,9 +162,18 @@ def forget_user(external_user_id: str, platform: str | None = None, *, url: str 
     if tracker_key_prefix is None:
         tracker_key_prefix = get_lifecycle_settings().rasa_tracker_key_prefix
     with unit_of_work(url) as session:
-        user = find_user_to_forget(session, external_user_id, platform)
-        report = ForgetReport(external_user_id=user.external_user_id, platform=user.platform, user_id=user.id)
-        report.rows = _delete_rows(session, user)
+        try:
+            user = find_user_to_forget(session, external_user_id, platform)
+        except UnknownUser:
+            if not anonymous or platform is not None:
+                raise
+            user = None
+        if user is None:
+            report = ForgetReport(external_user_id=external_user_id, platform="unknown", user_id=None)
+            report.rows = _delete_anonymous_rows(session, external_user_id)
+        else:
+            report = ForgetReport(external_user_id=user.external_user_id, platform=user.platform, user_id=user.id)
+            report.rows = _delete_rows(session, user)
         session.flush()
         report.cache_keys = _drop_cache(report.user_id, external_user_id)
         report.tracker = _drop_tracker(external_user_id, redis_url, tracker_key_prefix)

@@ -41,7 +41,7 @@ from naviyam.usecases import recommend_ranking as ranking
 from naviyam.usecases.budget import budget_for, coupon_slack
 from naviyam.usecases.recommend_alternatives import alternatives_for
 from naviyam.usecases.recommend_log import write_recommendation_log
-from naviyam.usecases.senders import Sender, user_id_of
+from naviyam.usecases.senders import Sender, consented_user_id
 from naviyam.usecases.turns import Turn
 
 __all__ = ["RecommendationResult", "RecommendedItem", "recommend", "recommend_for"]
@@ -66,9 +66,13 @@ class Stopwatch:
 def recommend_for(sender: Sender, request: RecommendationRequest,
                   describe: Callable[[RecommendationResult], Turn] | None = None) -> RecommendationResult:
     """One recommendation turn in one transaction: the user, the answer, its log rows and,
-    with ``describe`` (the action's rendering: pure, no I/O), the turn's conversations row."""
+    with ``describe`` (the action's rendering: pure, no I/O), the turn's conversations row.
+
+    A sender who has not agreed is served anonymously: no profile, no card, no wallet;
+    the log rows carry no ``user_id`` (docs/SECURITY.md "Consent").
+    """
     with unit_of_work() as session:
-        request.user_id = user_id_of(session, sender)
+        request.user_id = consented_user_id(session, sender)
         request.session_key = request.session_key or sender.sender_id
         result = recommend(session, request)
         if describe is not None:

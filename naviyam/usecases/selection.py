@@ -13,7 +13,7 @@ from naviyam.adapters.db.models import Menu, RecommendationLog, Shop, UserProfil
 from naviyam.adapters.db.profile_queries import invalidate_profile
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.usecases.coupons.reservation import Reservation, reserve_in_session
-from naviyam.usecases.senders import Sender, user_id_of
+from naviyam.usecases.senders import Sender, consented_user_id
 from naviyam.usecases.turns import Turn
 
 RECENT_ORDERS = 30
@@ -44,13 +44,16 @@ def choose_option(sender: Sender, option: dict[str, Any], *, recommendation_log_
 
     One transaction (see :func:`select_option`); the cached profile is dropped after the
     commit. Raises ``LookupError`` when the shop no longer exists (nothing is written).
+    A sender who has not agreed to the privacy notice chooses anonymously: no profile
+    learns from it and no coupon is held (they have no wallet).
     """
     with unit_of_work() as session:
-        user_id = user_id_of(session, sender)
+        user_id = consented_user_id(session, sender)
         selection = select_option(session, user_id=user_id, option=option,
                                   recommendation_log_id=recommendation_log_id, now=now,
                                   turn=turn.to_record(user_id), shown_at=shown_at)
-    invalidate_profile(user_id)
+    if user_id is not None:
+        invalidate_profile(user_id)
     return selection
 
 

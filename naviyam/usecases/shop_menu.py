@@ -22,7 +22,7 @@ from naviyam.domain.geo import haversine_m, resolve_place
 from naviyam.domain.hours import describe_day, is_open_at
 from naviyam.domain.recommend.money import BudgetInfo
 from naviyam.usecases.budget import best_coupon, budget_for
-from naviyam.usecases.senders import Sender, user_id_of
+from naviyam.usecases.senders import Sender, consented_user_id
 
 MAX_MENUS = 8
 
@@ -82,7 +82,7 @@ def show_menu(sender: Sender, *, text: str, now: datetime, shop_id: int | None =
     None when no shop is named or it does not exist. Read only, in one transaction.
     """
     with unit_of_work() as session:
-        user_id = user_id_of(session, sender)
+        user_id = consented_user_id(session, sender)
         shop_id = shop_id or find_shop_id(session, text, recent, option_number, near=near)
         if shop_id is None:
             return None

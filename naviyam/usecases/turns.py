@@ -14,7 +14,7 @@ from typing import Any
 from naviyam.adapters.db.conversation_log import TurnRecord, log_turn
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.config import get_learning_settings
-from naviyam.usecases.senders import Sender, user_id_of
+from naviyam.usecases.senders import Sender, consented_user_id
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,10 @@ def _written_by_events() -> bool:
 
 
 def record_turn(turn: Turn) -> bool:
-    """Write the turn (creating the user on first contact); never breaks the reply.
+    """Write the turn; never breaks the reply.
+
+    A sender who has not agreed (docs/SECURITY.md "Consent") gets a row without a
+    ``user_id``: only the session id derived from the sender ties it to the conversation.
 
     Returns False when it could not be written (logged; the transaction rolled back).
     With NAVIYAM_CONVERSATION_LOG=events the row is left to the event consumer (issue 15,
@@ -63,7 +66,7 @@ def record_turn(turn: Turn) -> bool:
         return True
     try:
         with unit_of_work() as session:
-            log_turn(session, turn.to_record(user_id_of(session, turn.sender)))
+            log_turn(session, turn.to_record(consented_user_id(session, turn.sender)))
         return True
     except Exception:  # noqa: BLE001 - logging must never cost the user an answer
         log.exception("Could not record the turn of %s", turn.sender.sender_id)

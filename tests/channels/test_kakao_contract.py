@@ -85,8 +85,12 @@ def test_recommendation_request_without_callback(channel_servers, engine):
             assert card["buttons"][1]["label"] == "메뉴 보기"
             names = session.scalars(select(Menu.menu_name).where(Menu.shop_id == shop.id)).all()
             assert any(name in menu_line for name in names)
-        user = session.scalars(select(User).where(User.external_user_id == "kakao:kk-rec-1")).one()
-        assert user.platform == "kakao"
+        # a new user is served before agreeing, and nothing about them is stored (issue 10)
+        assert session.scalars(select(User).where(User.external_user_id == "kakao:kk-rec-1")).first() is None
+    # the onboarding's first question, the consent notice, with its two answers as quick replies
+    assert any("동의가 필요해요" in o.get("simpleText", {}).get("text", "") for o in body["template"]["outputs"])
+    labels = [quick["label"] for quick in body["template"].get("quickReplies", [])]
+    assert "동의해요" in labels and "동의하지 않아요" in labels
     event = latest_user_event(channel_servers, "kakao:kk-rec-1")
     assert event["input_channel"] == "kakao"
     assert event["metadata"]["platform"] == "kakao"

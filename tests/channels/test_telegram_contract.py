@@ -84,9 +84,13 @@ def test_text_message_gets_recommendation_cards_with_keyboards(channel_servers, 
     keyboard = cards[0]["reply_markup"]["inline_keyboard"]
     assert keyboard[0][0] == {"text": "이걸로 할게요", "callback_data": '/choose_option{"option_number": 1}'}
     assert keyboard[0][1]["text"] == "메뉴 보기"
-    with Session(engine) as session:
-        user = session.scalars(select(User).where(User.external_user_id == f"telegram:{chat}")).one()
-    assert user.platform == "telegram"
+    with Session(engine) as session:   # served before agreeing; nothing stored about them (issue 10)
+        assert session.scalars(select(User).where(User.external_user_id == f"telegram:{chat}")).first() is None
+    assert any("동의가 필요해요" in p["text"] for p in sent), f"no consent question in {sent}"
+    buttons = [button for p in sent for row in (p.get("reply_markup") or {}).get("inline_keyboard", [])
+               for button in row]   # the turn's options share one keyboard after the cards
+    assert {"text": "동의해요", "callback_data": "/consent_agree"} in buttons
+    assert {"text": "동의하지 않아요", "callback_data": "/consent_decline"} in buttons
     event = latest_user_event(channel_servers, f"telegram:{chat}")
     assert event["input_channel"] == "telegram" and event["metadata"]["platform"] == "telegram"
     assert "location" not in event["metadata"]

@@ -75,6 +75,7 @@ def test_forget_me_asks_first_and_no_changes_nothing(forget_bot, engine):
     bot, client = forget_bot
     sender = f"e2e_forget_{uuid.uuid4().hex[:8]}"
     _say(bot, sender, "5천원으로 떡볶이 먹고 싶어")
+    _say(bot, sender, "동의해요")          # the consent question after the first recommendation
     before = _rows(engine, sender)
     assert before["users"] == 1 and before["conversations"] >= 1
 
@@ -89,7 +90,7 @@ def test_forget_me_asks_first_and_no_changes_nothing(forget_bot, engine):
 def test_forget_me_then_yes_erases_rows_cache_and_tracker(forget_bot, engine):
     bot, client = forget_bot
     sender = f"e2e_forget_{uuid.uuid4().hex[:8]}"
-    for message in ("5천원으로 떡볶이 먹고 싶어", "떡볶이 좋아해요"):
+    for message in ("5천원으로 떡볶이 먹고 싶어", "동의해요", "떡볶이 좋아해요"):
         _say(bot, sender, message)
     before = _rows(engine, sender)
     uid = before["uid"]
@@ -111,6 +112,6 @@ def test_forget_me_then_yes_erases_rows_cache_and_tracker(forget_bot, engine):
     _say(bot, sender, "안녕")  # the next message starts over, with none of the earlier ones
     stored = _stored_texts(client, sender)
     assert "안녕" in stored
-    for earlier in ("5천원으로 떡볶이 먹고 싶어", "떡볶이 좋아해요", "내 정보 지워줘", "네"):
+    for earlier in ("5천원으로 떡볶이 먹고 싶어", "동의해요", "떡볶이 좋아해요", "내 정보 지워줘", "네"):
         assert earlier not in stored
     assert not any("모두 지웠어요" in (t or "") for t in stored)

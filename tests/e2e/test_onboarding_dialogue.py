@@ -1,16 +1,19 @@
-"""Onboarding through the real servers: requests come first, passed-over questions stop."""
+"""Onboarding through the real servers: requests come first, passed-over questions stop.
+
+A new user's onboarding starts with the consent question (issue 10; tests/e2e/test_consent_dialogue.py).
+"""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
-from naviyam.adapters.db.models import User, UserProfile
+from naviyam.adapters.db.models import User
 
 pytestmark = pytest.mark.e2e
 
 WEEKDAY_LUNCH = "2026-11-23T12:30:00+09:00"  # a Monday
 GEONDAE = {"lat": 37.5404, "lng": 127.0693}
-FOODS_QUESTION = "평소에 어떤 음식을 좋아해요?"
+CONSENT_QUESTION = "기억하려면 동의가 필요해요"    # the first onboarding question of a new user
 DEFERRED = "질문은 여기까지만 할게요"
 
 
@@ -30,14 +33,12 @@ def test_a_new_user_who_keeps_asking_is_asked_twice_then_left_alone(bot, engine)
     for messages in replies:
         assert _recommended(messages), _texts(messages)     # every request is served first
     first, second, third = (_texts(m) for m in replies)
-    assert FOODS_QUESTION in first and FOODS_QUESTION in second
-    assert FOODS_QUESTION not in third and DEFERRED in third
+    assert CONSENT_QUESTION in first and CONSENT_QUESTION in second
+    assert CONSENT_QUESTION not in third and DEFERRED in third
     assert "가입 축하 쿠폰" not in third
 
     fourth = _texts(bot.send(sender, "6천원으로 저녁 추천해줘", meta))
-    assert FOODS_QUESTION not in fourth and DEFERRED not in fourth
+    assert CONSENT_QUESTION not in fourth and DEFERRED not in fourth
     with engine.connect() as conn:
-        user_id = conn.execute(select(User.id).where(User.external_user_id == sender)).scalar_one()
-        preferred = conn.execute(select(UserProfile.preferred_categories)
-                                 .where(UserProfile.user_id == user_id)).scalar_one_or_none()
-    assert not preferred        # nothing was answered, nothing was saved
+        user_id = conn.execute(select(User.id).where(User.external_user_id == sender)).scalar_one_or_none()
+    assert user_id is None      # nothing was answered or agreed to, nothing was saved

@@ -87,6 +87,14 @@ def get_profile(session: Session, user_id: int) -> ProfileView:
     return _view(profile)
 
 
+def peek_profile(session: Session, user_id: int) -> ProfileView:
+    """The profile as stored, creating nothing (an empty view when there is none)."""
+    profile = session.scalar(select(UserProfile).where(UserProfile.user_id == user_id))
+    return _view(profile) if profile is not None else ProfileView(
+        user_id=user_id, interaction_count=0, preferred_categories=[], average_budget=None,
+        dietary_restrictions=[], onboarding_completed=False)
+
+
 def start_session(session: Session, external_user_id: str, platform: str = "rest") -> ProfileView:
     """Counts a new conversation session; returns the profile as it was *before* it.
 

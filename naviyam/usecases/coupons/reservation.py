@@ -31,7 +31,7 @@ from naviyam.domain import coupon_rules as rules
 from naviyam.domain import redeem_code
 from naviyam.domain.coupon_rules import ShopFacts, WalletEntry, as_utc
 from naviyam.usecases.coupons.wallet import forget_wallet_context, load_user_facts, local_date, to_utc
-from naviyam.usecases.senders import Sender, user_id_of
+from naviyam.usecases.senders import Sender, consented_user_id
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +138,8 @@ def reserve_in_session(session: Session, *, user_id: int, coupon_id: str | None,
 def cancel_reservations(sender: Sender, now: datetime) -> list[Reservation]:
     """"취소할래": release every reservation of the sender; returns what was released."""
     with unit_of_work() as session:
-        user_id = user_id_of(session, sender)
-        if not _lock_user(session, user_id):
+        user_id = consented_user_id(session, sender)   # no consent: no wallet, nothing held
+        if user_id is None or not _lock_user(session, user_id):
             return []
         held = current_reservations(session, user_id, now, include_expired=True)
         _release(session, UserCouponWallet.user_id == user_id)
