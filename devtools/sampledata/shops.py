@@ -222,9 +222,11 @@ FREE_MEALS_PER_HOOD = 2
 def assign_free_meals(shops: list[dict], menus: list[dict]) -> None:
     """Benefits that need no card balance (issue 12), without drawing from the random stream
     (every other value stays as it was): in each neighbourhood the first good shops (착한가게)
-    that take the meal card offer a free meal, then a sponsored menu (its cheapest dish)."""
-    cheapest: dict[int, dict] = {}
+    that take the meal card offer a free meal, then a sponsored menu (its cheapest main dish)."""
+    cheapest: dict[int, dict] = {}   # the cheapest main dish of each shop
     for menu in menus:
+        if menu.get("category") != "메인메뉴":
+            continue
         if menu["shop_id"] not in cheapest or menu["price"] < cheapest[menu["shop_id"]]["price"]:
             cheapest[menu["shop_id"]] = menu
     taken: dict[str, int] = {}
