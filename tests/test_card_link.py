@@ -191,3 +191,39 @@ def test_replace_and_unlink(database_url, cache, operator):
     assert card.card_number == new and card.card_number_hash == lookup_hash(new) and card.balance == 4000
     assert unlink_card(sender, NOW) == "****-****-****-5555"
     assert _card_of(sender) is None and unlink_card(sender, NOW) is None
+
+
+# ----------------------------------------------------------------------------- the form's validation
+
+def test_the_form_reads_the_number_and_puts_back_what_the_nlu_misread(domain):
+    import asyncio
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.card_link import ValidateCardLinkForm
+    from helpers_nlg import said
+
+    def tracker(text: str, intent: str) -> Tracker:
+        message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+        events = [{"event": "slot", "name": "budget", "value": 5000},
+                  {"event": "user", "text": text, "parse_data": message},
+                  {"event": "slot", "name": "budget", "value": 9410}]
+        slots = {"budget": 9410, "requested_slot": "card_number", "card_number": None}
+        return Tracker("s", slots, message, events, False, None,
+                       {"name": "card_link_form", "validate": True}, "action_listen")
+
+    form = ValidateCardLinkForm()
+    d = CollectingDispatcher()
+    events = asyncio.run(form.run(d, tracker("9410-1234-5678-1111", "budget_inquiry"), domain))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["card_number"] == GOOD and slots["budget"] == 5000 and not d.messages
+
+    d = CollectingDispatcher()
+    events = asyncio.run(form.run(d, tracker("9410-1234", "budget_inquiry"), domain))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["card_number"] is None and "숫자가 8자리예요" in said(d, domain)[0]["text"]
+
+    d = CollectingDispatcher()
+    events = asyncio.run(form.run(d, tracker("아니요", "deny"), domain))
+    assert not [e for e in events if e.get("event") == "slot" and e.get("name") == "card_number"]
