@@ -34,6 +34,9 @@ EXIT_INTENTS = {"deny", "skip", "goodbye", "cancel_reservation", "forget_me", "c
 # Request slots a card number could be mistaken for ("1234-5678-..." read as an amount).
 GUARDED_SLOTS = ("budget", "party_size", "option_number")
 
+# A card's operator status as a child reads it (utter_card_link_not_active's {status}).
+STATUS_WORDS = {"SUSPENDED": "정지", "LOST": "분실 신고", "EXPIRED": "기간 만료", "INACTIVE": "사용 중지"}
+
 REFUSAL_RESPONSES = {
     rules.UNKNOWN_CARD: "utter_card_link_unknown",
     rules.CARD_NOT_ACTIVE: "utter_card_link_not_active",
@@ -141,7 +144,7 @@ def render_outcome(reply: Reply, outcome: LinkOutcome) -> dict[str, Any]:
                        balance=outcome.budget.as_payload() if outcome.budget else None)
         return payload
     key = REFUSAL_RESPONSES.get(outcome.refusal or "", "utter_card_link_error")
-    status = outcome.verification.status if outcome.verification else ""
+    status = STATUS_WORDS.get(outcome.verification.status, "사용 중지") if outcome.verification else ""
     buttons = [CARD_LINK_BUTTON] if outcome.refusal in (rules.UNKNOWN_CARD, rules.WRONG_LENGTH,
                                                         rules.NO_DIGITS) else None
     reply.say(key, buttons=buttons, card=outcome.masked, status=status, count=outcome.digit_count)

@@ -125,7 +125,7 @@ def test_link_then_recommend_within_the_card(card_bot, engine):
 @pytest.mark.parametrize("typed, expected", [
     ("1234-5678", "숫자가 8자리예요"),
     ("9410-0000-0000-0001", "카드사에서 찾지 못했어요"),
-    (SUSPENDED, "지금 쓸 수 없는 상태(SUSPENDED)"),
+    (SUSPENDED, "지금 쓸 수 없는 상태(정지)"),
 ])
 def test_bad_numbers_get_a_kind_answer_and_change_nothing(card_bot, engine, typed, expected):
     sender = _new_child(engine)
