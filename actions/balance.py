@@ -92,7 +92,8 @@ class ActionCheckBalance(Action):
         if budget.card_status is None:   # no card yet: offer to link one (issue 12)
             reply.say("utter_balance_no_card", buttons=[CARD_LINK_BUTTON] + QUICK_REPLIES)
         elif not budget.has_card:
-            reply.say("utter_balance_card_inactive", buttons=QUICK_REPLIES, status=budget.card_status)
+            reply.say("utter_balance_card_inactive", buttons=[CARD_LINK_BUTTON] + QUICK_REPLIES,
+                      status=budget.card_status)
         else:
             details = balance_details(reply, budget, ctx.now)
             if budget.is_low and outcome.alert:
