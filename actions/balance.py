@@ -14,6 +14,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.card_link import CARD_LINK_BUTTON
 from actions.common import Reply, TurnContext, record_turn, won
 from actions.consent import ask_for_request
 from naviyam.usecases.balance.budget import SpendableBudget
@@ -94,10 +95,11 @@ class ActionCheckBalance(Action):
             return []
 
         budget = outcome.budget
-        if budget.card_status is None:
-            reply.say("utter_balance_no_card", buttons=QUICK_REPLIES)
+        if budget.card_status is None:   # no card yet: offer to link one (issue 12)
+            reply.say("utter_balance_no_card", buttons=[CARD_LINK_BUTTON] + QUICK_REPLIES)
         elif not budget.has_card:
-            reply.say("utter_balance_card_inactive", buttons=QUICK_REPLIES, status=budget.card_status)
+            reply.say("utter_balance_card_inactive", buttons=[CARD_LINK_BUTTON] + QUICK_REPLIES,
+                      status=budget.card_status)
         else:
             details = balance_details(reply, budget, ctx.now)
             if budget.is_low and outcome.alert:

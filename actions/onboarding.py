@@ -31,6 +31,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.card_link import CARD_LINK_BUTTON
 from actions.common import Reply, TurnContext, record_turn
 from actions.consent import AGREED, CONSENT_SLOT, DECLINED, declined_events, say_declined
 from actions.dialogue import preference_summary
@@ -298,8 +299,10 @@ class ActionOnboardingSave(Action):
                 reply.say("utter_onboarding_done", summary=summary)
             else:
                 reply.say("utter_onboarding_skipped")
+            reply.say("utter_card_link_offer", buttons=[CARD_LINK_BUTTON])   # issue 12
             if coupon:
                 reply.say("utter_welcome_coupon")
-        reply.send_json({"kind": "onboarding_done", "welcome_coupon": bool(coupon), "quick_replies": []})
+        reply.send_json({"kind": "onboarding_done", "welcome_coupon": bool(coupon),
+                         "quick_replies": [CARD_LINK_BUTTON]})
         record_turn(ctx, reply, user_strategy="ONBOARDING")
         return reset

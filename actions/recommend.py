@@ -1,7 +1,8 @@
 """Recommendation actions: recommend, show more ("다른 거"), choose an option ("1번").
 
 Thin: read the turn (entities of the latest message first, then slots), call one use
-case (``naviyam.usecases.recommend.recommend_for``, ``naviyam.usecases.selection.choose_option``),
+case (``naviyam.usecases.recommend_turn.recommend_turn``: the low-balance rules, then the zero-balance
+answer or the engine; ``naviyam.usecases.selection.choose_option``),
 answer with domain/recommend.yml's responses by name plus one ``json_message``
 (ARCHITECTURE.md "Message contract"), log the turn, set slots.
 """
@@ -15,6 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.reservation import render_reservation, reservation_payload
+from actions.zero_balance import emergency_note, low_balance_notes, render_zero_balance
 from actions.common import (
     Reply, TurnContext, as_list, money, parse_datetime, positive_int, record_turn, sent_entry, won,
 )
@@ -22,7 +24,7 @@ from naviyam.domain.recommend.reasons import reasons_text
 from naviyam.domain.recommend.request import RecommendationRequest
 from naviyam.domain.recommend.result import RecommendationResult, RecommendedItem
 from naviyam.domain.recommend.wording import food_values
-from naviyam.usecases.recommend import recommend_for
+from naviyam.usecases.recommend_turn import RecommendTurn, recommend_turn
 from naviyam.usecases.selection import choose_option
 from naviyam.usecases.turns import Turn
 
@@ -167,7 +169,8 @@ def _list_items(reply: Reply, result: RecommendationResult) -> str:
     return "\n".join(lines)
 
 
-def render_result(reply: Reply, result: RecommendationResult, *, more: bool = False) -> None:
+def render_result(reply: Reply, result: RecommendationResult, *, more: bool = False,
+                  extra: dict[str, Any] | None = None) -> None:
     """One bubble (the list, or the nearest misses, or why nothing), then the json_message."""
     budget = result.budget.hard_budget
     missing = _food_missing(result)
@@ -186,7 +189,7 @@ def render_result(reply: Reply, result: RecommendationResult, *, more: bool = Fa
         if missing:
             reply.say(missing[0], **missing[1])
         reply.say("utter_no_more_options_final" if more else "utter_recommend_none")
-    reply.send_json({**result.payload(), "quick_replies": QUICK_REPLIES})
+    reply.send_json({**result.payload(), **(extra or {}), "quick_replies": QUICK_REPLIES})
 
 
 def _events(result: RecommendationResult, shown_before: set[int]) -> list[dict[str, Any]]:
@@ -202,15 +205,22 @@ def _events(result: RecommendationResult, shown_before: set[int]) -> list[dict[s
 def _run(ctx: TurnContext, tracker: Tracker, reply: Reply, *, more: bool) -> list[dict[str, Any]]:
     request = request_for(ctx, tracker, more=more)
     shown_before = set(request.exclude_shop_ids)
-    def describe(result: RecommendationResult) -> Turn:
+
+    def describe(turn: RecommendTurn) -> Turn:
         """The answer, rendered inside the use case's transaction so the turn's row joins it."""
-        render_result(reply, result, more=more)
+        if turn.zero is not None:     # 0원 on the card: its own honest answer (issue 12)
+            reply.send_json(render_zero_balance(reply, turn.zero, turn.low))
+            return ctx.turn(reply.transcript, user_strategy="URGENT")
+        result = turn.result
+        extra = low_balance_notes(reply, turn.low)      # the daily alert and the emergency coupon first
+        emergency_note(reply, turn.low, extra)
+        render_result(reply, result, more=more, extra=extra)
         coupons = sorted({i.coupon["coupon_id"] for i in result.items if i.coupon})
         return ctx.turn(reply.transcript, recommended_shop_ids=[i.shop_id for i in result.items] or None,
                         applied_coupon_ids=coupons or None, rag_time_ms=int(result.timings_ms.get("retrieval", 0)))
 
     try:
-        result = recommend_for(ctx.sender, request, describe)
+        turn = recommend_turn(ctx.sender, request, describe)
     except Exception:  # noqa: BLE001 - the child always gets a polite answer; nothing was written
         log.exception("Recommendation failed for %s", ctx.sender_id)
         reply.dispatcher.messages.clear()  # a half-rendered answer is not sent
@@ -219,6 +229,9 @@ def _run(ctx: TurnContext, tracker: Tracker, reply: Reply, *, more: bool) -> lis
         reply.send_json({"kind": "error", "recommendations": [], "quick_replies": QUICK_REPLIES})
         record_turn(ctx, reply)
         return []
+    if turn.zero is not None:
+        return []
+    result = turn.result
     return _events(result, shown_before)
 
 

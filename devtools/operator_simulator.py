@@ -7,6 +7,9 @@ The real operator API is not public; this is the contract our sync adapter speak
 ``GET  /v1/cards/{card_number}``             → one card state, 404 ``{"error": "unknown_card"}``
 ``POST /v1/cards/balances``                  body ``{"card_numbers": [..]}`` (at most 100)
                                              → ``{"cards": [state, ...], "unknown": [..], "as_of": iso}``
+``POST /v1/cards/verify``                    body ``{"card_number": ".."}`` (linking a card, issue 12)
+                                             → the card state plus ``card_type`` and
+                                             ``target_age_group``; 404 ``{"error": "unknown_card"}``
 
 A card state: ``{"card_number", "status", "balance", "daily_limit", "monthly_limit",
 "daily_spent", "monthly_spent", "spent_as_of": "YYYY-MM-DD"|null}`` (won, integers).
@@ -40,7 +43,7 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 100
 CARD_FIELDS = ("status", "balance", "daily_limit", "monthly_limit", "daily_spent",
-               "monthly_spent", "spent_as_of")
+               "monthly_spent", "spent_as_of", "card_type", "target_age_group")
 
 
 @dataclass
@@ -67,6 +70,7 @@ class OperatorSimulator:
         card = self.cards.setdefault(card_number, {
             "card_number": card_number, "status": "ACTIVE", "balance": 0, "daily_limit": None,
             "monthly_limit": None, "daily_spent": 0, "monthly_spent": 0, "spent_as_of": None,
+            "card_type": "아동급식카드", "target_age_group": "초등학생",
         })
         for key, value in values.items():
             if key in CARD_FIELDS:
@@ -92,6 +96,20 @@ class OperatorSimulator:
         if failure:
             return failure
         card = self.cards.get(request.match_info["card_number"])
+        if card is None:
+            return web.json_response({"error": "unknown_card"}, status=404)
+        return web.json_response(card)
+
+    async def verify(self, request: web.Request) -> web.Response:
+        failure = await self._inject()
+        if failure:
+            return failure
+        try:
+            number = str((await request.json())["card_number"])
+        except (ValueError, KeyError, TypeError):
+            return web.json_response({"error": "bad_request",
+                                      "detail": 'expected {"card_number": "..."}'}, status=400)
+        card = self.cards.get(number)
         if card is None:
             return web.json_response({"error": "unknown_card"}, status=404)
         return web.json_response(card)
@@ -139,6 +157,7 @@ class OperatorSimulator:
             web.get("/v1/health", self.health),
             web.get("/v1/cards/{card_number}", self.get_card),
             web.post("/v1/cards/balances", self.batch),
+            web.post("/v1/cards/verify", self.verify),
             web.put("/_sim/cards/{card_number}", self.sim_put_card),
             web.post("/_sim/faults", self.sim_faults),
             web.get("/_sim/stats", self.sim_stats),
@@ -221,6 +240,7 @@ def cards_from_database(url: str | None = None) -> dict[str, dict[str, Any]]:
                 "daily_limit": card.daily_limit, "monthly_limit": card.monthly_limit,
                 "daily_spent": card.daily_spent, "monthly_spent": card.monthly_spent,
                 "spent_as_of": card.spent_as_of.isoformat() if card.spent_as_of else None,
+                "card_type": card.card_type, "target_age_group": card.target_age_group,
             }
     return cards
 

@@ -209,6 +209,10 @@ class BalanceSettings(_EnvSection):
                                      description="coupons.id issued when the balance runs low (created if missing)")
     reservation_minutes: int = Field(60, ge=1, le=24 * 60, validation_alias="NAVIYAM_COUPON_RESERVATION_MINUTES",
                                      description="a coupon reserved for a chosen option is held this long")
+    card_link_attempts_per_day: int = Field(5, ge=1, validation_alias="NAVIYAM_CARD_LINK_ATTEMPTS_PER_DAY",
+                                            description="card numbers one user may try to link per day (issue 12)")
+    zero_balance_won: int = Field(1000, ge=0, validation_alias="NAVIYAM_ZERO_BALANCE_WON",
+                                  description="spendable amount below this gets the zero-balance answer")
 
 
 @lru_cache(maxsize=1)

@@ -211,4 +211,34 @@ def build_shops_and_menus(seed: int, n_shops: int) -> tuple[list[dict], list[dic
         })
         for menu in _menus_for(seed, rng, draft):
             menus.append({"id": len(menus) + 1, "shop_id": shop_id, **menu})
+    assign_free_meals(shops, menus)
     return shops, menus
+
+
+FREE_MEAL_CATEGORIES = ("한식", "분식", "도시락/죽")
+FREE_MEALS_PER_HOOD = 2
+
+
+def assign_free_meals(shops: list[dict], menus: list[dict]) -> None:
+    """Benefits that need no card balance (issue 12), without drawing from the random stream
+    (every other value stays as it was): in each neighbourhood the first good shops (착한가게)
+    that take the meal card offer a free meal, then a sponsored menu (its cheapest main dish)."""
+    cheapest: dict[int, dict] = {}   # the cheapest main dish of each shop
+    for menu in menus:
+        if menu.get("category") != "메인메뉴":
+            continue
+        if menu["shop_id"] not in cheapest or menu["price"] < cheapest[menu["shop_id"]]["price"]:
+            cheapest[menu["shop_id"]] = menu
+    taken: dict[str, int] = {}
+    for shop in shops:
+        shop["free_meal_offer"] = None
+        hood = shop["neighbourhood"]
+        if (not shop["is_good_influence_shop"] or shop["is_food_card_shop"] != "Y"
+                or shop["category"] not in FREE_MEAL_CATEGORIES or taken.get(hood, 0) >= FREE_MEALS_PER_HOOD
+                or shop["id"] not in cheapest):
+            continue
+        if taken.get(hood, 0) == 0:
+            shop["free_meal_offer"] = "급식카드 잔액이 없는 어린이·청소년은 한 끼 무료예요 (하루 1번)"
+        else:
+            shop["free_meal_offer"] = f"이웃이 미리 낸 후원 메뉴: {cheapest[shop['id']]['menu_name']} 1인분 무료"
+        taken[hood] = taken.get(hood, 0) + 1

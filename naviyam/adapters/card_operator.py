@@ -31,7 +31,8 @@ from naviyam.adapters.db.invalidation import invalidate_users
 from naviyam.config import BalanceSettings, get_balance_settings
 from naviyam.adapters.crypto import lookup_hash
 from naviyam.adapters.db.models import FoodcardUser
-from naviyam.domain.vocabulary import CARD_STATUSES
+from naviyam.domain.card_link import Verification
+from naviyam.domain.vocabulary import AGE_GROUPS, CARD_STATUSES, CARD_TYPES
 from naviyam.adapters.db.session import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,26 @@ class CardOperatorClient:
             raise OperatorError("batch response has no 'cards' list")
         cards = {state.card_number: state for state in map(CardState.parse, payload["cards"])}
         return FetchResult(cards=cards, unknown=[str(n) for n in payload.get("unknown") or []])
+
+    def verify_card(self, card_number: str) -> tuple[CardState, Verification] | None:
+        """The operator's word on one card before it is linked (None: unknown to the operator).
+
+        The number travels in the body (never in a URL that proxies and access logs keep).
+        """
+        try:
+            raw = self._request("POST", "/v1/cards/verify", json={"card_number": card_number})
+        except OperatorError as exc:
+            if "HTTP 404" in str(exc):
+                return None
+            raise
+        state = CardState.parse(raw)
+        card_type = str(raw.get("card_type") or "기타")
+        age_group = str(raw.get("target_age_group") or "기타")
+        verification = Verification(
+            status=state.status, card_type=card_type if card_type in CARD_TYPES else "기타",
+            target_age_group=age_group if age_group in AGE_GROUPS else "기타", balance=state.balance,
+            daily_limit=state.daily_limit, monthly_limit=state.monthly_limit)
+        return state, verification
 
     def fetch_card(self, card_number: str) -> CardState | None:
         try:

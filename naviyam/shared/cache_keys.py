@@ -19,6 +19,7 @@ same function, so a renamed key cannot leave stale or undeletable entries behind
 | ``channel:choices:kakao:{user}`` | bot/channels/kakao (quick-reply labels → payloads) | CHOICES_TTL_SECONDS |
 | ``channel:cb:{token}`` | bot/channels/telegram (callback-button payloads) | CHOICES_TTL_SECONDS |
 | ``channel:location:telegram:{chat}`` | bot/channels/telegram (last shared position) | CHOICES_TTL_SECONDS |
+| ``cardlink:attempts:{id}:{date}`` | usecases/card_link (card numbers tried per user and day) | until midnight |
 | ``nlu:llm:{sha256}`` | bot/nlu/llm_client (LLM answers) | the component's cache_ttl |
 | ``nlu:llm:fallbacks`` | bot/nlu/llm_client (fallback counter) | none (counter) |
 | ``{prefix}:tracker:{sender}`` | Rasa's RedisTrackerStore | Rasa's |
@@ -43,6 +44,11 @@ def profile_key(user_id: int) -> str:
 def user_keys(user_id: int) -> list[str]:
     """Every per-user key that a balance, wallet or profile change invalidates."""
     return [profile_key(user_id)]
+
+
+def card_link_attempts_key(user_id: int, day: str) -> str:
+    """Card numbers one user tried to link on ``day`` (ISO date); never dropped by invalidation."""
+    return f"cardlink:attempts:{int(user_id)}:{day}"
 
 
 def embedding_key(backend_name: str, text: str) -> str:

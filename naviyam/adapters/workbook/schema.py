@@ -69,6 +69,7 @@ SHEETS: tuple[Sheet, ...] = (
         C("neighbourhood", "str"),
         C("is_good_influence_shop", "bool", default=False),
         C("is_food_card_shop", "str", choices=m.FOODCARD_STATUSES, default="U"),
+        C("free_meal_offer", "str"),
         C("business_hours", "json", json_type=dict),
         C("phone", "str"),
         C("owner_message", "str"),

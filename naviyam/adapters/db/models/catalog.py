@@ -34,6 +34,8 @@ class Shop(TimestampMixin, Base):
     neighbourhood: Mapped[str | None] = mapped_column(String(100))
     is_good_influence_shop: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_food_card_shop: Mapped[str] = mapped_column(String(1), nullable=False, default="U")
+    # A benefit that needs no card balance (착한가게 free meal, sponsored menu); issue 12
+    free_meal_offer: Mapped[str | None] = mapped_column(Text)
     business_hours: Mapped[dict | None] = mapped_column(JsonType)
     phone: Mapped[str | None] = mapped_column(String(20))
     owner_message: Mapped[str | None] = mapped_column(Text)
