@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import Reply, TurnContext, record_turn, won
+from actions.consent import FOR_SLOT, show_notice
 from naviyam.domain import card_link as rules
 from naviyam.usecases.card_link import LinkOutcome, card_link_start, link_card, unlink_card
 
@@ -65,9 +66,13 @@ class ActionCardLinkStart(Action):
             record_turn(ctx, reply)
             return [SlotSet("card_link_ready", False)]
         payload: dict[str, Any] = {"kind": "card_link", "step": "start", "ready": False}
-        if not start.agreed:
+        consent_events: list[EventType] = []
+        if not start.agreed:      # the notice follows; 동의해요 then offers 급식카드 등록 again
             reply.say("utter_card_link_consent_first")
-            payload["refusal"] = rules.NO_CONSENT
+            response = show_notice(reply, start.notice)
+            payload.update(refusal=rules.NO_CONSENT, notice=start.notice,
+                           quick_replies=reply.common_buttons(response))
+            consent_events = [SlotSet(FOR_SLOT, "card_link")]
         elif start.attempts_left <= 0:
             reply.say("utter_card_link_too_many")
             payload["refusal"] = rules.TOO_MANY_ATTEMPTS
@@ -79,7 +84,8 @@ class ActionCardLinkStart(Action):
             payload.update(ready=True, current_card=start.current_card, attempts_left=start.attempts_left)
         reply.send_json(payload)
         record_turn(ctx, reply)
-        return [SlotSet("card_link_ready", bool(payload["ready"])), SlotSet("card_number", None)]
+        return [SlotSet("card_link_ready", bool(payload["ready"])), SlotSet("card_number", None),
+                *consent_events]
 
 
 def _slot_before_latest_message(tracker: Tracker, name: str) -> Any:

@@ -35,6 +35,7 @@ from naviyam.domain import card_link as rules
 from naviyam.domain.card_link import Verification
 from naviyam.shared.cache_keys import card_link_attempts_key
 from naviyam.usecases.balance.budget import SpendableBudget, spendable_budget
+from naviyam.domain.consent import NOTICE_BOTH
 from naviyam.usecases.consent import consent_state
 from naviyam.usecases.senders import Sender, user_id_of
 
@@ -46,6 +47,7 @@ class LinkStart:
     agreed: bool                    # terms and privacy notice agreed (else: consent first)
     attempts_left: int
     current_card: str | None        # the masked number linked now, if any
+    notice: str = NOTICE_BOTH       # which consent notice to show when not agreed
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,9 @@ def _current_card(sender: Sender) -> tuple[int, str | None]:
 
 def card_link_start(sender: Sender, now: datetime) -> LinkStart:
     """May the flow ask for a card number now? (It writes nothing for a user who did not agree.)"""
-    agreed = consent_state(sender, _local(now).date()).agreed
-    if not agreed:
-        return LinkStart(agreed=False, attempts_left=0, current_card=None)
+    consent = consent_state(sender, _local(now).date())
+    if not consent.agreed:
+        return LinkStart(agreed=False, attempts_left=0, current_card=None, notice=consent.notice)
     user_id, number = _current_card(sender)
     limit = get_balance_settings().card_link_attempts_per_day
     return LinkStart(agreed=True, attempts_left=max(0, limit - _attempts_used(user_id, now)),
