@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.catalog import CATALOGS
+from naviyam.adapters.db.places import remembered_place
+from naviyam.adapters.gazetteer import get_gazetteer
 from naviyam.adapters.db.profile_queries import load_profile
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.ranking_model import PopularityBaseline, get_ranker
@@ -40,6 +42,7 @@ from naviyam.usecases import recommend_ranking as ranking
 from naviyam.usecases.budget import budget_for, coupon_slack
 from naviyam.usecases.recommend_alternatives import alternatives_for
 from naviyam.usecases.recommend_log import write_recommendation_log
+from naviyam.usecases.place_memory import fresh_memory, place_choices, remember_confirmed
 from naviyam.usecases.senders import Sender, user_id_of
 
 __all__ = ["RecommendationResult", "RecommendedItem", "recommend", "recommend_for"]
@@ -74,11 +77,21 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
     settings, rsettings = get_settings(), get_recommend_settings()
     clock = Stopwatch()
     profile = load_profile(session, request.user_id)
-    resolve_location(request, profile)
+    gazetteer = get_gazetteer()
+    memory = remembered_place(session, request.user_id)
+    resolve_location(request, profile, gazetteer, fresh_memory(memory, request, rsettings.place_memory_days))
     request.radius_m = request.radius_m or settings.search_radius_m
     clock.tick("profile")
 
     budget = budget_for(session, request.user_id, request.stated_budget, request.now)
+    if request.location is None:
+        # Never search everywhere: ask where (the action answers kind "ask_location").
+        return RecommendationResult(
+            items=[], alternatives=[], method="FALLBACK", ranker="", filtering_steps={}, total_candidates=0,
+            timings_ms=clock.timings, budget=budget, request=request, needs_location=True,
+            place_choices=place_choices(memory, profile, gazetteer))
+    if write_log:
+        remember_confirmed(session, request, gazetteer, rsettings.place_memory_days)
     slack = coupon_slack(session, request.user_id, budget.hard_budget, request.now)
     clock.tick("budget")
 
