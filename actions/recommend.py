@@ -14,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.place import PENDING_SLOT, context_lines, pending_request, render_ask_location
 from actions.reservation import render_reservation, reservation_payload
 from actions.common import (
     Reply, TurnContext, as_list, money, parse_datetime, positive_int, record_turn, sent_entry, won,
@@ -73,9 +74,13 @@ def build_request(ctx: TurnContext, tracker: Tracker) -> RecommendationRequest:
 
 
 def request_for(ctx: TurnContext, tracker: Tracker, *, more: bool) -> RecommendationRequest:
-    """This turn's request: "다른 거" repeats the last one without the shops shown already."""
+    """This turn's request: "다른 거" repeats the last one without the shops shown already;
+    the answer to "어디 근처?" resumes the request that waited for it."""
     state = tracker.get_slot("last_recommendation_request") if more else None
-    if isinstance(state, dict):
+    waiting = None if more else pending_request(ctx, tracker, ctx.entity("location"))
+    if waiting is not None:
+        request = waiting
+    elif isinstance(state, dict):
         request = RecommendationRequest.from_state(
             state, now=ctx.now, session_key=ctx.sender_id, intent=ctx.intent,
             location=ctx.location or (tuple(state["location"]) if state.get("location") else None))
@@ -142,8 +147,10 @@ def _list_header(reply: Reply, result: RecommendationResult, more: bool) -> str:
         lines = [f"{reply.line(key, **values)} {reply.line(instead, **values)}"]
     else:
         header = "utter_recommend_more_header" if more else (
-            "utter_recommend_header_budget" if budget else "utter_recommend_header")
+            "utter_recommend_header_budget" if budget else
+            "utter_recommend_header_later" if result.request.open_at else "utter_recommend_header")
         lines = [reply.line(header, budget=won(budget))]
+    lines = context_lines(reply, result) + lines
     if result.budget.is_low:
         lines.append(reply.line("utter_recommend_low_balance"))
     return "\n".join(lines)
@@ -190,6 +197,7 @@ def _events(result: RecommendationResult, shown_before: set[int]) -> list[dict[s
         SlotSet("last_recommendation_request", result.request.to_state()),
         SlotSet("recommendation_log_id", result.log_id),
         SlotSet("recommendation_shown_at", result.request.now.isoformat()),
+        SlotSet(PENDING_SLOT, None),
     ]
 
 
@@ -204,6 +212,10 @@ def _run(ctx: TurnContext, tracker: Tracker, reply: Reply, *, more: bool) -> lis
         reply.send_json({"kind": "error", "recommendations": [], "quick_replies": QUICK_REPLIES})
         record_turn(ctx, reply)
         return []
+    if result.needs_location:
+        events = render_ask_location(reply, result)
+        record_turn(ctx, reply)
+        return events
     render_result(reply, result, more=more)
     coupons = sorted({i.coupon["coupon_id"] for i in result.items if i.coupon})
     record_turn(ctx, reply, recommended_shop_ids=[i.shop_id for i in result.items] or None,

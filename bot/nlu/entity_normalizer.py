@@ -15,7 +15,7 @@ the surface string in ``text``:
 | companions | 혼자, 친구, 가족, 선생님, 연인 |
 | dietary_restrictions | one entity per code (vegetarian, halal, no_pork, no_nuts...) |
 | portion_size | large, normal, small |
-| location | the place words without trailing particles |
+| location | the gazetteer's canonical name (건대 → 건대입구, 강남역 근처 → 강남), else the place words without trailing particles (학교 앞) |
 
 Entities whose number cannot be read (budget "5" with no unit) are dropped rather
 than filling a slot with garbage; ``drop_unparsed`` switches that off.
@@ -24,7 +24,8 @@ Entities never carry personal data: an entity whose span overlaps a phone, card,
 resident or other long number in the message (``naviyam.shared.personal_data``) is
 dropped whatever its type, and so is a budget over 1,000,000원, a head count over 50
 or either with 10+ digits. The message is then answered as if no amount had been given. The synonym
-table and the food lookup are learnt from the training data at train time and
+table and the food lookup are learnt from the training data at train time, and the
+place gazetteer (``gazetteer_path``, data/places/gazetteer.csv) is read then; all are
 persisted through ``ModelStorage``, so a model is self-contained.
 """
 from __future__ import annotations
@@ -43,6 +44,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from naviyam.shared.korean import numbers, vocab
 from naviyam.shared.personal_data import contains_personal_number, number_spans
+from naviyam.shared.places import Gazetteer
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +94,8 @@ class KoreanEntityNormalizer(GraphComponent):
             "food_entity": "food_type",
             # Lookup table names whose elements count as canonical food values
             "food_lookup_tables": ["food_type"],
+            # Place gazetteer read at train time (relative to the working directory); "" = none
+            "gazetteer_path": "data/places/gazetteer.csv",
         }
 
     def __init__(
@@ -101,12 +105,15 @@ class KoreanEntityNormalizer(GraphComponent):
         resource: Resource,
         synonyms: Optional[Dict[Text, Text]] = None,
         foods: Optional[List[Text]] = None,
+        places: Optional[List[Dict[Text, Text]]] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **(config or {})}
         self._model_storage = model_storage
         self._resource = resource
         self.synonyms: Dict[Text, Text] = dict(synonyms or {})
         self.foods = set(foods or [])
+        self.place_rows: List[Dict[Text, Text]] = list(places or [])
+        self.gazetteer = Gazetteer.from_rows(self.place_rows)
 
     @classmethod
     def create(
@@ -138,9 +145,12 @@ class KoreanEntityNormalizer(GraphComponent):
                     foods.add(str(entity.get("value")))
         self.synonyms = synonyms
         self.foods = foods
+        self.place_rows = self._read_gazetteer()
+        self.gazetteer = Gazetteer.from_rows(self.place_rows)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / FILENAME).write_text(
-                json.dumps({"synonyms": synonyms, "foods": sorted(foods)}, ensure_ascii=False),
+                json.dumps({"synonyms": synonyms, "foods": sorted(foods), "places": self.place_rows},
+                           ensure_ascii=False),
                 encoding="utf-8",
             )
         return self._resource
@@ -157,13 +167,25 @@ class KoreanEntityNormalizer(GraphComponent):
         """Loads the persisted synonym table (an empty one if none was trained)."""
         synonyms: Dict[Text, Text] = {}
         foods: List[Text] = []
+        places: List[Dict[Text, Text]] = []
         try:
             with model_storage.read_from(resource) as directory:
                 data = json.loads((directory / FILENAME).read_text(encoding="utf-8"))
                 synonyms, foods = data.get("synonyms", {}), data.get("foods", [])
+                places = data.get("places", [])
         except (ValueError, FileNotFoundError):
             logger.warning("KoreanEntityNormalizer: no persisted synonyms; using none.")
-        return cls(config, model_storage, resource, synonyms, foods)
+        return cls(config, model_storage, resource, synonyms, foods, places)
+
+    def _read_gazetteer(self) -> List[Dict[Text, Text]]:
+        path = self._config.get("gazetteer_path")
+        if not path:
+            return []
+        try:
+            return Gazetteer.from_csv(path).to_rows()
+        except (OSError, ValueError):
+            logger.warning("KoreanEntityNormalizer: gazetteer %s unreadable; place names stay as typed", path)
+            return []
 
     # ------------------------------------------------------------------ inference
 
@@ -213,7 +235,8 @@ class KoreanEntityNormalizer(GraphComponent):
         elif name == "portion_size":
             value = vocab.normalize_portion(surface) or "normal"
         elif name == "location":
-            value = vocab.normalize_location(raw)
+            place = self.gazetteer.resolve(raw) or self.gazetteer.resolve(surface)
+            value = place.name if place is not None else vocab.normalize_location(raw)
         elif name == "dietary_restrictions":
             codes = vocab.normalize_dietary(surface) or vocab.normalize_dietary(raw)
             if not codes:

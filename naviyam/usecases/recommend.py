@@ -35,6 +35,7 @@ from naviyam.domain.recommend.focus import plan as plan_focus
 from naviyam.domain.recommend.mmr import diversity_score
 from naviyam.domain.recommend.money import BudgetInfo
 from naviyam.domain.recommend.request import RecommendationRequest
+from naviyam.domain.when import shifted_time
 from naviyam.domain.recommend.result import (
     RecommendationResult, RecommendedItem, food_type_outcome,
 )
@@ -130,9 +131,11 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
 def hard_filters(catalog: Catalog, request: RecommendationRequest, profile: dict[str, Any],
                  budget: BudgetInfo, slack: int, walk_speed: int) -> Search:
     """Every hard filter over the catalog, then the food-type focus: the search's state."""
+    shift = shifted_time(request.text, request.time_preference, request.now)
+    request.open_at, request.time_label = (shift.at, shift.label) if shift else (None, None)
     dietary = normalised_restrictions(list(profile.get("dietary_restrictions") or [])
                                       + list(request.dietary_restrictions or []))
-    filters = FilterContext(now=request.now, budget=budget.hard_budget, location=request.location,
+    filters = FilterContext(now=request.open_moment, budget=budget.hard_budget, location=request.location,
                             radius_m=request.radius_m, dietary=dietary, coupon_slack=slack,
                             exclude_menu_ids=set(request.exclude_menu_ids),
                             exclude_shop_ids=set(request.exclude_shop_ids))

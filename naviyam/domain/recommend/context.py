@@ -125,5 +125,5 @@ class Search:
                 favorite=int(catalog.shop_ids[s]) in user.favorite_shops, affinity=affinity),
             score=float(score), coupon=coupon, phone=catalog.shop_phone[s],
             address=catalog.shop_address[s] or None,
-            business_hours_today=describe_day(catalog.shop_hours[s], self.request.now),
+            business_hours_today=describe_day(catalog.shop_hours[s], self.request.open_moment),
         )

@@ -154,4 +154,6 @@ class RecommendationResult:
             data["recommendation_id"] = self.log_id
         if self.place_name:
             data["place"] = {"name": self.place_name, "source": self.location_source}
+        if self.request.open_at is not None:
+            data["open_at"] = {"at": self.request.open_at.isoformat(), "label": self.request.time_label}
         return data
