@@ -4,8 +4,8 @@
   as buttons (``/inform_place{"location": ...}``), plus ``json_message`` kind
   ``ask_location`` (Telegram adds a share-location keyboard button from that kind).
 - ``pending_request``: the request waiting for that answer is resumed with the place.
-- ``context_lines``: the first lines of a list: where the search was made (remembered,
-  named, shared, home) and the other time the open filter moved to.
+- ``context_lines``: the first lines of a list: where the search was made when the user
+  did not say it this time (the remembered place) and the other time the open filter moved to.
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from naviyam.domain.recommend.result import RecommendationResult
 
 PENDING_SLOT = "pending_place_request"
 RESUMING_INTENTS = ("inform_place", "location_inquiry")   # a place alone answers the question
-PLACE_LINES = {"remembered": "utter_place_remembered", "place": "utter_place_named",
-               "metadata": "utter_place_shared", "profile": "utter_place_home"}
+# Said only when the user did not give the place this time (a remembered one).
+PLACE_LINES = {"remembered": "utter_place_remembered"}
 
 
 def place_button(name: str) -> dict[str, str]:
@@ -35,8 +35,7 @@ def render_ask_location(reply: Reply, result: RecommendationResult) -> list[dict
         reply.say("utter_place_unknown", place=result.request.place_name)
     reply.say("utter_ask_location", buttons=buttons or None)
     reply.send_json({"kind": "ask_location", "recommendations": [], "quick_replies": buttons,
-                     "place_choices": list(result.place_choices), "request_location": True,
-                     "text": reply.line("utter_ask_location_telegram")})
+                     "place_choices": list(result.place_choices), "request_location": True})
     return [SlotSet(PENDING_SLOT, result.request.to_state())]
 
 
