@@ -116,3 +116,17 @@ def test_which_shop_and_what_was_asked():
     assert asked_topics("2번 가게 어디야?")[0] == "address"
     assert asked_topics("전화번호 알려줘")[0] == "phone"
     assert asked_topics("거기 카드 돼?")[0] == "card"
+
+
+def test_telegram_asks_for_the_position_with_a_keyboard_button():
+    from bot.channels import rendering
+
+    reply = rendering.collect([
+        {"text": "어디 근처에서 찾을까요?", "buttons": [{"title": "📍 건대입구",
+                                                      "payload": '/inform_place{"location": "건대입구"}'}]},
+        {"custom": {"kind": "ask_location", "recommendations": [], "request_location": True}},
+    ])
+    messages, _ = rendering.to_telegram(reply, 42)
+    assert messages[0]["reply_markup"]["inline_keyboard"][0][0]["text"] == "📍 건대입구"
+    keyboard = messages[-1]["reply_markup"]["keyboard"]
+    assert keyboard[0][0]["request_location"] is True
