@@ -78,6 +78,34 @@ def plausible_number(name: Text, value: Any, surface: Text) -> bool:
     return 0 < value <= limit
 
 
+def read_gazetteer_rows(path: Optional[Text]) -> List[Dict[Text, Text]]:
+    """The place gazetteer's rows (data/places/gazetteer.csv), [] when none is configured or readable."""
+    if not path:
+        return []
+    try:
+        return Gazetteer.from_csv(path).to_rows()
+    except (OSError, ValueError):
+        logger.warning("KoreanEntityNormalizer: gazetteer %s unreadable; place names stay as typed", path)
+        return []
+
+
+def widen_number(text: Text, start: Any, surface: Text) -> Text:
+    """Take in a numeral DIET left out: "팔|천원" → "팔천원", "이|만원" → "이만원".
+
+    Only when the numeral starts a word ("예산이만원" keeps "만원": that 이 is a particle).
+    """
+    if not isinstance(start, int) or start <= 0 or not surface:
+        return surface
+    i = start
+    while i > 0 and (text[i - 1] in numbers.SINO_DIGITS or text[i - 1].isdigit()):
+        i -= 1
+    if i == start:
+        return surface
+    if i > 0 and not (text[i - 1].isspace() or text[i - 1] in ",.!?~"):
+        return surface
+    return text[i:start] + surface
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
 )
@@ -145,7 +173,7 @@ class KoreanEntityNormalizer(GraphComponent):
                     foods.add(str(entity.get("value")))
         self.synonyms = synonyms
         self.foods = foods
-        self.place_rows = self._read_gazetteer()
+        self.place_rows = read_gazetteer_rows(self._config.get("gazetteer_path"))
         self.gazetteer = Gazetteer.from_rows(self.place_rows)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / FILENAME).write_text(
@@ -177,15 +205,6 @@ class KoreanEntityNormalizer(GraphComponent):
             logger.warning("KoreanEntityNormalizer: no persisted synonyms; using none.")
         return cls(config, model_storage, resource, synonyms, foods, places)
 
-    def _read_gazetteer(self) -> List[Dict[Text, Text]]:
-        path = self._config.get("gazetteer_path")
-        if not path:
-            return []
-        try:
-            return Gazetteer.from_csv(path).to_rows()
-        except (OSError, ValueError):
-            logger.warning("KoreanEntityNormalizer: gazetteer %s unreadable; place names stay as typed", path)
-            return []
 
     # ------------------------------------------------------------------ inference
 
@@ -215,7 +234,7 @@ class KoreanEntityNormalizer(GraphComponent):
         value: Any
 
         if name == "budget":
-            surface = self._widen_number(text, start, surface)
+            surface = widen_number(text, start, surface)
             result["text"] = surface
             value = numbers.parse_money(surface) or numbers.parse_money(raw)
         elif name == "party_size":
@@ -255,23 +274,6 @@ class KoreanEntityNormalizer(GraphComponent):
                 return []
             return [entity]
         return [self._mark(result, value)]
-
-    @staticmethod
-    def _widen_number(text: Text, start: Any, surface: Text) -> Text:
-        """Take in a numeral DIET left out: "팔|천원" → "팔천원", "이|만원" → "이만원".
-
-        Only when the numeral starts a word ("예산이만원" keeps "만원": that 이 is a particle).
-        """
-        if not isinstance(start, int) or start <= 0 or not surface:
-            return surface
-        i = start
-        while i > 0 and (text[i - 1] in numbers.SINO_DIGITS or text[i - 1].isdigit()):
-            i -= 1
-        if i == start:
-            return surface
-        if i > 0 and not (text[i - 1].isspace() or text[i - 1] in ",.!?~"):
-            return surface
-        return text[i:start] + surface
 
     def canonical_food(self, value: Text, surface: Text) -> Text:
         """Canonical food name: synonym table first, then without trailing particles."""
