@@ -25,7 +25,7 @@ class RecommendationRequest:
     """One recommendation request.
 
     ``now`` is the request time (metadata ``now`` in tests and demos); ``location`` the
-    resolved position (metadata → named place → profile area) with ``location_source``
+    resolved position (metadata → named place → remembered place → profile area) with ``location_source``
     saying which. ``stated_budget`` is what the user said; the hard budget also depends
     on the card (see budget.py). ``exclude_*`` hold what earlier pages already showed.
     """
@@ -41,7 +41,7 @@ class RecommendationRequest:
     time_preference: str | None = None
     party_size: int | None = None
     location: tuple[float, float] | None = None
-    location_source: str | None = None       # metadata | place | profile | None
+    location_source: str | None = None       # metadata | place | remembered | profile | None
     place_name: str | None = None
     taste_preference: str | None = None
     companions: str | None = None
