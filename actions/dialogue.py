@@ -31,7 +31,7 @@ NOT_CARRIED_SLOTS = frozenset({
     "onboarding_foods", "onboarding_budget", "onboarding_restrictions", "requested_slot",
     "onboarding_pending", "session_started_metadata",
     "shown_shop_ids", "last_recommendations", "last_recommendation_request",
-    "recommendation_log_id", "recommendation_shown_at", "selected_shop_id",
+    "recommendation_log_id", "recommendation_shown_at", "selected_shop_id", "pending_place_request",
     "consent", "consent_for",          # set again from the database at every session start
 })
 

@@ -15,6 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.place import PENDING_SLOT, context_lines, pending_request, render_ask_location
 from actions.reservation import render_reservation, reservation_payload
 from actions.zero_balance import emergency_note, low_balance_notes, render_zero_balance
 from actions.common import (
@@ -76,9 +77,13 @@ def build_request(ctx: TurnContext, tracker: Tracker) -> RecommendationRequest:
 
 
 def request_for(ctx: TurnContext, tracker: Tracker, *, more: bool) -> RecommendationRequest:
-    """This turn's request: "다른 거" repeats the last one without the shops shown already."""
+    """This turn's request: "다른 거" repeats the last one without the shops shown already;
+    the answer to "어디 근처?" resumes the request that waited for it."""
     state = tracker.get_slot("last_recommendation_request") if more else None
-    if isinstance(state, dict):
+    waiting = None if more else pending_request(ctx, tracker, ctx.entity("location"))
+    if waiting is not None:
+        request = waiting
+    elif isinstance(state, dict):
         request = RecommendationRequest.from_state(
             state, now=ctx.now, session_key=ctx.sender_id, intent=ctx.intent,
             location=ctx.location or (tuple(state["location"]) if state.get("location") else None))
@@ -150,8 +155,10 @@ def _list_header(reply: Reply, result: RecommendationResult, more: bool) -> str:
         lines = [f"{reply.line(key, **values)} {reply.line(instead, **values)}"]
     else:
         header = "utter_recommend_more_header" if more else (
-            "utter_recommend_header_budget" if budget else "utter_recommend_header")
+            "utter_recommend_header_budget" if budget else
+            "utter_recommend_header_later" if result.request.open_at else "utter_recommend_header")
         lines = [reply.line(header, budget=won(budget))]
+    lines = context_lines(reply, result) + lines
     if result.budget.is_low:
         lines.append(reply.line("utter_recommend_low_balance"))
     return "\n".join(lines)
@@ -199,12 +206,14 @@ def _events(result: RecommendationResult, shown_before: set[int]) -> list[dict[s
         SlotSet("last_recommendation_request", result.request.to_state()),
         SlotSet("recommendation_log_id", result.log_id),
         SlotSet("recommendation_shown_at", result.request.now.isoformat()),
+        SlotSet(PENDING_SLOT, None),
     ]
 
 
 def _run(ctx: TurnContext, tracker: Tracker, reply: Reply, *, more: bool) -> list[dict[str, Any]]:
     request = request_for(ctx, tracker, more=more)
     shown_before = set(request.exclude_shop_ids)
+    asked: list[dict[str, Any]] = []      # the slot events of a "어디 근처?" answer
 
     def describe(turn: RecommendTurn) -> Turn:
         """The answer, rendered inside the use case's transaction so the turn's row joins it."""
@@ -212,6 +221,9 @@ def _run(ctx: TurnContext, tracker: Tracker, reply: Reply, *, more: bool) -> lis
             reply.send_json(render_zero_balance(reply, turn.zero, turn.low))
             return ctx.turn(reply.transcript, user_strategy="URGENT")
         result = turn.result
+        if result.needs_location:     # no place known: ask where instead of searching everywhere
+            asked.extend(render_ask_location(reply, result))
+            return ctx.turn(reply.transcript)
         extra = low_balance_notes(reply, turn.low)      # the daily alert and the emergency coupon first
         emergency_note(reply, turn.low, extra)
         render_result(reply, result, more=more, extra=extra)
@@ -232,6 +244,8 @@ def _run(ctx: TurnContext, tracker: Tracker, reply: Reply, *, more: bool) -> lis
     if turn.zero is not None:
         return []
     result = turn.result
+    if result.needs_location:
+        return asked
     return _events(result, shown_before)
 
 

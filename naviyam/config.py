@@ -257,6 +257,12 @@ class RecommendSettings(_EnvSection):
                                             description="build a missing index on first use (0/false/no: off)")
     warm_up: bool = Field(True, validation_alias="NAVIYAM_WARMUP",
                           description="load catalog, Kiwi, encoder, index at action server start")
+    gazetteer_path: Path = Field(PROJECT_ROOT / "data" / "places" / "gazetteer.csv",
+                                 validation_alias="NAVIYAM_GAZETTEER",
+                                 description="place names → coordinates (docs/PLACES.md); re-read when changed")
+    place_memory_days: float = Field(14, ge=0, validation_alias="NAVIYAM_PLACE_MEMORY_DAYS",
+                                     description="how long the last confirmed place is used again, days "
+                                                 "(0: never remembered)")
 
     @field_validator("embedding_backend")
     @classmethod

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from naviyam.usecases.balance.budget import spendable_budget
 from naviyam.usecases.coupons.wallet import best_coupon_for
 from naviyam.adapters.db.models import Menu, Shop, User
+from naviyam.adapters.gazetteer import get_gazetteer
 from naviyam.domain.geo import haversine_m, resolve_place
 from naviyam.domain.hours import is_open_at
 from naviyam.domain.recommend.filters import FilterContext, check_dietary, normalised_restrictions
@@ -76,8 +77,8 @@ def test_no_hard_filter_is_ever_violated(loaded_database_url, db_session):
         diet_ctx = FilterContext(now=now, budget=None, dietary=restrictions)
         # Location the reference way: metadata, else the named place, else the profile's area.
         expected_location = location
-        if expected_location is None and place and resolve_place(place):
-            p = resolve_place(place)
+        if expected_location is None and place and resolve_place(place, get_gazetteer()):
+            p = resolve_place(place, get_gazetteer())
             expected_location = (p.lat, p.lng)
 
         assert result.items or result.alternatives or result.payload()["kind"] == "no_results"

@@ -28,6 +28,9 @@ MENU_LABEL = "메뉴 보기"
 CALL_LABEL = "전화하기"
 EMPTY_REPLY = "죄송해요, 지금은 답을 드리기 어려워요. 잠시 후 다시 말씀해 주세요 🙏"
 OPTIONS_PROMPT = "더 필요한 게 있으면 아래에서 골라 주세요 👇"
+# kind "ask_location" (actions/place.py): Telegram can send the position with one tap.
+SHARE_LOCATION_PROMPT = "아래 📍 버튼으로 지금 위치를 보내 주셔도 돼요."
+SHARE_LOCATION_LABEL = "📍 내 위치 보내기"
 
 FOODCARD_LINES = {"Y": "💳 급식카드 사용 가능", "P": "💳 급식카드 일부 메뉴만 가능"}
 REASON_LABELS = {
@@ -372,4 +375,8 @@ def to_telegram(reply: Reply, chat_id: int | str) -> tuple[list[dict[str, Any]],
             messages[-1]["reply_markup"] = keyboard
         else:
             send(escape_html(OPTIONS_PROMPT), keyboard)
+    if reply.kind == "ask_location":
+        messages.append({"chat_id": chat_id, "text": escape_html(SHARE_LOCATION_PROMPT), "parse_mode": "HTML",
+                         "reply_markup": {"keyboard": [[{"text": SHARE_LOCATION_LABEL, "request_location": True}]],
+                                          "one_time_keyboard": True, "resize_keyboard": True}})
     return messages, tokens

@@ -15,7 +15,7 @@ the surface string in ``text``:
 | companions | 혼자, 친구, 가족, 선생님, 연인 |
 | dietary_restrictions | one entity per code (vegetarian, halal, no_pork, no_nuts...) |
 | portion_size | large, normal, small |
-| location | the place words without trailing particles |
+| location | the gazetteer's canonical name (건대 → 건대입구, 강남역 근처 → 강남), else the place words without trailing particles (학교 앞) |
 
 Entities whose number cannot be read (budget "5" with no unit) are dropped rather
 than filling a slot with garbage; ``drop_unparsed`` switches that off.
@@ -24,7 +24,8 @@ Entities never carry personal data: an entity whose span overlaps a phone, card,
 resident or other long number in the message (``naviyam.shared.personal_data``) is
 dropped whatever its type, and so is a budget over 1,000,000원, a head count over 50
 or either with 10+ digits. The message is then answered as if no amount had been given. The synonym
-table and the food lookup are learnt from the training data at train time and
+table and the food lookup are learnt from the training data at train time, and the
+place gazetteer (``gazetteer_path``, data/places/gazetteer.csv) is read then; all are
 persisted through ``ModelStorage``, so a model is self-contained.
 """
 from __future__ import annotations
@@ -44,6 +45,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from naviyam.shared import food_lexicon
 from naviyam.shared.korean import numbers, vocab
 from naviyam.shared.personal_data import contains_personal_number, number_spans
+from naviyam.shared.places import Gazetteer
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,17 @@ def plausible_number(name: Text, value: Any, surface: Text) -> bool:
         return True  # unread values are handled by drop_unparsed
     limit = MAX_BUDGET_WON if name == "budget" else MAX_PARTY_SIZE
     return 0 < value <= limit
+
+
+def read_gazetteer_rows(path: Optional[Text]) -> List[Dict[Text, Text]]:
+    """The place gazetteer's rows (data/places/gazetteer.csv), [] when none is configured or readable."""
+    if not path:
+        return []
+    try:
+        return Gazetteer.from_csv(path).to_rows()
+    except (OSError, ValueError):
+        logger.warning("KoreanEntityNormalizer: gazetteer %s unreadable; place names stay as typed", path)
+        return []
 
 
 def widen_number(text: Text, start: Any, surface: Text) -> Text:
@@ -112,6 +125,8 @@ class KoreanEntityNormalizer(GraphComponent):
             "food_lookup_tables": ["food_type"],
             # The food lexicon whose generic words (맛집, 식당...) are never a food_type
             "lexicon_path": str(food_lexicon.DEFAULT_PATH),
+            # Place gazetteer read at train time (relative to the working directory); "" = none
+            "gazetteer_path": "data/places/gazetteer.csv",
         }
 
     def __init__(
@@ -122,6 +137,7 @@ class KoreanEntityNormalizer(GraphComponent):
         synonyms: Optional[Dict[Text, Text]] = None,
         foods: Optional[List[Text]] = None,
         generic: Optional[List[Text]] = None,
+        places: Optional[List[Dict[Text, Text]]] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **(config or {})}
         self._model_storage = model_storage
@@ -130,6 +146,8 @@ class KoreanEntityNormalizer(GraphComponent):
         self.foods = set(foods or [])
         self.foods_compact = {vocab.compact(f): f for f in self.foods}
         self.generic = set(generic or [])
+        self.place_rows: List[Dict[Text, Text]] = list(places or [])
+        self.gazetteer = Gazetteer.from_rows(self.place_rows)
 
     @classmethod
     def create(
@@ -167,9 +185,12 @@ class KoreanEntityNormalizer(GraphComponent):
         self.foods = foods
         self.foods_compact = {vocab.compact(f): f for f in foods}
         self.generic = set(generic)
+        self.place_rows = read_gazetteer_rows(self._config.get("gazetteer_path"))
+        self.gazetteer = Gazetteer.from_rows(self.place_rows)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / FILENAME).write_text(
-                json.dumps({"synonyms": synonyms, "foods": sorted(foods), "generic": generic},
+                json.dumps({"synonyms": synonyms, "foods": sorted(foods), "generic": generic,
+                            "places": self.place_rows},
                            ensure_ascii=False),
                 encoding="utf-8",
             )
@@ -188,14 +209,16 @@ class KoreanEntityNormalizer(GraphComponent):
         synonyms: Dict[Text, Text] = {}
         foods: List[Text] = []
         generic: List[Text] = []
+        places: List[Dict[Text, Text]] = []
         try:
             with model_storage.read_from(resource) as directory:
                 data = json.loads((directory / FILENAME).read_text(encoding="utf-8"))
                 synonyms, foods = data.get("synonyms", {}), data.get("foods", [])
                 generic = data.get("generic", [])
+                places = data.get("places", [])
         except (ValueError, FileNotFoundError):
             logger.warning("KoreanEntityNormalizer: no persisted synonyms; using none.")
-        return cls(config, model_storage, resource, synonyms, foods, generic)
+        return cls(config, model_storage, resource, synonyms, foods, generic, places)
 
     # ------------------------------------------------------------------ inference
 
@@ -248,7 +271,8 @@ class KoreanEntityNormalizer(GraphComponent):
         elif name == "portion_size":
             value = vocab.normalize_portion(surface) or "normal"
         elif name == "location":
-            value = vocab.normalize_location(raw)
+            place = self.gazetteer.resolve(raw) or self.gazetteer.resolve(surface)
+            value = place.name if place is not None else vocab.normalize_location(raw)
         elif name == "dietary_restrictions":
             codes = vocab.normalize_dietary(surface) or vocab.normalize_dietary(raw)
             if not codes:

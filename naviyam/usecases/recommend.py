@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.catalog import CATALOGS
 from naviyam.adapters.db.conversation_log import log_turn
+from naviyam.adapters.db.places import remembered_place
+from naviyam.adapters.gazetteer import get_gazetteer
 from naviyam.adapters.db.profile_queries import load_profile
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.ranking_model import PopularityBaseline, get_ranker
@@ -34,6 +36,7 @@ from naviyam.domain.recommend.focus import plan as plan_focus
 from naviyam.domain.recommend.mmr import diversity_score
 from naviyam.domain.recommend.money import BudgetInfo
 from naviyam.domain.recommend.request import RecommendationRequest
+from naviyam.domain.when import shifted_time
 from naviyam.domain.recommend.result import (
     RecommendationResult, RecommendedItem, food_type_outcome,
 )
@@ -41,6 +44,7 @@ from naviyam.usecases import recommend_ranking as ranking
 from naviyam.usecases.budget import budget_for, coupon_slack
 from naviyam.usecases.recommend_alternatives import alternatives_for
 from naviyam.usecases.recommend_log import write_recommendation_log
+from naviyam.usecases.place_memory import fresh_memory, place_choices, remember_confirmed
 from naviyam.usecases.senders import Sender, consented_user_id
 from naviyam.usecases.turns import Turn
 
@@ -85,11 +89,21 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
     settings, rsettings = get_settings(), get_recommend_settings()
     clock = Stopwatch()
     profile = load_profile(session, request.user_id)
-    resolve_location(request, profile)
+    gazetteer = get_gazetteer()
+    memory = remembered_place(session, request.user_id)
+    resolve_location(request, profile, gazetteer, fresh_memory(memory, request, rsettings.place_memory_days))
     request.radius_m = request.radius_m or settings.search_radius_m
     clock.tick("profile")
 
     budget = budget_for(session, request.user_id, request.stated_budget, request.now)
+    if request.location is None:
+        # Never search everywhere: ask where (the action answers kind "ask_location").
+        return RecommendationResult(
+            items=[], alternatives=[], method="FALLBACK", ranker="", filtering_steps={}, total_candidates=0,
+            timings_ms=clock.timings, budget=budget, request=request, needs_location=True,
+            place_choices=place_choices(memory, profile, gazetteer))
+    if write_log:
+        remember_confirmed(session, request, gazetteer, rsettings.place_memory_days)
     slack = coupon_slack(session, request.user_id, budget.hard_budget, request.now)
     clock.tick("budget")
 
@@ -128,9 +142,11 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
 def hard_filters(catalog: Catalog, request: RecommendationRequest, profile: dict[str, Any],
                  budget: BudgetInfo, slack: int, walk_speed: int) -> Search:
     """Every hard filter over the catalog, then the food-type focus: the search's state."""
+    shift = shifted_time(request.text, request.time_preference, request.now)
+    request.open_at, request.time_label = (shift.at, shift.label) if shift else (None, None)
     dietary = normalised_restrictions(list(profile.get("dietary_restrictions") or [])
                                       + list(request.dietary_restrictions or []))
-    filters = FilterContext(now=request.now, budget=budget.hard_budget, location=request.location,
+    filters = FilterContext(now=request.open_moment, budget=budget.hard_budget, location=request.location,
                             radius_m=request.radius_m, dietary=dietary, coupon_slack=slack,
                             exclude_menu_ids=set(request.exclude_menu_ids),
                             exclude_shop_ids=set(request.exclude_shop_ids))

@@ -51,8 +51,8 @@ def alternatives(session: Session, search: Search) -> list[RecommendedItem]:
         catalog, focus_rows(catalog, outcome.closed_but_in_budget, search.focus),
         key=lambda i: (-catalog.shop_popularity[catalog.menu_shop[i]], catalog.menu_prices[i]))
     for i in closed_shops[:300]:
-        opens = next_opening(catalog.shop_hours[catalog.menu_shop[i]], request.now)
-        if opens is not None and opens - request.now <= OPENING_SOON_WINDOW:
+        opens = next_opening(catalog.shop_hours[catalog.menu_shop[i]], request.open_moment)
+        if opens is not None and opens - request.open_moment <= OPENING_SOON_WINDOW:
             soon.append((opens, i))
     soon.sort(key=lambda pair: (pair[0], -catalog.shop_popularity[catalog.menu_shop[pair[1]]]))
     for opens, i in soon[:max(1, limit - 1)]:
@@ -113,8 +113,8 @@ def wanted_alternatives(session: Session, search: Search, reason: str,
         rows = np.flatnonzero(focus.wanted & outcome.nearby & ~outcome.open_now)
         soon: list[tuple[datetime, int]] = []
         for i in best_per_shop(catalog, rows, key=lambda i: catalog.menu_prices[i]):
-            opens = next_opening(catalog.shop_hours[catalog.menu_shop[i]], request.now)
-            if opens is not None and opens - request.now <= WANTED_OPENING_WINDOW:
+            opens = next_opening(catalog.shop_hours[catalog.menu_shop[i]], request.open_moment)
+            if opens is not None and opens - request.open_moment <= WANTED_OPENING_WINDOW:
                 soon.append((opens, i))
         soon.sort(key=lambda pair: (pair[0], catalog.menu_prices[pair[1]]))
         for opens, i in soon[:most]:

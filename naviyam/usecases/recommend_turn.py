@@ -12,12 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from naviyam.adapters.db.conversation_log import log_turn
+from naviyam.adapters.db.places import remembered_place
 from naviyam.adapters.db.profile_queries import load_profile
+from naviyam.adapters.gazetteer import get_gazetteer
 from naviyam.adapters.db.session import unit_of_work
-from naviyam.config import get_balance_settings, get_settings
+from naviyam.config import get_balance_settings, get_recommend_settings, get_settings
 from naviyam.domain.recommend.context import resolve_location
 from naviyam.domain.recommend.request import RecommendationRequest
 from naviyam.domain.zero_balance import is_zero_balance
+from naviyam.usecases.place_memory import fresh_memory
 from naviyam.usecases.low_balance import LowBalanceOutcome, handle_low_balance
 from naviyam.usecases.recommend import RecommendationResult, recommend
 from naviyam.usecases.senders import Sender, consented_user_id
@@ -57,7 +60,10 @@ def _answer(session, request: RecommendationRequest) -> RecommendTurn:
     budget = low.budget
     if request.user_id is not None and is_zero_balance(
             budget.has_card, budget.amount, get_balance_settings().zero_balance_won):
-        resolve_location(request, load_profile(session, request.user_id))
+        memory = remembered_place(session, request.user_id)
+        days = get_recommend_settings().place_memory_days
+        resolve_location(request, load_profile(session, request.user_id), get_gazetteer(),
+                         fresh_memory(memory, request, days))
         radius = (request.radius_m or get_settings().search_radius_m) * ZERO_BALANCE_RADIUS_FACTOR
         offer = zero_balance_offer(session, request.user_id, budget, request.now, request.location, radius)
         return RecommendTurn(low=low, zero=offer)

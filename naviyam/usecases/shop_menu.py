@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.models import Menu, Shop
 from naviyam.adapters.db.session import unit_of_work
+from naviyam.adapters.gazetteer import get_gazetteer
 from naviyam.domain.geo import haversine_m, resolve_place
 from naviyam.domain.hours import describe_day, is_open_at
 from naviyam.domain.recommend.money import BudgetInfo
@@ -122,7 +123,7 @@ def brand_of(shop_name: str) -> str | None:
     word is a place ("신촌 분식") or a generic word like "24시"."""
     words = shop_name.split()
     word = words[0] if words else ""
-    if len(word) < 2 or any(ch.isdigit() for ch in word[:2]) or resolve_place(word) is not None:
+    if len(word) < 2 or any(ch.isdigit() for ch in word[:2]) or resolve_place(word, get_gazetteer()) is not None:
         return None
     return word
 

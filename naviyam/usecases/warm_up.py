@@ -11,6 +11,7 @@ import time
 
 from naviyam.adapters.db.catalog import CATALOGS
 from naviyam.adapters.db.session import unit_of_work
+from naviyam.adapters.gazetteer import get_gazetteer
 from naviyam.adapters.ranking_model import get_ranker
 from naviyam.adapters.search.bm25 import kiwi
 from naviyam.adapters.search.index_store import INDEXES
@@ -20,10 +21,11 @@ log = logging.getLogger(__name__)
 
 
 def warm_up() -> bool:
-    """Catalog, ranker, Kiwi, encoder and index; True when everything loaded."""
+    """Gazetteer, catalog, ranker, Kiwi, encoder and index; True when everything loaded."""
     started = time.perf_counter()
     try:
         rsettings = get_recommend_settings()
+        get_gazetteer()
         with unit_of_work() as session:
             catalog = CATALOGS.get(session, 0)
         get_ranker(rsettings.ranker_dir, rsettings.ranker_version)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from naviyam.domain.geo import resolve_place, walk_minutes
+from naviyam.shared.places import Gazetteer, Place
 from naviyam.domain.hours import describe_day
 from naviyam.domain.recommend import relevance
 from naviyam.domain.recommend.catalog import Catalog
@@ -22,21 +23,40 @@ from naviyam.domain.recommend.request import RecommendationRequest
 from naviyam.domain.recommend.result import RecommendedItem
 
 
-def resolve_location(request: RecommendationRequest, profile: dict[str, Any]) -> None:
-    """metadata location → named place (NLU) → profile's area → none."""
+def resolve_location(request: RecommendationRequest, profile: dict[str, Any], gazetteer: Gazetteer,
+                     remembered: tuple[str, float, float] | None = None) -> None:
+    """metadata location → named place (NLU) → remembered place → profile's area → none.
+
+    A shared position is named by the gazetteer's nearest area (``place_name``);
+    ``remembered`` is the user's last confirmed place while it has not expired.
+    """
     if request.location is not None:
         request.location_source = request.location_source or "metadata"
+        if not request.place_name or request.location_source == "metadata":
+            area = gazetteer.area_at(*request.location)
+            request.place_name = area.name if area is not None else None
         return
-    for source, name in (("place", request.place_name),
-                         ("profile", profile.get("preferred_location")),
-                         ("profile", (profile.get("location_preferences") or [None])[0])):
-        place = resolve_place(name) if name else None
+    place = resolve_place(request.place_name, gazetteer) if request.place_name else None
+    if place is not None:
+        request.location, request.location_source, request.place_name = (place.lat, place.lng), "place", place.name
+        return
+    if remembered is not None:
+        request.place_name, lat, lng = remembered
+        request.location, request.location_source = (lat, lng), "remembered"
+        return
+    for name in (profile.get("preferred_location"), (profile.get("location_preferences") or [None])[0]):
+        place = resolve_place(name, gazetteer) if name else None
         if place is not None:
-            request.location = (place.lat, place.lng)
-            request.location_source = source
-            request.place_name = request.place_name if source == "place" else place.name
+            request.location, request.location_source, request.place_name = (place.lat, place.lng), "profile", place.name
             return
     request.location_source = None
+
+
+def confirmed_place(request: RecommendationRequest, gazetteer: Gazetteer) -> Place | None:
+    """The place to remember after this request: a named place, or the area of a shared position."""
+    if request.location_source not in ("place", "metadata") or not request.place_name:
+        return None
+    return gazetteer.get(request.place_name)
 
 
 def take_food_word_from_text(request: RecommendationRequest) -> None:
@@ -105,5 +125,5 @@ class Search:
                 favorite=int(catalog.shop_ids[s]) in user.favorite_shops, affinity=affinity),
             score=float(score), coupon=coupon, phone=catalog.shop_phone[s],
             address=catalog.shop_address[s] or None,
-            business_hours_today=describe_day(catalog.shop_hours[s], self.request.now),
+            business_hours_today=describe_day(catalog.shop_hours[s], self.request.open_moment),
         )

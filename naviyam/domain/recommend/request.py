@@ -25,7 +25,7 @@ class RecommendationRequest:
     """One recommendation request.
 
     ``now`` is the request time (metadata ``now`` in tests and demos); ``location`` the
-    resolved position (metadata → named place → profile area) with ``location_source``
+    resolved position (metadata → named place → remembered place → profile area) with ``location_source``
     saying which. ``stated_budget`` is what the user said; the hard budget also depends
     on the card (see budget.py). ``exclude_*`` hold what earlier pages already showed.
     """
@@ -41,7 +41,7 @@ class RecommendationRequest:
     time_preference: str | None = None
     party_size: int | None = None
     location: tuple[float, float] | None = None
-    location_source: str | None = None       # metadata | place | profile | None
+    location_source: str | None = None       # metadata | place | remembered | profile | None
     place_name: str | None = None
     taste_preference: str | None = None
     companions: str | None = None
@@ -52,12 +52,19 @@ class RecommendationRequest:
     exclude_menu_ids: set[int] = field(default_factory=set)
     limit: int = 3
     radius_m: int | None = None
+    open_at: datetime | None = None          # another time ("내일 점심"): shops must be open then
+    time_label: str | None = None            # how the answer says that time ("내일 점심(12:00)")
+
+    @property
+    def open_moment(self) -> datetime:
+        """When the shops must be open: the asked-for time, else now."""
+        return self.open_at or self.now
 
     @property
     def meal_slot(self) -> str:
         if self.time_preference in MEAL_SLOTS:
             return self.time_preference
-        return meal_slot_for(self.now)
+        return meal_slot_for(self.open_moment)
 
     @property
     def query_text(self) -> str:
@@ -71,6 +78,7 @@ class RecommendationRequest:
         data["exclude_shop_ids"] = sorted(self.exclude_shop_ids)
         data["exclude_menu_ids"] = sorted(self.exclude_menu_ids)
         data["location"] = list(self.location) if self.location else None
+        data["open_at"] = self.open_at.isoformat() if self.open_at else None
         return data
 
     def to_state(self) -> dict[str, Any]:

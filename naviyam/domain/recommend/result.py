@@ -131,6 +131,8 @@ class RecommendationResult:
     place_name: str | None = None
     log_id: int | None = None
     diversity: float = 0.0
+    needs_location: bool = False              # nothing known about where: the answer asks
+    place_choices: list[str] = field(default_factory=list)   # quick replies of that question
 
     @property
     def shown_shop_ids(self) -> list[int]:
@@ -155,4 +157,8 @@ class RecommendationResult:
             data["food_type"] = self.food_type.to_payload()
         if self.log_id is not None:
             data["recommendation_id"] = self.log_id
+        if self.place_name:
+            data["place"] = {"name": self.place_name, "source": self.location_source}
+        if self.request.open_at is not None:
+            data["open_at"] = {"at": self.request.open_at.isoformat(), "label": self.request.time_label}
         return data

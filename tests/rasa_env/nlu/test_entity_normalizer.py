@@ -136,3 +136,11 @@ def test_odd_numbers_never_raise(normalizer, text):
     run(normalizer, text, "budget", text)
     run(normalizer, text, "party_size", text)
     run(normalizer, text, "option_number", text)
+
+
+@pytest.mark.parametrize("surface,canonical", [
+    ("건대", "건대입구"), ("홍대", "홍대입구"), ("강남역", "강남"), ("수원", "수원시"), ("망원동", "망원동"),
+])
+def test_place_names_resolve_through_the_gazetteer_kept_in_the_model(normalizer, surface, canonical):
+    """The gazetteer is read at train time and loaded back from the model storage."""
+    assert run(normalizer, surface, "location")[0]["value"] == canonical

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from naviyam.adapters.db.models.encrypted import EncryptedString, card_number_hash_default
@@ -35,6 +35,11 @@ class User(TimestampMixin, Base):
     privacy_agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     marketing_agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last confirmed place (a gazetteer area and its centre, never a shared position; migration 0006)
+    last_place_name: Mapped[str | None] = mapped_column(String(100))
+    last_place_lat: Mapped[float | None] = mapped_column(Float)
+    last_place_lng: Mapped[float | None] = mapped_column(Float)
+    last_place_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     foodcard: Mapped[FoodcardUser | None] = relationship(back_populates="user", uselist=False)
     profile: Mapped[UserProfile | None] = relationship(back_populates="user", uselist=False)
