@@ -234,6 +234,11 @@ class RecommendSettings(_EnvSection):
                                             description="build a missing index on first use (0/false/no: off)")
     warm_up: bool = Field(True, validation_alias="NAVIYAM_WARMUP",
                           description="load catalog, Kiwi, encoder, index at action server start")
+    feedback_exclude_days: int = Field(30, ge=0, validation_alias="NAVIYAM_FEEDBACK_EXCLUDE_DAYS",
+                                       description="a shop the user disliked or reported closed is not "
+                                                   "recommended to them for this many days (0: never excluded)")
+    urgent_open_minutes: int = Field(30, ge=0, le=240, validation_alias="NAVIYAM_URGENT_OPEN_MINUTES",
+                                     description="an urgent request shows only shops open this many more minutes")
 
     @field_validator("embedding_backend")
     @classmethod

@@ -11,6 +11,7 @@ from naviyam.adapters.db.models.users import User, FoodcardUser, UserProfile
 from naviyam.adapters.db.models.coupons import Coupon, UserCouponWallet
 from naviyam.adapters.db.models.logs import Conversation, RecommendationLog, PerformanceLog, ConversationContext
 from naviyam.adapters.db.models.shop_accounts import ShopAccount, ShopSession
+from naviyam.adapters.db.models.feedback import RecommendationFeedback, ShopClosureReport
 from naviyam.domain.vocabulary import (  # the CHECK constraints' vocabularies, for callers' convenience
     SHOP_CATEGORIES,
     MENU_CATEGORIES,
@@ -47,6 +48,8 @@ __all__ = [
     "UserCouponWallet",
     "ShopAccount",
     "ShopSession",
+    "RecommendationFeedback",
+    "ShopClosureReport",
     "Conversation",
     "RecommendationLog",
     "PerformanceLog",
