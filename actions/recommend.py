@@ -14,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import recommend_group as group_dialogue
 from actions.reservation import render_reservation, reservation_payload
 from actions.common import (
     Reply, TurnContext, as_list, money, parse_datetime, positive_int, record_turn, sent_entry, won,
@@ -69,11 +70,15 @@ def build_request(ctx: TurnContext, tracker: Tracker) -> RecommendationRequest:
         taste_preference=_value(ctx, tracker, "taste_preference"),
         companions=_value(ctx, tracker, "companions"), urgency=_value(ctx, tracker, "urgency"),
         dietary_restrictions=dietary, portion_size=_value(ctx, tracker, "portion_size"),
+        budget_scope=group_dialogue.budget_scope(ctx, tracker),
     )
 
 
 def request_for(ctx: TurnContext, tracker: Tracker, *, more: bool) -> RecommendationRequest:
     """This turn's request: "다른 거" repeats the last one without the shops shown already."""
+    pending = None if more else group_dialogue.pending_request(ctx, tracker)
+    if pending is not None:           # the answer to "1인당이에요, 전체예요?"
+        return pending
     state = tracker.get_slot("last_recommendation_request") if more else None
     if isinstance(state, dict):
         request = RecommendationRequest.from_state(
@@ -103,7 +108,8 @@ def item_line(reply: Reply, n: int, item: RecommendedItem) -> str:
     card = "급식카드 OK" if item.foodcard == "Y" else "급식카드 일부 가능"
     reasons = reasons_text(item.reasons)
     return reply.line("utter_recommend_item", n=n, shop_name=item.shop_name, menu_name=item.menu_name,
-                      price=price, walk=walk, foodcard=card, reasons=f"\n   👉 {reasons}" if reasons else "")
+                      price=price, walk=walk, foodcard=card,
+                      reasons=(f"\n   👉 {reasons}" if reasons else "") + group_dialogue.item_note(reply, item))
 
 
 def alternative_line(reply: Reply, n: int, item: RecommendedItem, budget: int | None = None) -> str:
@@ -144,6 +150,7 @@ def _list_header(reply: Reply, result: RecommendationResult, more: bool) -> str:
         header = "utter_recommend_more_header" if more else (
             "utter_recommend_header_budget" if budget else "utter_recommend_header")
         lines = [reply.line(header, budget=won(budget))]
+    lines += group_dialogue.header_notes(reply, result)
     if result.budget.is_low:
         lines.append(reply.line("utter_recommend_low_balance"))
     return "\n".join(lines)
@@ -195,6 +202,10 @@ def _events(result: RecommendationResult, shown_before: set[int]) -> list[dict[s
 
 def _run(ctx: TurnContext, tracker: Tracker, reply: Reply, *, more: bool) -> list[dict[str, Any]]:
     request = request_for(ctx, tracker, more=more)
+    if not more and group_dialogue.should_ask(request):
+        events = group_dialogue.ask_scope(reply, request)
+        record_turn(ctx, reply)
+        return events
     shown_before = set(request.exclude_shop_ids)
     try:
         result = recommend_for(ctx.sender, request)
@@ -209,7 +220,7 @@ def _run(ctx: TurnContext, tracker: Tracker, reply: Reply, *, more: bool) -> lis
     record_turn(ctx, reply, recommended_shop_ids=[i.shop_id for i in result.items] or None,
                 applied_coupon_ids=coupons or None,
                 rag_time_ms=int(result.timings_ms.get("retrieval", 0)))
-    return _events(result, shown_before)
+    return _events(result, shown_before) + group_dialogue.done_events(ctx)
 
 
 class ActionRecommend(Action):
