@@ -24,7 +24,7 @@ from naviyam.adapters.db.models import RecommendationFeedback, RecommendationLog
 from naviyam.adapters.db.profile_queries import invalidate_profile, load_profile
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.config import get_recommend_settings
-from naviyam.domain.feedback import CLOSED, CLOSURE_STATUSES, FeedbackReading, read_feedback
+from naviyam.domain.feedback import CLOSED, CLOSURE_STATUSES, RATED, FeedbackReading, read_feedback
 from naviyam.usecases.senders import Sender, user_id_of
 
 
@@ -69,6 +69,7 @@ def _store(session: Session, user_id: int, session_key: str, target: FeedbackTar
     if log is not None and log.user_id not in (None, user_id):
         log = None                                   # never write on another user's recommendation
     log_id = log.id if log is not None else None
+    user_features = _user_features(session, user_id)          # before the new row (no autoflush half-row)
     days = get_recommend_settings().feedback_exclude_days
     excluded_until = now + timedelta(days=days) if reading.excludes_shop and days > 0 else None
     row = repo.find_feedback(session, user_id, log_id, target.shop_id)
@@ -86,9 +87,10 @@ def _store(session: Session, user_id: int, session_key: str, target: FeedbackTar
     row.action_timestamp = now
     row.time_to_action_ms = (max(0, int((now - target.shown_at).total_seconds() * 1000))
                              if target.shown_at else None)
-    row.interaction_details = {"feedback_kind": reading.kind, "rating_source": "text" if reading.rating else None}
+    row.interaction_details = {"feedback_kind": reading.kind,
+                               "rating_source": "said" if reading.kind == RATED else "kind" if reading.rating else None}
     row.context_features = _context(log, now)
-    row.user_features = _user_features(session, user_id)
+    row.user_features = user_features
     row.excluded_until = excluded_until
     row.updated_at = now if updated else None
     row.device_type = channel
