@@ -64,12 +64,12 @@ def build_request(ctx: TurnContext, tracker: Tracker) -> RecommendationRequest:
         food_type=food_type or None,
         food_type_source=("entity" if said_food not in (None, "", []) else "slot" if food_type else None),
         time_preference=_value(ctx, tracker, "time_preference"),
-        party_size=positive_int(_value(ctx, tracker, "party_size")),
+        party_size=group_dialogue.party_size(ctx, tracker),
         location=ctx.location, location_source="metadata" if ctx.location else None,
         place_name=_value(ctx, tracker, "location"),
         taste_preference=_value(ctx, tracker, "taste_preference"),
         companions=_value(ctx, tracker, "companions"), urgency=_value(ctx, tracker, "urgency"),
-        dietary_restrictions=dietary, portion_size=_value(ctx, tracker, "portion_size"),
+        dietary_restrictions=dietary, portion_size=group_dialogue.portion_size(ctx, tracker),
         budget_scope=group_dialogue.budget_scope(ctx, tracker),
     )
 

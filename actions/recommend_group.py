@@ -14,9 +14,10 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from actions.common import Reply, TurnContext, won
+from actions.common import Reply, TurnContext, positive_int, won
 from naviyam.domain.recommend.preferences import (
-    LARGE, SMALL, URGENT, budget_scope_in_text, needs_scope_question, normalise_scope,
+    LARGE, SMALL, URGENT, budget_scope_in_text, needs_scope_question, normalise_portion, normalise_scope,
+    portion_in_text,
 )
 from naviyam.domain.recommend.request import RecommendationRequest
 from naviyam.domain.recommend.result import RecommendationResult, RecommendedItem
@@ -26,6 +27,24 @@ SCOPE_BUTTONS = [
     {"title": "전체예요", "payload": '/budget_scope{"budget_scope": "total"}'},
 ]
 ANSWER_INTENT = "budget_scope"
+# Intents that refine the request before (a group's party size is kept for these only,
+# so "10명이서" does not stick to a later "5천원으로 점심 뭐 먹지").
+REFINING_INTENTS = ("group_dining", "menu_option", ANSWER_INTENT)
+
+
+def party_size(ctx: TurnContext, tracker: Tracker) -> int | None:
+    said = positive_int(ctx.entity("party_size"))
+    if said is None and ctx.intent in REFINING_INTENTS:
+        said = positive_int(tracker.get_slot("party_size"))
+    return said
+
+
+def portion_size(ctx: TurnContext, tracker: Tracker) -> str | None:
+    """This message's portion (entity, else its words); "양 많은 걸로" (menu_option) refines the last request."""
+    said = normalise_portion(ctx.entity("portion_size")) or portion_in_text(ctx.text)
+    if said is None and ctx.intent == "menu_option":
+        said = normalise_portion(tracker.get_slot("portion_size"))
+    return said
 
 
 def budget_scope(ctx: TurnContext, tracker: Tracker) -> str | None:

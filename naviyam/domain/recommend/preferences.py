@@ -116,8 +116,22 @@ def group_fit(catalog: Catalog, shop: int, party_size: int) -> str:
 
 # ---- portions ---------------------------------------------------------------------
 
+_LARGE_WORDS = ("든든", "곱빼기", "곱배기", "배부르게", "배부른", "많이", "양많", "푸짐", "넉넉하게")
+_SMALL_WORDS = ("조금만", "조금", "가볍게", "가벼운", "적게", "양적", "소식")
+
+
 def normalise_portion(value: str | None) -> str | None:
     return value if value in (LARGE, SMALL) else None
+
+
+def portion_in_text(text: str | None) -> str | None:
+    """"든든하게", "곱빼기", "많이" → large; "조금만", "가볍게" → small (the NLU gave no portion_size)."""
+    compact = re.sub(r"\s+", "", text or "")
+    if any(w in compact for w in _SMALL_WORDS):
+        return SMALL
+    if any(w in compact for w in _LARGE_WORDS):
+        return LARGE
+    return None
 
 
 def _option_names(options: dict | None) -> list[tuple[str, int]]:
