@@ -16,6 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.place import PENDING_SLOT, context_lines, pending_request, render_ask_location
+from actions import recommend_group as group_dialogue
 from actions.reservation import render_reservation, reservation_payload
 from actions.zero_balance import emergency_note, low_balance_notes, render_zero_balance
 from actions.common import (
@@ -67,18 +68,22 @@ def build_request(ctx: TurnContext, tracker: Tracker) -> RecommendationRequest:
         food_type=food_type or None,
         food_type_source=("entity" if said_food not in (None, "", []) else "slot" if food_type else None),
         time_preference=_value(ctx, tracker, "time_preference"),
-        party_size=positive_int(_value(ctx, tracker, "party_size")),
+        party_size=group_dialogue.party_size(ctx, tracker),
         location=ctx.location, location_source="metadata" if ctx.location else None,
         place_name=_value(ctx, tracker, "location"),
         taste_preference=_value(ctx, tracker, "taste_preference"),
         companions=_value(ctx, tracker, "companions"), urgency=_value(ctx, tracker, "urgency"),
-        dietary_restrictions=dietary, portion_size=_value(ctx, tracker, "portion_size"),
+        dietary_restrictions=dietary, portion_size=group_dialogue.portion_size(ctx, tracker),
+        budget_scope=group_dialogue.budget_scope(ctx, tracker),
     )
 
 
 def request_for(ctx: TurnContext, tracker: Tracker, *, more: bool) -> RecommendationRequest:
     """This turn's request: "다른 거" repeats the last one without the shops shown already;
     the answer to "어디 근처?" resumes the request that waited for it."""
+    pending = None if more else group_dialogue.pending_request(ctx, tracker)
+    if pending is not None:           # the answer to "1인당이에요, 전체예요?"
+        return pending
     state = tracker.get_slot("last_recommendation_request") if more else None
     waiting = None if more else pending_request(ctx, tracker, ctx.entity("location"))
     if waiting is not None:
@@ -111,7 +116,8 @@ def item_line(reply: Reply, n: int, item: RecommendedItem) -> str:
     card = "급식카드 OK" if item.foodcard == "Y" else "급식카드 일부 가능"
     reasons = reasons_text(item.reasons)
     return reply.line("utter_recommend_item", n=n, shop_name=item.shop_name, menu_name=item.menu_name,
-                      price=price, walk=walk, foodcard=card, reasons=f"\n   👉 {reasons}" if reasons else "")
+                      price=price, walk=walk, foodcard=card,
+                      reasons=(f"\n   👉 {reasons}" if reasons else "") + group_dialogue.item_note(reply, item))
 
 
 def alternative_line(reply: Reply, n: int, item: RecommendedItem, budget: int | None = None) -> str:
@@ -159,6 +165,7 @@ def _list_header(reply: Reply, result: RecommendationResult, more: bool) -> str:
             "utter_recommend_header_later" if result.request.open_at else "utter_recommend_header")
         lines = [reply.line(header, budget=won(budget))]
     lines = context_lines(reply, result) + lines
+    lines += group_dialogue.header_notes(reply, result)
     if result.budget.is_low:
         lines.append(reply.line("utter_recommend_low_balance"))
     return "\n".join(lines)
@@ -212,6 +219,10 @@ def _events(result: RecommendationResult, shown_before: set[int]) -> list[dict[s
 
 def _run(ctx: TurnContext, tracker: Tracker, reply: Reply, *, more: bool) -> list[dict[str, Any]]:
     request = request_for(ctx, tracker, more=more)
+    if not more and group_dialogue.should_ask(request):
+        events = group_dialogue.ask_scope(reply, request)
+        record_turn(ctx, reply)
+        return events
     shown_before = set(request.exclude_shop_ids)
     asked: list[dict[str, Any]] = []      # the slot events of a "어디 근처?" answer
 
@@ -246,7 +257,7 @@ def _run(ctx: TurnContext, tracker: Tracker, reply: Reply, *, more: bool) -> lis
     result = turn.result
     if result.needs_location:
         return asked
-    return _events(result, shown_before)
+    return _events(result, shown_before) + group_dialogue.done_events(ctx)
 
 
 class ActionRecommend(Action):

@@ -263,6 +263,11 @@ class RecommendSettings(_EnvSection):
     place_memory_days: float = Field(14, ge=0, validation_alias="NAVIYAM_PLACE_MEMORY_DAYS",
                                      description="how long the last confirmed place is used again, days "
                                                  "(0: never remembered)")
+    feedback_exclude_days: int = Field(30, ge=0, validation_alias="NAVIYAM_FEEDBACK_EXCLUDE_DAYS",
+                                       description="a shop the user disliked or reported closed is not "
+                                                   "recommended to them for this many days (0: never excluded)")
+    urgent_open_minutes: int = Field(30, ge=0, le=240, validation_alias="NAVIYAM_URGENT_OPEN_MINUTES",
+                                     description="an urgent request shows only shops open this many more minutes")
 
     @field_validator("embedding_backend")
     @classmethod

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from helpers_coupons import give, make_card, make_coupon
+from helpers_coupons import give, make_card, make_coupon, make_shop
 from helpers_lifecycle import (  # noqa: F401 - fixtures
     context,
     conversation,
@@ -24,6 +24,7 @@ from naviyam.adapters.db.models import (
     ConversationContext,
     FoodcardUser,
     PerformanceLog,
+    RecommendationFeedback,
     RecommendationLog,
     User,
     UserCouponWallet,
@@ -35,7 +36,7 @@ from naviyam.shared.cache_keys import rasa_tracker_key
 from naviyam.adapters.db.users import get_or_create_user
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
-TABLES = (Conversation, RecommendationLog, PerformanceLog, ConversationContext, UserCouponWallet,
+TABLES = (RecommendationFeedback, Conversation, RecommendationLog, PerformanceLog, ConversationContext, UserCouponWallet,
           FoodcardUser, UserProfile, User)
 
 
@@ -50,7 +51,11 @@ def add_user_with_history(url: str, external_id: str, platform: str) -> int:
         conversation(s, NOW - timedelta(days=1), user_id=user.id, sender=external_id)
         # written before the users row existed: only the session id points at them
         conversation(s, NOW - timedelta(days=30), sender=external_id)
-        recommendation(s, NOW - timedelta(days=1), user_id=user.id, sender=external_id)
+        shown = recommendation(s, NOW - timedelta(days=1), user_id=user.id, sender=external_id)
+        s.add(RecommendationFeedback(  # "별로였어" about a recommended shop (issue 12)
+            recommendation_log_id=shown.id, user_id=user.id, session_id=shown.session_id, recommended_shops=[],
+            user_action="viewed", feedback_shop_id=make_shop(s).id, feedback_kind="disliked",
+            action_timestamp=NOW, context_features={}, user_features={}, explicit_rating=2))
         performance(s, NOW - timedelta(days=1), user_id=user.id, sender=external_id)
         context(s, NOW, user_id=user.id, session_key=external_id)
         return user.id
@@ -84,7 +89,7 @@ def test_forget_user_erases_every_row_and_cache_key_and_nothing_else(url, cache)
 
     assert report.user_id == gone and report.platform == "kakao"
     assert report.rows == {
-        "conversations": 3, "recommendations_log": 1, "performance_logs": 1, "conversation_contexts": 1,
+        "recommendation_feedback": 1, "conversations": 3, "recommendations_log": 1, "performance_logs": 1, "conversation_contexts": 1,
         "user_coupon_wallet": 1, "foodcard_users": 1, "user_profiles": 1, "users": 1,
     }
     assert set(rows_of(url, gone).values()) == {0}

@@ -168,6 +168,29 @@ def _menus_for(seed: int, rng: random.Random, draft: _ShopDraft) -> list[dict[st
     return menus
 
 
+# Seats by shop category (lo, hi); group-friendly = takes groups / has a group table.
+_SEAT_RANGES = {"편의점": (0, 8), "카페/디저트": (10, 30), "분식": (8, 24), "도시락/죽": (4, 16),
+                "패스트푸드": (30, 80), "프랜차이즈": (20, 60), "한식": (20, 70), "중식": (30, 90),
+                "일식": (12, 40), "양식": (16, 50), "치킨": (16, 40), "피자": (20, 50)}
+
+
+def _seating(seed: int, shop_id: int, category: str) -> dict:
+    """``seats`` and ``group_friendly`` of one shop, about a quarter unknown (None).
+
+    Its own random stream per shop, so adding these columns left every other value as it was.
+    """
+    rng = random.Random(f"{seed}-seating-{shop_id}")
+    lo, hi = _SEAT_RANGES.get(category, (10, 40))
+    seats = rng.randint(lo, hi) if rng.random() > 0.25 else None
+    if rng.random() < 0.3:
+        group = None
+    elif seats is not None:
+        group = seats >= 24 and rng.random() < 0.85
+    else:
+        group = rng.random() < 0.4
+    return {"seats": seats, "group_friendly": group}
+
+
 def build_shops_and_menus(seed: int, n_shops: int) -> tuple[list[dict], list[dict]]:
     """``n_shops`` shop rows and their menu rows, ids from 1 in order."""
     rng = random.Random(seed)
@@ -208,6 +231,7 @@ def build_shops_and_menus(seed: int, n_shops: int) -> tuple[list[dict], list[dic
             "quality_score": Decimal(str(round(rng.uniform(0.3, 0.95), 3))),
             "recommendation_count": 0,
             "data_source": "manual",
+            **_seating(seed, shop_id, draft.category),
         })
         for menu in _menus_for(seed, rng, draft):
             menus.append({"id": len(menus) + 1, "shop_id": shop_id, **menu})

@@ -8,7 +8,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import Response
 
 from naviyam.domain import redeem_code
-from naviyam.shop_service import api, chat, pages
+from naviyam.shop_service import api, chat, closures, pages
 
 DESCRIPTION = """Shops redeem the codes children show, mark menus sold out and set today's hours;
 operator systems use the seed 004 §6.1 endpoints. Credentials: a shop's staff session
@@ -21,6 +21,7 @@ def create_app() -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(chat.router)
+    app.include_router(closures.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

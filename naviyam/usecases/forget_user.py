@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.cache import get_cache
@@ -42,7 +42,9 @@ from naviyam.adapters.db.models import (
     ConversationContext,
     FoodcardUser,
     PerformanceLog,
+    RecommendationFeedback,
     RecommendationLog,
+    ShopClosureReport,
     User,
     UserCouponWallet,
     UserProfile,
@@ -124,7 +126,11 @@ def _delete_rows(session: Session, user: User) -> dict[str, int]:
         stmt = delete(model).where(or_(*conditions)).execution_options(synchronize_session=False)
         return session.execute(stmt).rowcount or 0
 
+    # closure reports stay in the operator's queue without the user (nothing personal remains)
+    session.execute(update(ShopClosureReport).where(ShopClosureReport.user_id == uid)
+                    .values(user_id=None, feedback_id=None).execution_options(synchronize_session=False))
     rows = {
+        "recommendation_feedback": run(RecommendationFeedback, RecommendationFeedback.user_id == uid),
         "conversations": run(Conversation, Conversation.user_id == uid, Conversation.session_id == sid),
         "recommendations_log": run(RecommendationLog, RecommendationLog.user_id == uid,
                                    RecommendationLog.session_id == sid),

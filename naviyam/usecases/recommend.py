@@ -34,6 +34,7 @@ from naviyam.domain.recommend.context import (
 from naviyam.domain.recommend.filters import FilterContext, apply_hard_filters, normalised_restrictions
 from naviyam.domain.recommend.focus import plan as plan_focus
 from naviyam.domain.recommend.mmr import diversity_score
+from naviyam.domain.recommend.preferences import URGENT, group_budget
 from naviyam.domain.recommend.money import BudgetInfo
 from naviyam.domain.recommend.request import RecommendationRequest
 from naviyam.domain.when import shifted_time
@@ -42,6 +43,7 @@ from naviyam.domain.recommend.result import (
 )
 from naviyam.usecases import recommend_ranking as ranking
 from naviyam.usecases.budget import budget_for, coupon_slack
+from naviyam.usecases.feedback import excluded_shops
 from naviyam.usecases.recommend_alternatives import alternatives_for
 from naviyam.usecases.recommend_log import write_recommendation_log
 from naviyam.usecases.place_memory import fresh_memory, place_choices, remember_confirmed
@@ -95,7 +97,9 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
     request.radius_m = request.radius_m or settings.search_radius_m
     clock.tick("profile")
 
-    budget = budget_for(session, request.user_id, request.stated_budget, request.now)
+    group = group_budget(request.stated_budget, request.party_size, request.budget_scope)
+    stated = group.per_person if group is not None else request.stated_budget
+    budget = budget_for(session, request.user_id, stated, request.now)
     if request.location is None:
         # Never search everywhere: ask where (the action answers kind "ask_location").
         return RecommendationResult(
@@ -110,7 +114,9 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
     catalog = CATALOGS.get(session, rsettings.catalog_refresh_s)
     clock.tick("catalog")
 
-    search = hard_filters(catalog, request, profile, budget, slack, settings.walk_speed_m_per_min)
+    disliked = excluded_shops(session, request.user_id, request.now) - set(request.exclude_shop_ids)
+    search = hard_filters(catalog, request, profile, budget, slack, settings.walk_speed_m_per_min,
+                          disliked=disliked)
     clock.tick("filters")
 
     retrieved = retrieve(catalog, search.focus.eligible, request, search.outcome.distances, rsettings)
@@ -131,6 +137,7 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
         food_type_matched=(food.shown_level == "exact") if food is not None else None, food_type=food,
         location_source=request.location_source, place_name=request.place_name,
         diversity=diversity_score([i.category for i in items], [i.final_price for i in items]),
+        group_budget=group.to_payload() if group is not None else None, excluded_by_feedback=len(disliked),
     )
     clock.timings["total"] = clock.since_start()
     if write_log:
@@ -140,8 +147,12 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
 
 
 def hard_filters(catalog: Catalog, request: RecommendationRequest, profile: dict[str, Any],
-                 budget: BudgetInfo, slack: int, walk_speed: int) -> Search:
-    """Every hard filter over the catalog, then the food-type focus: the search's state."""
+                 budget: BudgetInfo, slack: int, walk_speed: int, *, disliked: set[int] | None = None) -> Search:
+    """Every hard filter over the catalog, then the food-type focus: the search's state.
+
+    ``disliked``: shops this user disliked or reported closed (left out like shops shown
+    before); an urgent request keeps only shops open ``urgent_open_minutes`` more minutes.
+    """
     shift = shifted_time(request.text, request.time_preference, request.now)
     request.open_at, request.time_label = (shift.at, shift.label) if shift else (None, None)
     dietary = normalised_restrictions(list(profile.get("dietary_restrictions") or [])
@@ -149,13 +160,17 @@ def hard_filters(catalog: Catalog, request: RecommendationRequest, profile: dict
     filters = FilterContext(now=request.open_moment, budget=budget.hard_budget, location=request.location,
                             radius_m=request.radius_m, dietary=dietary, coupon_slack=slack,
                             exclude_menu_ids=set(request.exclude_menu_ids),
-                            exclude_shop_ids=set(request.exclude_shop_ids))
+                            exclude_shop_ids=set(request.exclude_shop_ids) | set(disliked or ()),
+                            open_for_min=(get_recommend_settings().urgent_open_minutes
+                                          if request.urgency == URGENT else 0))
     outcome = apply_hard_filters(catalog, filters)
     take_food_word_from_text(request)
     focus = plan_focus(catalog, outcome, request.food_type, request.text)
-    return Search(catalog=catalog, request=request, budget=budget, user=user_context(profile, budget),
-                  filters=filters, outcome=outcome, focus=focus, walk_speed=walk_speed,
-                  steps={**outcome.steps, **focus.steps})
+    search = Search(catalog=catalog, request=request, budget=budget, user=user_context(profile, budget),
+                    filters=filters, outcome=outcome, focus=focus, walk_speed=walk_speed,
+                    steps={**outcome.steps, **focus.steps})
+    ranking.add_preferences(search)
+    return search
 
 
 def rank_and_pick(session: Session, search: Search, retrieved: Retrieved, ranker,

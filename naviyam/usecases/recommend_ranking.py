@@ -18,7 +18,8 @@ from naviyam.adapters.search.hybrid import Retrieved
 from naviyam.domain.recommend import relevance
 from naviyam.domain.recommend.candidates import candidates_from, subset_candidates
 from naviyam.domain.recommend.context import Search
-from naviyam.domain.recommend.features import Candidates, RequestContext, build_features
+from naviyam.domain.recommend import preferences as prefs
+from naviyam.domain.recommend.features import FEATURE_NAMES, Candidates, RequestContext, build_features
 from naviyam.domain.recommend.filters import violations
 from naviyam.domain.recommend.mmr import mmr_select
 from naviyam.domain.recommend.result import RecommendedItem
@@ -61,7 +62,14 @@ def score(search: Search, retrieved: Retrieved, ranker) -> Scored:
                           radius_m=request.radius_m,
                           taste_words=set(relevance.taste_words(request.taste_preference)))
     dense, crosses = build_features(search.user, cands, rctx)
-    scores = ranker.predict(dense, crosses, cands) + foodcard_bonus(cands.foodcard)
+    if request.urgency == prefs.URGENT and hasattr(ranker, "logits"):
+        # seed 003 §12-1: distance counts double, budget fit 1.5x (the popularity baseline has neither)
+        columns = {FEATURE_NAMES.index(name): w for name, w in prefs.URGENT_FEATURE_WEIGHTS.items()}
+        z = np.clip(prefs.reweighted_logits(ranker.logits, dense, crosses, columns), -30, 30)
+        model_scores = (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+    else:
+        model_scores = ranker.predict(dense, crosses, cands)
+    scores = model_scores + foodcard_bonus(cands.foodcard)
     return Scored(cands=cands, dense=dense, crosses=crosses, scores=scores)
 
 
@@ -78,7 +86,9 @@ def verified_pool(session: Session, search: Search, scored: Scored) -> list[Pool
     coupon_checks = 0
     want = max(request.limit * 5, 15)
     cand_tiers = search.focus.tiers[scored.cands.menu_index]
-    for row in np.lexsort((-scored.scores, -cand_tiers)):
+    cand_prefs = (search.preference[scored.cands.menu_index] if search.preference is not None
+                  else np.zeros(len(cand_tiers), dtype=np.int8))
+    for row in np.lexsort((-scored.scores, -cand_prefs, -cand_tiers)):
         i = int(scored.cands.menu_index[row])
         shop = int(catalog.menu_shop[i])
         if shop in seen_shops:
@@ -108,7 +118,9 @@ def pick(search: Search, pool: list[PoolEntry], mmr_lambda: float) -> list[PoolE
     pool_shops = [int(catalog.menu_shop[p.menu]) for p in pool]
     chosen = mmr_select([p.score for p in pool], [catalog.shop_categories[s] for s in pool_shops],
                         [p.final_price for p in pool], pool_shops, search.request.limit, mmr_lambda,
-                        tiers=[int(search.focus.tiers[p.menu]) for p in pool],
+                        tiers=[int(search.focus.tiers[p.menu]) * PREFERENCE_SPAN
+                               + (int(search.preference[p.menu]) if search.preference is not None else 0)
+                               for p in pool],
                         affinity=[float(user.category_affinity[catalog.shop_category_idx[s]])
                                   for s in pool_shops] if len(user.category_affinity) else None)
     return [pool[k] for k in chosen]
@@ -131,5 +143,52 @@ def shown_items(session: Session, search: Search, scored: Scored, picked: list[P
         item = search.item(entry.menu, final_price=final, coupon=coupon, score=entry.score)
         item.feature_contributions = contributions[n] if n < len(contributions) else {}
         item.match_tier = int(search.focus.tiers[entry.menu])
+        annotate(search, item, entry.menu)
         items.append(item)
     return items
+
+
+# ---- group, urgency, portion (issue 12; naviyam.domain.recommend.preferences) -------------
+
+PREFERENCE_SPAN = 8          # preference values are 0..5; food tiers stay first in MMR's order
+
+
+def add_preferences(search: Search) -> None:
+    """Per menu: group fit (0-2) x 2 + portion match (0/1); None when the request has neither."""
+    catalog, request = search.catalog, search.request
+    party = request.party_size or 1
+    portion = prefs.portion_marks(catalog, request.portion_size, search.budget.hard_budget)
+    if party <= 1 and portion is None:
+        return
+    value = np.zeros(catalog.n_menus, dtype=np.int8)
+    if party > 1:
+        value += 2 * prefs.group_tiers(catalog, party)[catalog.menu_shop]
+    if portion is not None:
+        value += portion.astype(np.int8)
+    search.preference = value
+    eligible = search.focus.eligible
+    if party > 1:
+        search.steps["group_suited"] = int((eligible & (value >= 2 * prefs.GROUP_SUITS)).sum())
+    if portion is not None:
+        search.steps["portion_match"] = int((eligible & portion).sum())
+
+
+def annotate(search: Search, item: RecommendedItem, menu: int) -> None:
+    """The group and portion facts of a shown item (unknown said as unknown)."""
+    catalog, request = search.catalog, search.request
+    shop = int(catalog.menu_shop[menu])
+    if (request.party_size or 1) > 1:
+        seats = int(catalog.shop_seats[shop]) if len(catalog.shop_seats) else -1
+        friendly = int(catalog.shop_group_friendly[shop]) if len(catalog.shop_group_friendly) else -1
+        item.group = {"seats": seats if seats >= 0 else None,
+                      "group_friendly": None if friendly < 0 else bool(friendly),
+                      "suits": prefs.group_fit(catalog, shop, int(request.party_size))}
+    size = prefs.normalise_portion(request.portion_size)
+    if size is not None and search.preference is not None:
+        options = catalog.menu_options[menu] if len(catalog.menu_options) > menu else None
+        option = prefs.portion_option(options, size)
+        budget = search.budget.hard_budget
+        if option is not None and budget is not None and item.final_price + option[1] > budget:
+            option = None                      # never offer an option the budget cannot pay
+        item.portion = {"size": size, "matches": bool(search.preference[menu] % 2),
+                        "option": option[0] if option else None, "extra_price": option[1] if option else None}

@@ -29,9 +29,10 @@ def catalog_fingerprint(session: Session) -> str:
 
 _SHOP_COLUMNS = ("id", "shop_name", "category", "is_food_card_shop", "is_good_influence_shop",
                  "latitude", "longitude", "popularity_score", "quality_score", "business_hours",
-                 "phone", "address_name", "road_address_name", "owner_message", "neighbourhood")
+                 "phone", "address_name", "road_address_name", "owner_message", "neighbourhood",
+                 "seats", "group_friendly")
 _MENU_COLUMNS = ("id", "shop_id", "menu_name", "price", "category", "description", "is_available",
-                 "is_popular", "recommendation_frequency", "dietary_info", "tags")
+                 "is_popular", "recommendation_frequency", "dietary_info", "tags", "options")
 
 
 def load_catalog(session: Session, fingerprint: str | None = None) -> Catalog:

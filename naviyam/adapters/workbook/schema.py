@@ -80,6 +80,8 @@ SHEETS: tuple[Sheet, ...] = (
         C("quality_score", "decimal", min=0, max=1, default=Decimal("0")),
         C("recommendation_count", "int", min=0, default=0),
         C("data_source", "str", default="manual"),
+        C("seats", "int", min=0, max=10_000),
+        C("group_friendly", "bool"),
     ), unique=(("shop_name", "address_name"),)),
     _sheet("menus", m.Menu, (
         ID,

@@ -60,6 +60,10 @@ class Catalog:
     menu_dietary: list[str]
     menu_tags: list[list[str]]
     menu_text: list[str]                 # lower-cased name + description + tags + dietary info
+    # group dining and portions (issue 12; docs/RECOMMENDATION.md "Group, urgency, portion")
+    shop_seats: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))           # -1 = unknown
+    shop_group_friendly: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))   # 1/0, -1 = unknown
+    menu_options: list[dict | None] = field(default_factory=list)
     shop_pos: dict[int, int] = field(default_factory=dict)
     menu_pos: dict[int, int] = field(default_factory=dict)
     memo: dict[Any, Any] = field(default_factory=dict)   # per-snapshot masks (dietary, food type)
@@ -149,6 +153,10 @@ def build_catalog(shops: list[dict[str, Any]], menus: list[dict[str, Any]], fing
         menu_dietary=dietary,
         menu_tags=tags,
         menu_text=texts,
+        shop_seats=np.array([-1 if s.get("seats") is None else int(s["seats"]) for s in shops], dtype=np.int32),
+        shop_group_friendly=np.array([-1 if s.get("group_friendly") is None else int(bool(s["group_friendly"]))
+                                      for s in shops], dtype=np.int8),
+        menu_options=[m.get("options") if isinstance(m.get("options"), dict) else None for m in menus],
         shop_pos=shop_pos,
     )
     catalog.menu_pos = {int(mid): i for i, mid in enumerate(catalog.menu_ids)}

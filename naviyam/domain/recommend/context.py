@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from naviyam.domain.geo import resolve_place, walk_minutes
 from naviyam.shared.places import Gazetteer, Place
 from naviyam.domain.hours import describe_day
@@ -96,6 +98,7 @@ class Search:
     focus: Focus
     walk_speed: int                      # metres a minute
     steps: dict[str, Any] = field(default_factory=dict)   # survivors per step (filtering_steps)
+    preference: np.ndarray | None = None     # per menu: group fit x 2 + portion match (issue 12)
 
     def tier(self, i: int) -> int | None:
         """The focus tier of menu ``i`` when a food was named, else None."""

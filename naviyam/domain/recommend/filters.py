@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -107,6 +107,7 @@ class FilterContext:
     coupon_slack: int = 0                     # the most any coupon of the user can take off
     exclude_menu_ids: set[int] = field(default_factory=set)
     exclude_shop_ids: set[int] = field(default_factory=set)
+    open_for_min: int = 0                     # urgent: still open this many minutes later (issue 12)
 
 
 # ---- the plain rules (reference) -----------------------------------------------------
@@ -117,6 +118,9 @@ def check_budget(final_price: int, ctx: FilterContext) -> bool:
 
 
 def check_open(business_hours: dict | None, ctx: FilterContext) -> bool:
+    """Open now (and, for an urgent request, still open ``open_for_min`` minutes later)."""
+    if ctx.open_for_min and not is_open_at(business_hours, ctx.now + timedelta(minutes=ctx.open_for_min)):
+        return False
     return is_open_at(business_hours, ctx.now)
 
 
@@ -261,7 +265,10 @@ def apply_hard_filters(catalog: Catalog, ctx: FilterContext) -> FilterOutcome:
         steps["not_shown_before"] = int(mask.sum())
 
     before_open_and_budget = mask.copy()
-    open_now = shop_mask_open(catalog, ctx.now)[catalog.menu_shop]
+    open_shops = shop_mask_open(catalog, ctx.now)
+    if ctx.open_for_min:
+        open_shops = open_shops & shop_mask_open(catalog, ctx.now + timedelta(minutes=ctx.open_for_min))
+    open_now = open_shops[catalog.menu_shop]
     if ctx.budget is None:
         within = np.ones(catalog.n_menus, dtype=bool)
         loose = within

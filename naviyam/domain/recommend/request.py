@@ -40,6 +40,7 @@ class RecommendationRequest:
     food_type_source: str | None = None      # entity (this message) | slot (an earlier turn) | text
     time_preference: str | None = None
     party_size: int | None = None
+    budget_scope: str | None = None          # per_person | total for a group's stated budget
     location: tuple[float, float] | None = None
     location_source: str | None = None       # metadata | place | remembered | profile | None
     place_name: str | None = None
@@ -87,6 +88,7 @@ class RecommendationRequest:
             "stated_budget": self.stated_budget, "food_type": self.food_type,
             "food_type_source": self.food_type_source,
             "time_preference": self.time_preference, "party_size": self.party_size,
+            "budget_scope": self.budget_scope,
             "location": list(self.location) if self.location else None,
             "location_source": self.location_source, "place_name": self.place_name,
             "taste_preference": self.taste_preference, "companions": self.companions,

@@ -41,6 +41,8 @@ class RecommendedItem:
     alternative_reason: str | None = None
     opens_at: datetime | None = None
     match_tier: int | None = None             # focus tier when a food type was named (5 = the real thing)
+    group: dict[str, Any] | None = None       # party requests: seats, group_friendly, suits (yes|unknown|no)
+    portion: dict[str, Any] | None = None     # portion requests: matches, option name and extra price
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -64,6 +66,10 @@ class RecommendedItem:
             payload["opens_at"] = self.opens_at.isoformat()
         if self.match_tier is not None:
             payload["food_type_match"] = tier_name(self.match_tier)
+        if self.group is not None:
+            payload["group"] = self.group
+        if self.portion is not None:
+            payload["portion"] = self.portion
         return payload
 
     def to_state(self) -> dict[str, Any]:
@@ -133,6 +139,8 @@ class RecommendationResult:
     diversity: float = 0.0
     needs_location: bool = False              # nothing known about where: the answer asks
     place_choices: list[str] = field(default_factory=list)   # quick replies of that question
+    group_budget: dict[str, Any] | None = None   # party_size, scope, per_person, total (issue 12)
+    excluded_by_feedback: int = 0                # shops left out because this user disliked or reported them
 
     @property
     def shown_shop_ids(self) -> list[int]:
@@ -161,4 +169,10 @@ class RecommendationResult:
             data["place"] = {"name": self.place_name, "source": self.location_source}
         if self.request.open_at is not None:
             data["open_at"] = {"at": self.request.open_at.isoformat(), "label": self.request.time_label}
+        if self.group_budget is not None:
+            data["group_budget"] = self.group_budget
+        if self.request.urgency == "high":
+            data["urgency"] = "high"
+        if self.request.portion_size in ("large", "small"):
+            data["portion_size"] = self.request.portion_size
         return data

@@ -12,6 +12,7 @@ from naviyam.adapters.db.models.coupons import Coupon, UserCouponWallet
 from naviyam.adapters.db.models.logs import Conversation, RecommendationLog, PerformanceLog, ConversationContext
 from naviyam.adapters.db.models.shop_accounts import ShopAccount, ShopSession
 from naviyam.adapters.db.models import learning  # noqa: F401 - the learning loop's tables (issue 15)
+from naviyam.adapters.db.models.feedback import RecommendationFeedback, ShopClosureReport
 from naviyam.domain.vocabulary import (  # the CHECK constraints' vocabularies, for callers' convenience
     SHOP_CATEGORIES,
     MENU_CATEGORIES,
@@ -48,6 +49,8 @@ __all__ = [
     "UserCouponWallet",
     "ShopAccount",
     "ShopSession",
+    "RecommendationFeedback",
+    "ShopClosureReport",
     "Conversation",
     "RecommendationLog",
     "PerformanceLog",

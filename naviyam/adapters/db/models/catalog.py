@@ -24,6 +24,7 @@ class Shop(TimestampMixin, Base):
         CheckConstraint("quality_score >= 0 AND quality_score <= 1", name="shops_quality_check"),
         CheckConstraint("recommendation_count >= 0", name="shops_reco_count_check"),
         UniqueConstraint("shop_name", "address_name", name="shops_name_address_unique"),
+        CheckConstraint("seats IS NULL OR (seats >= 0 AND seats <= 10000)", name="shops_seats_check"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -46,6 +47,9 @@ class Shop(TimestampMixin, Base):
     quality_score: Mapped[Decimal] = mapped_column(Numeric(4, 3), nullable=False, default=Decimal("0"))
     recommendation_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     data_source: Mapped[str] = mapped_column(String(50), nullable=False, default="manual")
+    # Group dining (issue 12): number of seats and whether the shop takes groups; NULL = unknown.
+    seats: Mapped[int | None] = mapped_column(Integer)
+    group_friendly: Mapped[bool | None] = mapped_column(Boolean)
 
     menus: Mapped[list[Menu]] = relationship(back_populates="shop", cascade="all, delete-orphan")
 
