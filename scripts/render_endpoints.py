@@ -1,5 +1,5 @@
 """Write var/endpoints.yml for `rasa run` from the app's settings (ACTION_PORT, REDIS_URL,
-NAVIYAM_RASA_TRACKER_KEY_PREFIX; see naviyam/config.py). Runs in the app environment.
+NAVIYAM_RASA_TRACKER_KEY_PREFIX; see naviyam/config/). Runs in the app environment.
 
 With REDIS_URL set, Rasa keeps trackers and conversation locks in Redis (the lock store
 is bot.lock_store.AtomicRedisLockStore), so several Rasa processes can serve one bot; without it they stay in memory (embedded default).

@@ -12,7 +12,7 @@
 #   webhooks). Rasa's HTTP API (trackers, model replacement) is served only when
 #   RASA_AUTH_TOKEN or RASA_JWT_SECRET (+ RASA_JWT_METHOD, default HS256) is set.
 # - CORS: only the origins in NAVIYAM_CORS_ORIGINS (comma-separated; unset: none).
-# - The action server binds SANIC_HOST (default 127.0.0.1, naviyam/config.py).
+# - The action server binds SANIC_HOST (default 127.0.0.1, naviyam/config/).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 RASA_PORT="${RASA_PORT:-5005}"
@@ -25,7 +25,7 @@ export SANIC_HOST="${SANIC_HOST:-127.0.0.1}"
 [[ -e "$MODEL" ]] || die "no trained Rasa model at $MODEL: run 'make train' (or scripts/run.sh)"
 mkdir -p "$ROOT/var"
 ENDPOINTS="$("$APP_ENV/bin/python" scripts/render_endpoints.py "$ROOT/var/endpoints.yml")"
-# Worker counts from the settings (naviyam/config.py; docs/PERFORMANCE.md "Sizing workers"):
+# Worker counts from the settings (naviyam/config/; docs/PERFORMANCE.md "Sizing workers"):
 # NAVIYAM_RASA_WORKERS (Rasa's SANIC_WORKERS; above 1 only with REDIS_URL: the workers share the
 # Redis lock and tracker stores), NAVIYAM_ACTION_WORKERS, NAVIYAM_ACTION_THREADS (per action worker).
 COUNTS="$("$APP_ENV/bin/python" -c 'from naviyam.config import get_settings as g; s = g()

@@ -5,7 +5,7 @@
     .venv-app/bin/python scripts/telegram_webhook.py delete
 
 Reads TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET and TELEGRAM_API_BASE (default
-https://api.telegram.org) through the app's settings (naviyam/config.py). ``set``
+https://api.telegram.org) through the app's settings (naviyam/config/). ``set``
 registers the webhook with the secret token the Rasa server checks
 (X-Telegram-Bot-Api-Secret-Token), limits the updates to messages and button presses,
 and publishes the command menu (/start, /balance, /coupons, /help). Tokens are never printed.

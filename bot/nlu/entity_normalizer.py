@@ -107,6 +107,30 @@ def widen_number(text: Text, start: Any, surface: Text) -> Text:
     return text[i:start] + surface
 
 
+def canonical_food(value: Text, surface: Text, synonyms: Dict[Text, Text], foods: set,
+                   foods_compact: Dict[Text, Text]) -> Text:
+    """Canonical food name: synonym table first, then without trailing particles."""
+    for candidate in (value, surface):
+        key = vocab.compact(candidate)
+        if key in synonyms:
+            return synonyms[key]
+        if candidate in foods:
+            return candidate
+        if key in foods_compact:          # "김치 찜" → 김치찜
+            return foods_compact[key]
+    stripped = vocab.strip_particles(surface or value)
+    key = vocab.compact(stripped)
+    if key in synonyms:
+        return synonyms[key]
+    # "치킨이" / "피자가": a known food followed by a one-letter particle
+    for particle in ("이", "가", "도", "나"):
+        if stripped.endswith(particle) and stripped[:-1] in foods:
+            return stripped[:-1]
+        if stripped.endswith(particle) and vocab.compact(stripped[:-1]) in synonyms:
+            return synonyms[vocab.compact(stripped[:-1])]
+    return value if value != surface else stripped
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
 )
@@ -293,26 +317,8 @@ class KoreanEntityNormalizer(GraphComponent):
         return [self._mark(result, value)]
 
     def canonical_food(self, value: Text, surface: Text) -> Text:
-        """Canonical food name: synonym table first, then without trailing particles."""
-        for candidate in (value, surface):
-            key = vocab.compact(candidate)
-            if key in self.synonyms:
-                return self.synonyms[key]
-            if candidate in self.foods:
-                return candidate
-            if key in self.foods_compact:          # "김치 찜" → 김치찜
-                return self.foods_compact[key]
-        stripped = vocab.strip_particles(surface or value)
-        key = vocab.compact(stripped)
-        if key in self.synonyms:
-            return self.synonyms[key]
-        # "치킨이" / "피자가": a known food followed by a one-letter particle
-        for particle in ("이", "가", "도", "나"):
-            if stripped.endswith(particle) and stripped[:-1] in self.foods:
-                return stripped[:-1]
-            if stripped.endswith(particle) and vocab.compact(stripped[:-1]) in self.synonyms:
-                return self.synonyms[vocab.compact(stripped[:-1])]
-        return value if value != surface else stripped
+        """Canonical food name (:func:`canonical_food`) from this model's tables."""
+        return canonical_food(value, surface, self.synonyms, self.foods, self.foods_compact)
 
     def _mark(self, entity: Dict[Text, Any], value: Any) -> Dict[Text, Any]:
         entity["value"] = value

@@ -1,7 +1,7 @@
 """the last confirmed place of each user, used again until it expires (issue 12)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-29
 
 Adds ``users.last_place_name``, ``last_place_lat``, ``last_place_lng`` and

@@ -1,7 +1,7 @@
 """group seating on shops; recommendation feedback and closure reports (issue 12)
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-29 23:30:00
 
 - ``shops.seats`` (number of seats, NULL = unknown) and ``shops.group_friendly``

@@ -2,7 +2,7 @@
 rows, the event consumer's bookkeeping, job runs, daily shop stats, reminders (issue 15)
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-29 23:20:00
 """
 from __future__ import annotations
