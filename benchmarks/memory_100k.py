@@ -92,23 +92,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9"))
     parser.add_argument("--keep", action="store_true", help="keep the servers' logs folder")
     parser.add_argument("--prepare-only", action="store_true", help="build the database and index, start nothing")
+    parser.add_argument("--no-index", action="store_true",
+                        help="do not build the search index (servers use it if present; else structured only)")
     args = parser.parse_args(argv)
 
     from devtools.sampledata.scale import ensure_database, town_centres, base_rows
+    from tests.e2e import harness
     from tests.e2e.harness import PROJECT_ROOT, ensure_model, free_port, start_servers, wait_for
 
     started = time.perf_counter()
     url = ensure_database(args.database, args.menus)
     index_dir = ROOT / "var" / f"bench-index-{args.database}"
-    info = build_search_index(url, index_dir)
-    print(f"database {args.database}: {info['menus']} menus, {info['shops']} shops; index: {info['docs']} "
-          f"distinct texts, {info['kind']} ({time.perf_counter() - started:.0f} s to prepare)", flush=True)
+    if args.no_index:
+        print(f"database {args.database} ready; search index not built (--no-index)", flush=True)
+    else:
+        info = build_search_index(url, index_dir)
+        print(f"database {args.database}: {info['menus']} menus, {info['shops']} shops; index: {info['docs']} "
+              f"distinct texts, {info['kind']} ({time.perf_counter() - started:.0f} s to prepare)", flush=True)
 
     if args.prepare_only:
         return 0
     env = {"DATABASE_URL": url, "REDIS_URL": args.redis_url, "NAVIYAM_INDEX_DIR": str(index_dir),
            "NAVIYAM_INDEX_AUTOBUILD": "0", "NAVIYAM_DEV_MODE": "1"}
     logs = Path(tempfile.mkdtemp(prefix="naviyam-memory-"))
+    # The harness waits for each server with a deadline; a loaded machine needs a longer one.
+    slow = float(os.environ.get("NAVIYAM_BENCH_START_DEADLINE_S", "1200"))
+    harness.wait_for = lambda url, deadline_s, process, log: wait_for(url, max(deadline_s, slow), process, log)
     servers = start_servers(ensure_model(), env, logs)
     shop_port = free_port()
     shop_log = logs / "shop.log"

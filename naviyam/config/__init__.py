@@ -206,7 +206,7 @@ class RecommendSettings(_EnvSection):
     ann_threshold: int = Field(50_000, ge=0, validation_alias="NAVIYAM_ANN_THRESHOLD",
                                description="distinct menu texts above which the semantic index is "
                                            "approximate (IVF-SQ8); at or below: exact (docs/PERFORMANCE.md)")
-    ann_nprobe: int = Field(24, ge=1, validation_alias="NAVIYAM_ANN_NPROBE",
+    ann_nprobe: int = Field(32, ge=1, validation_alias="NAVIYAM_ANN_NPROBE",
                             description="IVF cells searched per query (higher: better recall, slower)")
     catalog_refresh_s: float = Field(5.0, ge=0, validation_alias="NAVIYAM_CATALOG_REFRESH_S",
                                      description="how often to re-check the data fingerprint, seconds")
