@@ -5,7 +5,10 @@ sender id, see ``naviyam.adapters.db.users.split_sender``):
 
 - database, in ONE transaction: the ``users`` row and every row about that user:
   ``user_profiles``, ``foodcard_users``, ``user_coupon_wallet``, ``conversations``,
-  ``recommendations_log``, ``performance_logs``, ``conversation_contexts``. Log rows
+  ``recommendations_log``, ``performance_logs``, ``conversation_contexts``, the feedback rows,
+  and the learning loop's rows (``nlu_training_data``, ``training_data_queue``, reminders).
+  Rasa's broker table ``events`` is not touched here: the daily ``event-retention`` job
+  deletes consumed events older than a week (docs/DATA_LIFECYCLE.md). Log rows
   are deleted, not anonymised: their ``session_id`` is derived from the sender id
   (``naviyam.adapters.db.conversation_log.session_uuid``), so a row with ``user_id`` set to NULL
   would still point at the person. Rows are matched by ``user_id`` or by that
@@ -49,6 +52,7 @@ from naviyam.adapters.db.models import (
     UserCouponWallet,
     UserProfile,
 )
+from naviyam.adapters.db.models.learning import NluTrainingRow, ReminderOptOut, ReminderSent, TrainingDataQueue
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.shared.cache_keys import rasa_tracker_key, sender_keys, user_keys
 
@@ -115,7 +119,26 @@ def _delete_anonymous_rows(session: Session, external_user_id: str) -> dict[str,
         "recommendations_log": run(RecommendationLog, RecommendationLog.session_id == sid),
         "performance_logs": run(PerformanceLog, PerformanceLog.session_id == sid),
         "conversation_contexts": run(ConversationContext, ConversationContext.session_key == external_user_id),
+        **_delete_learning_rows(session, None, sid),
     }
+
+
+def _delete_learning_rows(session: Session, uid: int | None, sid) -> dict[str, int]:
+    """The learning loop's rows about the person (issue 15): their messages as NLU training
+    rows, their examples queued for training, their reminders and opt-out."""
+    def run(model, *conditions) -> int:
+        stmt = delete(model).where(or_(*conditions)).execution_options(synchronize_session=False)
+        return session.execute(stmt).rowcount or 0
+
+    rows = {
+        "nlu_training_data": run(NluTrainingRow, NluTrainingRow.session_id == sid),
+        "training_data_queue": run(TrainingDataQueue, TrainingDataQueue.session_id == sid,
+                                   *([TrainingDataQueue.user_id == uid] if uid is not None else [])),
+    }
+    if uid is not None:
+        rows["reminders_sent"] = run(ReminderSent, ReminderSent.user_id == uid)
+        rows["reminder_opt_outs"] = run(ReminderOptOut, ReminderOptOut.user_id == uid)
+    return rows
 
 
 def _delete_rows(session: Session, user: User) -> dict[str, int]:
@@ -140,6 +163,7 @@ def _delete_rows(session: Session, user: User) -> dict[str, int]:
         "user_coupon_wallet": run(UserCouponWallet, UserCouponWallet.user_id == uid),
         "foodcard_users": run(FoodcardUser, FoodcardUser.user_id == uid),
         "user_profiles": run(UserProfile, UserProfile.user_id == uid),
+        **_delete_learning_rows(session, uid, sid),
     }
     session.expunge(user)
     rows["users"] = run(User, User.id == uid)
