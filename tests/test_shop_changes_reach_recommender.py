@@ -15,7 +15,7 @@ from naviyam.adapters.db.session import unit_of_work
 from naviyam.config import reset_settings_cache
 from naviyam.domain.recommend.request import RecommendationRequest
 from naviyam.shop_service.app import create_app
-from naviyam.usecases.recommend import recommend_for
+from naviyam.usecases.recommend_turn import recommend_turn
 from naviyam.usecases.senders import Sender
 
 KST = ZoneInfo("Asia/Seoul")
@@ -34,8 +34,8 @@ def env(loaded_database_url, recommender_env):
 
 
 def _menu_ids() -> set[int]:
-    result = recommend_for(Sender("demo_kid_01"), RecommendationRequest(
-        now=TUESDAY_LUNCH, text="5천원으로 점심 추천해줘", stated_budget=5000, session_key="sold-out-test"))
+    result = recommend_turn(Sender("demo_kid_01"), RecommendationRequest(
+        now=TUESDAY_LUNCH, text="5천원으로 점심 추천해줘", stated_budget=5000, session_key="sold-out-test")).result
     return {item.menu_id for item in result.items}
 
 
@@ -68,8 +68,8 @@ def test_sold_out_menu_leaves_the_next_recommendation(env):
 
 
 def _shop_ids() -> set[int]:
-    result = recommend_for(Sender("demo_kid_01"), RecommendationRequest(
-        now=TUESDAY_LUNCH, text="5천원으로 점심 추천해줘", stated_budget=5000, session_key="hours-test"))
+    result = recommend_turn(Sender("demo_kid_01"), RecommendationRequest(
+        now=TUESDAY_LUNCH, text="5천원으로 점심 추천해줘", stated_budget=5000, session_key="hours-test")).result
     return {item.shop_id for item in result.items}
 
 

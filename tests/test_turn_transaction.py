@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from naviyam.adapters.db.models import Conversation, RecommendationLog, User
 from naviyam.domain.recommend.request import RecommendationRequest
-from naviyam.usecases.recommend import recommend_for
+from naviyam.usecases.consent import record_consent
+from naviyam.usecases.recommend_turn import recommend_turn
 from naviyam.usecases.senders import Sender
 from naviyam.usecases.turns import Turn
 
@@ -40,10 +41,12 @@ def _request() -> RecommendationRequest:
 
 def test_the_turn_row_joins_the_recommendations_transaction(loaded_database_url, engine):
     sender = Sender("turn_tx_ok")
-    result = recommend_for(sender, _request(),
-                           lambda r: Turn(sender=sender, input_text="6천원으로 점심 추천해줘",
-                                          response_text="utter_recommend_list", intent="food_request",
-                                          recommended_shop_ids=[i.shop_id for i in r.items] or None))
+    record_consent(sender, MONDAY_LUNCH)     # an agreed user: the rows carry the user id
+    result = recommend_turn(sender, _request(),
+                            lambda t: Turn(sender=sender, input_text="6천원으로 점심 추천해줘",
+                                           response_text="utter_recommend_list", intent="food_request",
+                                           recommended_shop_ids=[i.shop_id for i in t.result.items] or None)
+                            ).result
     assert result.log_id is not None
     assert _rows(engine, sender.sender_id) == (1, 1)
     with engine.connect() as conn:
@@ -55,12 +58,11 @@ def test_the_turn_row_joins_the_recommendations_transaction(loaded_database_url,
 
 def test_a_failing_render_writes_nothing(loaded_database_url, engine):
     sender = Sender("turn_tx_fails")
+    record_consent(sender, MONDAY_LUNCH)
 
-    def broken(_result):
+    def broken(_turn):
         raise RuntimeError("rendering failed")
 
     with pytest.raises(RuntimeError):
-        recommend_for(sender, _request(), broken)
-    with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(User)
-                            .where(User.external_user_id == sender.sender_id)).scalar_one() == 0
+        recommend_turn(sender, _request(), broken)
+    assert _rows(engine, sender.sender_id) == (0, 0)

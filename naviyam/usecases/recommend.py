@@ -1,4 +1,5 @@
-"""The recommendation use case: ``recommend_for(sender, request)`` and its engine ``recommend``.
+"""The recommendation engine ``recommend`` (a chat turn calls it through
+``naviyam.usecases.recommend_turn.recommend_turn``, which owns the transaction).
 
 Steps (each timed; the timings go to performance_logs and the result):
 profile → location → budget → catalog → hard filters → relevance (food type) →
@@ -14,16 +15,14 @@ with ``alternative_reason``. The pure parts live in ``naviyam.domain.recommend``
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.catalog import CATALOGS
-from naviyam.adapters.db.conversation_log import log_turn
 from naviyam.adapters.db.places import remembered_place
 from naviyam.adapters.gazetteer import get_gazetteer
 from naviyam.adapters.db.profile_queries import load_profile
-from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.ranking_model import PopularityBaseline, get_ranker
 from naviyam.adapters.search.hybrid import Retrieved, retrieve
 from naviyam.config import get_recommend_settings, get_settings
@@ -47,10 +46,8 @@ from naviyam.usecases.feedback import excluded_shops
 from naviyam.usecases.recommend_alternatives import alternatives_for
 from naviyam.usecases.recommend_log import write_recommendation_log
 from naviyam.usecases.place_memory import fresh_memory, place_choices, remember_confirmed
-from naviyam.usecases.senders import Sender, consented_user_id
-from naviyam.usecases.turns import Turn
 
-__all__ = ["RecommendationResult", "RecommendedItem", "recommend", "recommend_for"]
+__all__ = ["RecommendationResult", "RecommendedItem", "recommend"]
 
 
 class Stopwatch:
@@ -67,23 +64,6 @@ class Stopwatch:
 
     def since_start(self) -> float:
         return round((time.perf_counter() - self.started) * 1000, 2)
-
-
-def recommend_for(sender: Sender, request: RecommendationRequest,
-                  describe: Callable[[RecommendationResult], Turn] | None = None) -> RecommendationResult:
-    """One recommendation turn in one transaction: the user, the answer, its log rows and,
-    with ``describe`` (the action's rendering: pure, no I/O), the turn's conversations row.
-
-    A sender who has not agreed is served anonymously: no profile, no card, no wallet;
-    the log rows carry no ``user_id`` (docs/SECURITY.md "Consent").
-    """
-    with unit_of_work() as session:
-        request.user_id = consented_user_id(session, sender)
-        request.session_key = request.session_key or sender.sender_id
-        result = recommend(session, request)
-        if describe is not None:
-            log_turn(session, describe(result).to_record(request.user_id))
-        return result
 
 
 def recommend(session: Session, request: RecommendationRequest, *, write_log: bool = True) -> RecommendationResult:
