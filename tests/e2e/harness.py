@@ -5,6 +5,7 @@ is polled with a deadline (no fixed sleeps); logs go to files the failure messag
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -24,6 +25,28 @@ DEFAULT_MODEL = PROJECT_ROOT / "models" / "naviyam.tar.gz"
 # How long a server may take to load (seconds); a busy shared machine may need more.
 START_DEADLINE_S = float(os.environ.get("NAVIYAM_E2E_START_DEADLINE_S", "300"))
 TRAINING_INPUTS = ("domain", "data/nlu", "data/rules", "data/stories", "config.yml", "bot")
+
+
+def last_custom(messages: list[dict]) -> dict:
+    """The last machine-readable (json_message) payload of a REST answer."""
+    payloads = [m["custom"] for m in messages if isinstance(m.get("custom"), dict)]
+    assert payloads, f"no machine-readable message in {messages}"
+    return payloads[-1]
+
+
+def texts_of(messages: list[dict]) -> str:
+    """The text bubbles of a REST answer, one per line."""
+    return "\n".join(m.get("text", "") for m in messages if m.get("text"))
+
+
+def redis_stores(redis_url: str, key_prefix: str) -> str:
+    """The tracker and lock stores that scripts/render_endpoints.py writes for ``redis_url``
+    (production's endpoints), without its action endpoint."""
+    spec = importlib.util.spec_from_file_location("render_endpoints", PROJECT_ROOT / "scripts" / "render_endpoints.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rendered = module.render(1, redis_url, key_prefix)
+    return rendered[rendered.index("tracker_store:"):]
 
 
 def free_port() -> int:

@@ -11,6 +11,8 @@ import uuid
 from datetime import date
 
 import pytest
+
+from tests.e2e.harness import texts_of
 from sqlalchemy import select
 
 from naviyam.adapters.db.conversation_log import session_uuid
@@ -30,10 +32,6 @@ DECLINED = "아무것도 기억하지 않고"
 FOODS_QUESTION = "평소에 어떤 음식을 좋아해요?"
 
 
-def _texts(messages: list[dict]) -> str:
-    return "\n".join(m.get("text", "") for m in messages if m.get("text"))
-
-
 def _recommended(messages: list[dict]) -> bool:
     return any(isinstance(m.get("custom"), dict) and "recommendations" in m["custom"] for m in messages)
 
@@ -49,16 +47,16 @@ def _new_sender() -> str:
 def test_a_new_user_who_declines_gets_recommendations_and_nothing_is_stored(bot, engine):
     sender = _new_sender()
     first = bot.send(sender, "5천원으로 점심 추천해줘", META)
-    assert _recommended(first), _texts(first)                   # food first, anonymously
-    assert NOTICE in _texts(first) and GUARDIAN_EITHER in _texts(first)  # age unknown: both
+    assert _recommended(first), texts_of(first)                   # food first, anonymously
+    assert NOTICE in texts_of(first) and GUARDIAN_EITHER in texts_of(first)  # age unknown: both
     assert {"동의해요", "동의하지 않아요"} <= set(_quick_replies(first))
 
-    declined = _texts(bot.send(sender, "동의하지 않아요", META))
+    declined = texts_of(bot.send(sender, "동의하지 않아요", META))
     assert DECLINED in declined
 
     later = bot.send(sender, "떡볶이 먹고 싶어", META)
-    assert _recommended(later), _texts(later)
-    assert NOTICE not in _texts(later)                            # not asked again in this conversation
+    assert _recommended(later), texts_of(later)
+    assert NOTICE not in texts_of(later)                            # not asked again in this conversation
 
     with engine.connect() as conn:
         assert conn.execute(select(User.id).where(User.external_user_id == sender)).first() is None
@@ -67,7 +65,7 @@ def test_a_new_user_who_declines_gets_recommendations_and_nothing_is_stored(bot,
     assert len(turns) >= 3 and all(row.user_id is None for row in turns)   # the turn log, anonymous
 
     coupons = bot.send(sender, "내 쿠폰 보여줘", META)              # a flow that needs storage asks again
-    assert NOTICE in _texts(coupons)
+    assert NOTICE in texts_of(coupons)
     with engine.connect() as conn:
         assert conn.execute(select(User.id).where(User.external_user_id == sender)).first() is None
 
@@ -75,13 +73,13 @@ def test_a_new_user_who_declines_gets_recommendations_and_nothing_is_stored(bot,
 def test_a_new_user_who_agrees_has_the_times_recorded_and_the_profile_stored(bot, engine):
     sender = _new_sender()
     hello = bot.send(sender, "안녕하세요", META)
-    assert NOTICE in _texts(hello)                                # the onboarding starts with consent
-    assert FOODS_QUESTION not in _texts(hello)
+    assert NOTICE in texts_of(hello)                                # the onboarding starts with consent
+    assert FOODS_QUESTION not in texts_of(hello)
 
-    agreed = _texts(bot.send(sender, "동의해요", META))
+    agreed = texts_of(bot.send(sender, "동의해요", META))
     assert "고마워요" in agreed and FOODS_QUESTION in agreed
     for answer in ("치킨이요", "건너뛰기", "없어요"):
-        last = _texts(bot.send(sender, answer, META))
+        last = texts_of(bot.send(sender, answer, META))
     assert "치킨" in last and "가입 축하 쿠폰" in last, last
 
     with engine.connect() as conn:
@@ -104,5 +102,5 @@ def test_a_child_under_14_sees_the_guardian_notice(bot, loaded_database_url, kno
         else:
             session.add(FoodcardUser(user_id=user.id, card_type="아동급식카드", balance=10000,
                                      target_age_group="초등학생"))
-    said = _texts(bot.send(sender, "안녕", META))
+    said = texts_of(bot.send(sender, "안녕", META))
     assert GUARDIAN_CHILD in said, said

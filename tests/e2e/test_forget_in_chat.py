@@ -14,7 +14,7 @@ import redis
 from sqlalchemy import text
 
 from naviyam.adapters.db.conversation_log import session_uuid
-from tests.e2e.harness import BotServers, start_servers
+from tests.e2e.harness import BotServers, start_servers, redis_stores
 
 pytestmark = pytest.mark.e2e
 
@@ -29,8 +29,7 @@ def forget_bot(rasa_model, loaded_database_url: str, redis_url: str | None,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BotServers, redis.Redis]]:
     url = urlparse(redis_url or "redis://127.0.0.1:6379/11")
     db = int((url.path or "/0").lstrip("/") or 0)
-    store = (f"tracker_store:\n  type: bot.tracker_store.MaskingTrackerStore\n  inner_store: redis\n"
-             f"  url: {url.hostname}\n  port: {url.port or 6379}\n  db: {db}\n  key_prefix: {KEY_PREFIX}\n")
+    store = redis_stores(f"redis://{url.hostname}:{url.port or 6379}/{db}", KEY_PREFIX)
     client = redis.Redis(host=url.hostname, port=url.port or 6379, db=db)
     env = {"DATABASE_URL": loaded_database_url, "KAKAO_BOT_IDS": "naviyam-test-bot",
            "REDIS_URL": f"redis://{url.hostname}:{url.port or 6379}/{db}",

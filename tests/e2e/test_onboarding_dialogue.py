@@ -5,6 +5,8 @@ A new user's onboarding starts with the consent question (issue 10; tests/e2e/te
 from __future__ import annotations
 
 import pytest
+
+from tests.e2e.harness import texts_of
 from sqlalchemy import select
 
 from naviyam.adapters.db.models import User
@@ -17,10 +19,6 @@ CONSENT_QUESTION = "기억하려면 동의가 필요해요"    # the first onboa
 DEFERRED = "질문은 여기까지만 할게요"
 
 
-def _texts(messages: list[dict]) -> str:
-    return "\n".join(m.get("text", "") for m in messages if m.get("text"))
-
-
 def _recommended(messages: list[dict]) -> bool:
     return any(isinstance(m.get("custom"), dict) and "recommendations" in m["custom"] for m in messages)
 
@@ -31,13 +29,13 @@ def test_a_new_user_who_keeps_asking_is_asked_twice_then_left_alone(bot, engine)
     replies = [bot.send(sender, text, meta) for text in
                ("5천원으로 점심 추천해줘", "만원으로 점심 뭐 먹지", "떡볶이 먹고 싶어")]
     for messages in replies:
-        assert _recommended(messages), _texts(messages)     # every request is served first
-    first, second, third = (_texts(m) for m in replies)
+        assert _recommended(messages), texts_of(messages)     # every request is served first
+    first, second, third = (texts_of(m) for m in replies)
     assert CONSENT_QUESTION in first and CONSENT_QUESTION in second
     assert CONSENT_QUESTION not in third and DEFERRED in third
     assert "가입 축하 쿠폰" not in third
 
-    fourth = _texts(bot.send(sender, "6천원으로 저녁 추천해줘", meta))
+    fourth = texts_of(bot.send(sender, "6천원으로 저녁 추천해줘", meta))
     assert CONSENT_QUESTION not in fourth and DEFERRED not in fourth
     with engine.connect() as conn:
         user_id = conn.execute(select(User.id).where(User.external_user_id == sender)).scalar_one_or_none()

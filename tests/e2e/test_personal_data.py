@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from naviyam.shared.personal_data import digit_runs
-from tests.e2e.harness import BotServers, start_servers
+from tests.e2e.harness import BotServers, start_servers, redis_stores
 from tests.test_personal_data_property import PREFIXES, SUFFIXES, card_numbers, landline_numbers, \
     mobile_numbers, resident_numbers
 
@@ -50,8 +50,7 @@ def private_bot(rasa_model, loaded_database_url: str, redis_url: str | None,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BotServers, redis.Redis]]:
     url = urlparse(redis_url or "redis://127.0.0.1:6379/11")
     db = int((url.path or "/0").lstrip("/") or 0)
-    store = (f"tracker_store:\n  type: bot.tracker_store.MaskingTrackerStore\n  inner_store: redis\n"
-             f"  url: {url.hostname}\n  port: {url.port or 6379}\n  db: {db}\n  key_prefix: {KEY_PREFIX}\n")
+    store = redis_stores(f"redis://{url.hostname}:{url.port or 6379}/{db}", KEY_PREFIX)
     client = redis.Redis(host=url.hostname, port=url.port or 6379, db=db)
     for key in client.scan_iter(f"{KEY_PREFIX}*"):
         client.delete(key)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+
+from tests.e2e.harness import last_custom, texts_of
 from sqlalchemy import func, select
 
 from naviyam.adapters.db.models import Conversation, Menu, RecommendationLog, Shop
@@ -12,19 +14,9 @@ WEEKDAY_LUNCH = "2026-11-23T12:30:00+09:00"  # a Monday
 GEONDAE = {"lat": 37.5404, "lng": 127.0693}
 
 
-def _custom(messages: list[dict]) -> dict:
-    payloads = [m["custom"] for m in messages if isinstance(m.get("custom"), dict)]
-    assert payloads, f"no machine-readable message in {messages}"
-    return payloads[-1]
-
-
-def _texts(messages: list[dict]) -> str:
-    return "\n".join(m.get("text", "") for m in messages if m.get("text"))
-
-
 def test_greeting_gets_a_korean_answer(bot):
     messages = bot.send("e2e_greeter", "안녕하세요", {"now": WEEKDAY_LUNCH})
-    text = _texts(messages)
+    text = texts_of(messages)
     assert text and any("\uac00" <= ch <= "\ud7a3" for ch in text)
 
 
@@ -33,8 +25,8 @@ def test_greeting_gets_a_korean_answer(bot):
 def test_budget_request_returns_filtered_recommendations(bot, engine, utterance, budget):
     sender = f"e2e_budget_{budget}"
     messages = bot.send(sender, utterance, {"now": WEEKDAY_LUNCH, "location": GEONDAE})
-    assert _texts(messages), "the bot must always say something"
-    payload = _custom(messages)
+    assert texts_of(messages), "the bot must always say something"
+    payload = last_custom(messages)
     items = payload["recommendations"]
     assert 1 <= len(items) <= 3
     with engine.connect() as conn:
@@ -55,13 +47,13 @@ def test_budget_request_returns_filtered_recommendations(bot, engine, utterance,
 def test_impossible_budget_offers_marked_alternatives(bot):
     messages = bot.send("e2e_tiny_budget", "500원으로 먹을 거 추천해줘",
                         {"now": WEEKDAY_LUNCH, "location": GEONDAE})
-    assert _texts(messages)
-    payload = _custom(messages)
+    assert texts_of(messages)
+    payload = last_custom(messages)
     assert payload["recommendations"] == []
     assert payload.get("alternatives"), "an empty answer must offer alternatives"
 
 
 def test_over_long_message_gets_a_polite_answer(bot):
     messages = bot.send("e2e_long", "떡볶이 " * 200, {"now": WEEKDAY_LUNCH})
-    text = _texts(messages)
+    text = texts_of(messages)
     assert text and "Traceback" not in text

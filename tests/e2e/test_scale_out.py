@@ -13,7 +13,6 @@ sender at once. bot.lock_store.AtomicRedisLockStore makes each ticket change one
 """
 from __future__ import annotations
 
-import importlib.util
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,7 +22,7 @@ import requests
 from sqlalchemy import func, select
 
 from naviyam.adapters.db.models import Conversation, User
-from tests.e2e.harness import BotServers, start_servers
+from tests.e2e.harness import BotServers, last_custom, redis_stores, start_servers
 
 pytestmark = pytest.mark.e2e
 
@@ -32,22 +31,13 @@ WEEKDAY_LUNCH = "2026-11-23T12:30:00+09:00"  # a Monday
 GEONDAE = {"lat": 37.5404, "lng": 127.0693}
 
 
-def _stores(redis_url: str, key_prefix: str) -> str:
-    """The tracker and lock stores of scripts/render_endpoints.py, without its action endpoint."""
-    spec = importlib.util.spec_from_file_location("render_endpoints", ROOT / "scripts" / "render_endpoints.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    rendered = module.render(1, redis_url, key_prefix)
-    return rendered[rendered.index("tracker_store:"):]
-
-
 @pytest.fixture(scope="module")
 def pair(rasa_model, loaded_database_url, redis_url, tmp_path_factory):
     if redis_url is None:
         pytest.skip("scale-out needs Redis (the CI run provides it and fails if it is down)")
     # The run's own Redis database; a fresh key prefix (alphanumeric, as Rasa wants) per run
     # keeps earlier runs' trackers of the same senders out of the way.
-    stores = _stores(redis_url, f"scaleout{secrets.token_hex(4)}")
+    stores = redis_stores(redis_url, f"scaleout{secrets.token_hex(4)}")
     env = {"DATABASE_URL": loaded_database_url, "REDIS_URL": redis_url}
     servers: list[BotServers] = []
     try:
@@ -62,23 +52,17 @@ def pair(rasa_model, loaded_database_url, redis_url, tmp_path_factory):
             server.stop()
 
 
-def _custom(messages: list[dict]) -> dict:
-    payloads = [m["custom"] for m in messages if isinstance(m.get("custom"), dict)]
-    assert payloads, f"no machine-readable message in {messages}"
-    return payloads[-1]
-
-
 def test_one_conversation_alternating_between_two_servers_keeps_its_state(pair):
     first, second = pair
     # A demo user of the sample workbook: a profile exists, so no onboarding question interleaves.
     sender, meta = "demo_kid_01", {"now": WEEKDAY_LUNCH, "location": GEONDAE}
-    shown = _custom(first.send(sender, "6천원으로 점심 추천해줘", meta))["recommendations"]
+    shown = last_custom(first.send(sender, "6천원으로 점심 추천해줘", meta))["recommendations"]
     assert shown, "the sample data has lunch options near 건대입구 for 6,000원"
-    more = _custom(second.send(sender, "다른 거 보여줘", meta))
+    more = last_custom(second.send(sender, "다른 거 보여줘", meta))
     again = {item["shop_id"] for item in more.get("recommendations", [])}
     assert not again & {item["shop_id"] for item in shown}, "the second server knew what the first showed"
     options = more.get("recommendations") or shown
-    chosen = _custom(first.send(sender, "1번", meta))
+    chosen = last_custom(first.send(sender, "1번", meta))
     assert chosen["kind"] == "selection" and chosen["selection"]["shop_id"] == options[0]["shop_id"]
 
 
