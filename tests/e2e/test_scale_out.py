@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
@@ -26,7 +25,6 @@ from tests.e2e.harness import BotServers, last_custom, redis_stores, start_serve
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 WEEKDAY_LUNCH = "2026-11-23T12:30:00+09:00"  # a Monday
 GEONDAE = {"lat": 37.5404, "lng": 127.0693}
 
