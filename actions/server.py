@@ -3,9 +3,11 @@
 Start it with ``python -m actions.server --actions actions --port 5055`` (scripts/serve.sh);
 it takes rasa-sdk's own command-line options. rasa-sdk has no start-up hook, so this
 module builds the same Sanic app as ``rasa_sdk.endpoint.run`` and adds one listener:
-after each worker process starts serving, it loads the catalog, Kiwi, the encoder, the
-index and the ranker (``naviyam.usecases.warm_up``) in a daemon thread, so the server
-answers meanwhile and stopping it never waits for the warm-up.
+before each worker process starts accepting requests, it loads the gazetteer, the catalog,
+Kiwi, the encoder, the index and the ranker (``naviyam.usecases.warm_up``, on a thread so
+the loop stays free), so the server reports ready (``/health``) only once the first request
+is as fast as the rest (issue 11). Warm-up is best effort: a failure is logged and the
+first request loads lazily.
 ``NAVIYAM_WARMUP=0`` turns it off; ``python -m rasa_sdk --actions actions`` still serves
 the same actions, without the warm-up and without the thread pool below.
 
@@ -20,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -64,9 +65,9 @@ class ThreadedActionExecutor(ActionExecutor):
         return await asyncio.get_running_loop().run_in_executor(action_pool(), on_worker_thread)
 
 
-async def warm_up_after_start(app: Sanic) -> None:
-    """Listener (each worker, once serving): warm the engine up without blocking the loop."""
-    threading.Thread(target=warm_up, name="naviyam-warm-up", daemon=True).start()
+async def warm_up_before_start(app: Sanic) -> None:
+    """Listener (each worker, before it accepts requests): warm the engine up on a thread."""
+    await asyncio.get_running_loop().run_in_executor(None, warm_up)
 
 
 def create_app(action_executor: ActionExecutor, **options: Any) -> Sanic:
@@ -76,7 +77,7 @@ def create_app(action_executor: ActionExecutor, **options: Any) -> Sanic:
     """
     app = create_app_for_serve(action_executor, **options)
     if get_recommend_settings().warm_up:
-        app.register_listener(warm_up_after_start, "after_server_start")
+        app.register_listener(warm_up_before_start, "before_server_start")
     return app
 
 
