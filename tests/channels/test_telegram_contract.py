@@ -73,7 +73,7 @@ def test_builders_are_valid_bot_api_updates():
 
 def test_text_message_gets_recommendation_cards_with_keyboards(channel_servers, fake_telegram, engine):
     chat = 710001
-    status, body = deliver(channel_servers, text_update(chat, "5천원으로 먹을 거 추천해줘"))
+    status, body = deliver(channel_servers, text_update(chat, "건대입구역에서 5천원으로 먹을 거 추천해줘"))
     assert (status, body) == (200, {"ok": True})
     sent = messages_to(fake_telegram, chat)
     assert sent, "the bot sent nothing"
@@ -98,7 +98,7 @@ def test_text_message_gets_recommendation_cards_with_keyboards(channel_servers, 
 
 def test_callback_query_becomes_the_choose_intent(channel_servers, fake_telegram):
     chat = 710002
-    deliver(channel_servers, text_update(chat, "5천원으로 먹을 거 추천해줘"))
+    deliver(channel_servers, text_update(chat, "건대입구역에서 5천원으로 먹을 거 추천해줘"))
     card = next(p for p in messages_to(fake_telegram, chat) if p["text"].startswith("<b>1. "))
     data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     update = callback_update(chat, data)
@@ -115,7 +115,7 @@ def test_callback_query_becomes_the_choose_intent(channel_servers, fake_telegram
 
 def test_menu_button_shows_that_shops_menu(channel_servers, fake_telegram):
     chat = 710004
-    deliver(channel_servers, text_update(chat, "5천원으로 먹을 거 추천해줘"))
+    deliver(channel_servers, text_update(chat, "건대입구역에서 5천원으로 먹을 거 추천해줘"))
     card = next(p for p in messages_to(fake_telegram, chat) if p["text"].startswith("<b>1. "))
     data = card["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
     assert data.startswith('/shop_menu{"shop_id": ')
@@ -133,7 +133,7 @@ def test_shared_location_is_used_for_distance(channel_servers, fake_telegram):
     event = latest_user_event(channel_servers, f"telegram:{chat}")
     assert event["metadata"]["platform"] == "telegram"
     assert event["metadata"]["location"] == GEONDAE
-    deliver(channel_servers, text_update(chat, "5천원으로 먹을 거 추천해줘"))
+    deliver(channel_servers, text_update(chat, "건대입구역에서 5천원으로 먹을 거 추천해줘"))
     event = latest_user_event(channel_servers, f"telegram:{chat}")
     assert event["metadata"]["location"] == GEONDAE
     cards = [p for p in messages_to(fake_telegram, chat) if p["text"].startswith("<b>")]
@@ -191,7 +191,7 @@ def test_long_polling_forwards_updates(channel_servers, channel_env, fake_telegr
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         fake_telegram.push_update(text_update(chat, "/start"))
-        fake_telegram.push_update(text_update(chat, "5천원으로 먹을 거 추천해줘"))
+        fake_telegram.push_update(text_update(chat, "건대입구역에서 5천원으로 먹을 거 추천해줘"))
         fake_telegram.wait_for(
             lambda calls: sum(1 for c in calls if c["method"] == "sendMessage"
                               and str(c["params"].get("chat_id")) == str(chat)) >= 2, timeout=90)
@@ -201,7 +201,7 @@ def test_long_polling_forwards_updates(channel_servers, channel_env, fake_telegr
             if event["text"] != "/greet":
                 break
             time.sleep(0.3)
-        assert event["text"] == "5천원으로 먹을 거 추천해줘"
+        assert event["text"] == "건대입구역에서 5천원으로 먹을 거 추천해줘"
     finally:
         poller.terminate()
         poller.wait(timeout=20)
