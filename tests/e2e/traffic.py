@@ -96,7 +96,12 @@ def run_fault(bot: BotServers, name: str, break_it: Callable[[], None], repair: 
     for thread in threads:
         thread.start()
     try:
-        time.sleep(before_s)   # traffic runs before the fault (a duration, not a wait for a server)
+        # Traffic runs before the fault: until there are as many answers as workers (a busy machine's
+        # first turns may be slow), then ``before_s`` more. Not a timing assertion.
+        started = time.monotonic()
+        while len(run.results) < len(threads) and time.monotonic() - started < deadline_s:
+            time.sleep(0.1)
+        time.sleep(before_s)
         state["phase"] = "down"
         break_it()
         state["phase"] = "repaired"
