@@ -15,8 +15,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import Reply, TurnContext, parse_datetime, positive_int, record_turn
+from actions.consent import ask_for_request
 from naviyam.domain.feedback import CLOSED, LIKED, NOTED, RATED
 from naviyam.usecases.feedback import FeedbackOutcome, FeedbackTarget, give_feedback
+from naviyam.usecases.senders import ConsentRequired
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,10 @@ class ActionFeedback(Action):
         try:
             outcome = give_feedback(ctx.sender, target, ctx.text, ctx.now,
                                     channel=tracker.get_latest_input_channel())
+        except ConsentRequired as needed:   # feedback is kept against the user: ask first
+            events = ask_for_request(reply, needed.notice, "feedback")
+            record_turn(ctx, reply)
+            return events
         except Exception:  # noqa: BLE001 - nothing was written; the child gets a polite answer
             log.exception("Storing feedback of %s failed", ctx.sender_id)
             reply.say("utter_feedback_error")

@@ -134,8 +134,9 @@ def test_declining_in_the_onboarding_ends_it_and_stores_nothing(database_url, do
 
 def test_a_stranger_still_gets_recommendations_and_only_the_turn_log(loaded_database_url, domain):
     who = stranger()
-    _, messages = run(ActionRecommend(), make_tracker(who, "5천원으로 점심 추천해줘", "budget_inquiry",
-                                                      entities=[{"entity": "budget", "value": 5000}]), domain)
+    _, messages = run(ActionRecommend(), make_tracker(who, "건대입구에서 5천원으로 점심 추천해줘", "budget_inquiry",
+                                                      entities=[{"entity": "budget", "value": 5000},
+                                                                {"entity": "location", "value": "건대입구"}]), domain)
     custom = [m["custom"] for m in messages if m.get("custom")][0]
     assert custom["kind"] == "recommendations" and custom["recommendations"]
     assert stored(who) == (0, 0)

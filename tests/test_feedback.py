@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +19,8 @@ from sqlalchemy import func, select
 from actions.feedback import ActionFeedback
 from actions.recommend import ActionChooseOption, ActionRecommend
 from helpers_nlg import said
+from naviyam.usecases.consent import record_consent
+from naviyam.usecases.senders import Sender
 from naviyam.adapters.db.models import RecommendationFeedback, RecommendationLog, ShopClosureReport
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.config import reset_settings_cache
@@ -46,8 +49,10 @@ def test_reading_feedback(text, kind, rating, excludes):
 class Chat:
     """One user's conversation: the slots carry over as Rasa would keep them."""
 
-    def __init__(self, domain: dict, sender: str) -> None:
+    def __init__(self, domain: dict, sender: str, *, agreed: bool = True) -> None:
         self.domain, self.sender, self.slots = domain, sender, {}
+        if agreed:       # feedback is kept against the user: only one who agreed (issue 10)
+            record_consent(Sender(sender), datetime.now(timezone.utc))
 
     def turn(self, action, text: str, intent: str, entities: list[dict] | None = None) -> list[dict]:
         message = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities or []}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 from rasa_sdk import Tracker
@@ -14,6 +15,8 @@ from actions.recommend import ActionChooseOption, ActionRecommend
 from actions.shop_info import ActionShopInfo
 from helpers_nlg import said
 from naviyam.adapters.db.models import User
+from naviyam.usecases.consent import record_consent
+from naviyam.usecases.senders import Sender
 from naviyam.adapters.db.session import unit_of_work
 
 MONDAY_LUNCH = {"now": "2026-11-23T12:30:00+09:00"}
@@ -42,6 +45,7 @@ def turn(action, domain, trk):
 
 def test_ask_answer_remember(loaded_database_url, domain):
     sender = f"t_place_{uuid.uuid4().hex[:6]}"
+    record_consent(Sender(sender), datetime.now(timezone.utc))   # only an agreed user's place is kept
     custom, text, slots = turn(ActionRecommend(), domain, tracker(
         sender, "떡볶이 먹고 싶어", "food_request", [{"entity": "food_type", "value": "떡볶이"}],
         metadata=MONDAY_LUNCH))

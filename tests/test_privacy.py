@@ -91,6 +91,7 @@ def test_forget_user_erases_every_row_and_cache_key_and_nothing_else(url, cache)
     assert report.rows == {
         "recommendation_feedback": 1, "conversations": 3, "recommendations_log": 1, "performance_logs": 1, "conversation_contexts": 1,
         "user_coupon_wallet": 1, "foodcard_users": 1, "user_profiles": 1, "users": 1,
+        "nlu_training_data": 0, "training_data_queue": 0, "reminders_sent": 0, "reminder_opt_outs": 0,
     }
     assert set(rows_of(url, gone).values()) == {0}
     assert count(url, Conversation, Conversation.user_id.is_(None)) == 1  # only the other user's early row

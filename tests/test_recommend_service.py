@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from naviyam.adapters.db.models import (
     Conversation, Menu, PerformanceLog, RecommendationLog, Shop, User, UserProfile,
@@ -54,6 +54,9 @@ def check_item(session, item, *, budget, now, location=None, radius=1000):
 
 def test_budget_lunch_request(session):
     uid = user_id(session, "demo_kid_01")
+    # the profile's home area, not a place remembered from another test's turn (issue 12)
+    session.execute(update(User).where(User.id == uid).values(
+        last_place_name=None, last_place_lat=None, last_place_lng=None, last_place_at=None))
     result = recommend(session, RecommendationRequest(
         now=TUESDAY_LUNCH, user_id=uid, session_key="t-lunch", text="5천원으로 점심 추천해줘",
         stated_budget=5000))

@@ -25,7 +25,7 @@ from naviyam.adapters.db.profile_queries import invalidate_profile, load_profile
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.config import get_recommend_settings
 from naviyam.domain.feedback import CLOSED, CLOSURE_STATUSES, RATED, FeedbackReading, read_feedback
-from naviyam.usecases.senders import Sender, user_id_of
+from naviyam.usecases.senders import Sender, require_consent
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,11 @@ class FeedbackOutcome:
 
 def give_feedback(sender: Sender, target: FeedbackTarget, text: str, now: datetime,
                   channel: str | None = None) -> FeedbackOutcome:
-    """Store one feedback message about ``target`` (raises LookupError for an unknown shop)."""
+    """Store one feedback message about ``target`` (raises LookupError for an unknown shop,
+    :class:`ConsentRequired` for a sender who has not agreed: feedback is kept against the user)."""
     reading = read_feedback(text)
     with unit_of_work() as session:
-        user_id = user_id_of(session, sender)
+        user_id = require_consent(session, sender, now.date())
         outcome = _store(session, user_id, sender.sender_id, target, reading, now, channel)
     invalidate_profile(user_id)
     return outcome

@@ -24,7 +24,7 @@ from naviyam.usecases.place_memory import fresh_memory
 from naviyam.usecases.low_balance import LowBalanceOutcome, handle_low_balance
 from naviyam.usecases.recommend import RecommendationResult, recommend
 from naviyam.usecases.senders import Sender, consented_user_id
-from naviyam.usecases.turns import Turn
+from naviyam.usecases.turns import Turn, written_by_events
 from naviyam.usecases.zero_balance import ZeroBalanceOffer, zero_balance_offer
 
 # A zero-balance answer looks a little further than a recommendation: a free meal is worth a walk.
@@ -51,7 +51,9 @@ def recommend_turn(sender: Sender, request: RecommendationRequest,
         request.session_key = request.session_key or sender.sender_id
         turn = _answer(session, request)
         if describe is not None:
-            log_turn(session, describe(turn).to_record(request.user_id))
+            row = describe(turn)
+            if not written_by_events():     # else the event consumer writes it (docs/LEARNING_LOOP.md)
+                log_turn(session, row.to_record(request.user_id))
         return turn
 
 

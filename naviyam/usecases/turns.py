@@ -47,7 +47,7 @@ class Turn:
         )
 
 
-def _written_by_events() -> bool:
+def written_by_events() -> bool:
     learning = get_learning_settings()
     return learning.conversation_log == "events" and learning.event_broker != "off"
 
@@ -62,7 +62,7 @@ def record_turn(turn: Turn) -> bool:
     With NAVIYAM_CONVERSATION_LOG=events the row is left to the event consumer (issue 15,
     docs/LEARNING_LOOP.md): nothing is written in the request path.
     """
-    if _written_by_events():
+    if written_by_events():
         return True
     try:
         with unit_of_work() as session:
