@@ -49,6 +49,25 @@ def redis_stores(redis_url: str, key_prefix: str) -> str:
     return rendered[rendered.index("tracker_store:"):]
 
 
+def agreed_user(engine, prefix: str, *, agreed: bool = True) -> str:
+    """A new user (not a demo user) past onboarding who agreed to the terms, as the consent
+    flow records it (issue 10); ``agreed=False``: one who did not."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy.orm import Session
+
+    from naviyam.adapters.db.models import User, UserProfile
+
+    sender = f"{prefix}_{secrets.token_hex(5)}"
+    at = datetime.now(timezone.utc) if agreed else None
+    with Session(engine) as session, session.begin():
+        user = User(external_user_id=sender, platform="rest", terms_agreed_at=at, privacy_agreed_at=at)
+        session.add(user)
+        session.flush()
+        session.add(UserProfile(user_id=user.id, interaction_count=5))   # past onboarding
+    return sender
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import json
 import urllib.request
-import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from devtools.operator_simulator import OperatorSimulator, SimulatorThread
-from naviyam.adapters.db.models import User, UserProfile
-from tests.e2e.harness import BotServers, start_servers
+from tests.e2e.harness import BotServers, agreed_user, start_servers
 
 pytestmark = pytest.mark.e2e
 
@@ -61,15 +57,7 @@ def card_bot(rasa_model, loaded_database_url: str, redis_url: str | None, operat
 
 
 def _new_child(engine, agreed: bool = True) -> str:
-    """A new user (not a demo user) who agreed to the terms, as the consent flow records it."""
-    sender = f"e2e_card_{uuid.uuid4().hex[:10]}"
-    at = datetime.now(timezone.utc) if agreed else None
-    with Session(engine) as session, session.begin():
-        user = User(external_user_id=sender, platform="rest", terms_agreed_at=at, privacy_agreed_at=at)
-        session.add(user)
-        session.flush()
-        session.add(UserProfile(user_id=user.id, interaction_count=5))   # past onboarding
-    return sender
+    return agreed_user(engine, "e2e_card", agreed=agreed)
 
 
 def _say(bot: BotServers, sender: str, message: str, meta: dict | None = None) -> tuple[str, list[dict]]:

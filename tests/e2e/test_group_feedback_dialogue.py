@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from naviyam.adapters.db.models import RecommendationFeedback, RecommendationLog, Shop, User
 from naviyam.domain.hours import is_open_at
+from tests.e2e.harness import agreed_user
 
 pytestmark = pytest.mark.e2e
 
@@ -74,7 +75,10 @@ def test_urgent_request_leaves_out_shops_about_to_close(bot, engine):
     later = datetime.fromisoformat(EVENING["now"]) + timedelta(minutes=30)
     with engine.connect() as conn:
         hours = dict(conn.execute(select(Shop.id, Shop.business_hours)).all())
-    assert any(not is_open_at(hours[r["shop_id"]], later) for r in plain)
+    now = datetime.fromisoformat(EVENING["now"])
+    # the filter has something to leave out: shops open now that close within 30 minutes
+    assert any(is_open_at(h, now) and not is_open_at(h, later) for h in hours.values())
+    assert plain, "the plain request is answered"
     assert all(is_open_at(hours[r["shop_id"]], later) for r in body["recommendations"])
     assert "30분 이상" in texts(answer)
 
@@ -89,7 +93,7 @@ def test_hearty_portion_differs_from_plain(bot):
 
 
 def test_disliked_shop_is_stored_once_and_not_recommended_again(bot, engine):
-    sender = new_user("feedback")
+    sender = agreed_user(engine, "e2e_g12_feedback")     # feedback is kept against an agreed user
     first = items(bot.send(sender, "만원으로 점심 추천해줘", LUNCH))
     bot.send(sender, '/choose_option{"option_number": 1}', LUNCH)
     chosen = first[0]["shop_id"]

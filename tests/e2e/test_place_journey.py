@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.e2e.harness import last_custom, texts_of
+from tests.e2e.harness import last_custom, texts_of, agreed_user
 from sqlalchemy import select
 
 from naviyam.adapters.db.models import Shop, User
@@ -32,7 +32,7 @@ def _new_user(tag: str) -> str:
 
 
 def test_no_place_is_asked_answered_and_remembered_next_session(bot, engine):
-    sender = _new_user("ask")
+    sender = agreed_user(engine, "e2e_place_ask")      # only an agreed user's place is remembered
     asked = bot.send(sender, "떡볶이 먹고 싶어", {"now": MONDAY_LUNCH})
     payload = last_custom(asked)
     assert payload["kind"] == "ask_location" and payload["recommendations"] == []
@@ -63,7 +63,7 @@ def test_a_shared_position_is_named_by_its_area(bot):
 
 
 def test_questions_about_what_was_shown_come_from_the_shop_row(bot, engine):
-    sender = _new_user("info")
+    sender = agreed_user(engine, "e2e_place_info")      # past onboarding: no consent question between
     meta = {"now": MONDAY_LUNCH, "location": GEONDAE}
     shown = last_custom(bot.send(sender, "만원으로 점심 추천해줘", meta))["recommendations"]
     assert len(shown) >= 2

@@ -20,7 +20,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from naviyam.adapters.db.models import Conversation, User
+from naviyam.adapters.db.conversation_log import session_uuid
+from naviyam.adapters.db.models import Conversation
 from tests.e2e.harness import BotServers, last_custom, redis_stores, start_servers
 
 pytestmark = pytest.mark.e2e
@@ -87,6 +88,7 @@ def test_concurrent_turns_of_one_new_sender_on_both_servers_are_serialised(pair,
                         for e in steps).split("U")
     assert all(s.strip("|").endswith("L") for s in segments[1:]), segments
     with engine.connect() as conn:
-        logged = conn.execute(select(func.count()).select_from(Conversation).join(User, User.id == Conversation.user_id)
-                              .where(User.external_user_id == sender)).scalar_one()
+        # a new sender has not agreed (issue 10): its rows carry only the session id
+        logged = conn.execute(select(func.count()).select_from(Conversation)
+                              .where(Conversation.session_id == session_uuid(sender))).scalar_one()
     assert logged == TURNS, "each turn wrote exactly one conversations row"
