@@ -116,8 +116,8 @@ def test_disliked_shop_is_stored_once_and_not_recommended_again(bot, engine):
     assert count == 1
 
 
-def test_closure_report_is_thanked_truthfully(bot):
-    sender = new_user("closed")
+def test_closure_report_is_thanked_truthfully(bot, engine):
+    sender = agreed_user(engine, "e2e_g12_closed")       # a report is kept against an agreed user
     items(bot.send(sender, "만원으로 점심 추천해줘", LUNCH))
     bot.send(sender, '/choose_option{"option_number": 2}', LUNCH)
     answer = bot.send(sender, "거기 문 닫았던데", LUNCH)
