@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from naviyam.domain.recommend.request import meal_slot_for
+
 MEAL_TIMES = {"아침": (8, 0), "점심": (12, 0), "저녁": (18, 0), "야식": (22, 0)}
 _MEAL_WORDS = (("아침", "아침"), ("브런치", "아침"), ("점심", "점심"), ("낮", "점심"), ("저녁", "저녁"),
                ("야식", "야식"), ("밤", "야식"), ("새벽", "야식"))
@@ -29,16 +31,6 @@ class TimeShift:
 
     def to_state(self) -> dict[str, str]:
         return {"at": self.at.isoformat(), "label": self.label}
-
-
-def _meal_of(hour: int) -> str:
-    if 5 <= hour < 10:
-        return "아침"
-    if 10 <= hour < 15:
-        return "점심"
-    if 15 <= hour < 21:
-        return "저녁"
-    return "야식"
 
 
 def _day_offset(text: str, now: datetime) -> tuple[int, str] | None:
@@ -103,7 +95,7 @@ def shifted_time(text: str | None, time_preference: str | None, now: datetime) -
     offset, day_word = day if day is not None else (0, "오늘")
     at = (now + timedelta(days=offset)).replace(hour=hour, minute=minute, second=0, microsecond=0)
     if day is None:
-        if clock is None and meal is not None and _meal_of(now.hour) == meal:
+        if clock is None and meal is not None and meal_slot_for(now) == meal:
             return None                       # "점심 추천" at lunchtime: now
         if at < now - timedelta(minutes=30):  # that time has passed today: the next one
             at += timedelta(days=1)
