@@ -112,7 +112,7 @@ if [[ "${NAVIYAM_LLM_SERVE:-0}" == "1" && -z "${NAVIYAM_LLM_URL:-}" ]]; then
   wait_http "$NAVIYAM_LLM_URL/health" 300 || die "the LLM model server did not start"
   say "LLM model server: $NAVIYAM_LLM_URL"
 fi
-SANIC_WORKERS="$RASA_WORKERS" "$RASA_ENV/bin/rasa" "${rasa_args[@]}" &
+SANIC_WORKERS="$RASA_WORKERS" "$RASA_ENV/bin/python" -m bot.server "${rasa_args[@]}" &  # rasa run, warm and with a compiled response check (bot/server.py)
 RASA_PID=$!
 pids+=("$RASA_PID")
 

@@ -183,7 +183,7 @@ def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
             cwd=PROJECT_ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
         )
         servers.processes.append(actions)
-        rasa_cmd = [str(RASA_ENV / "bin/rasa"), "run", "--interface", "127.0.0.1",
+        rasa_cmd = [str(RASA_ENV / "bin/python"), "-m", "bot.server", "run", "--interface", "127.0.0.1",
                     "--port", str(rasa_port), "--model", str(model), "--endpoints", str(endpoints), *rasa_args]
         if servers.api_token:
             rasa_cmd += ["--enable-api", "--auth-token", servers.api_token]
