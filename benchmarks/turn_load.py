@@ -9,7 +9,8 @@ fills) and a plain Rasa bot: ``rasa init``'s moodbot, same Rasa version, same ma
 2 minutes, once). Then it prints:
 
 - sequential: requests alternate between the two bots (machine noise hits both alike): our
-  new user's first recommendation turn, our returning user's turn, and moodbot's "hello";
+  new user's first recommendation turn, a returning child's turn (agreed and onboarded beforehand,
+  not timed), and moodbot's "hello";
   p50/p95 and the ratio of our p95 to moodbot's p95;
 - concurrent: at each user count, every user sends its turns one after the other while all users
   run at once: turns per second, p50/p95/max, errors, and answers that took longer than the
@@ -26,7 +27,6 @@ import argparse
 import json
 import os
 import secrets
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,8 +44,15 @@ from tests.fakes.kakao import skill_payload  # noqa: E402
 
 BOT_ID, SKILL_SECRET = "naviyam-bench", "bench-secret"
 KAKAO_CALLBACK_BUDGET_S = 3.5  # KAKAO_CALLBACK_BUDGET_SECONDS: slower answers go through Kakao's callback
-ASKS = ["5천원으로 점심 추천해줘", "만원으로 저녁 뭐 먹지", "떡볶이 먹고 싶어", "7천원 이하로 먹을 수 있는 곳 알려줘",
-        "지금 열린 곳 중에 싼 데 추천해줘", "분식 먹고 싶은데 6천원 있어"]
+# Every request names one of the sample's three neighbourhoods: without a place the bot asks
+# "어디 근처에서 찾을까요?" and the engine never runs (issue 12), which would measure nothing.
+ASKS = ["건대입구역에서 5천원으로 점심 추천해줘", "신촌역 근처 만원으로 저녁 뭐 먹지", "노량진역에서 떡볶이 먹고 싶어",
+        "건대입구역 7천원 이하로 먹을 수 있는 곳 알려줘", "신촌에서 지금 열린 곳 중에 싼 데 추천해줘",
+        "노량진 분식 먹고 싶은데 6천원 있어"]
+# A returning child: agreed, answered the onboarding questions (not timed).
+ONBOARDING = ["건대입구역에서 5천원으로 점심 추천해줘", "동의해요", "떡볶이 좋아해", "5천원", "없어"]
+ASKED_PLACE = "어디 근처에서 찾을까요"
+asked_place = 0  # answers that asked for a place instead of recommending (should stay 0)
 
 
 def post(url: str, body: dict, headers: dict | None = None, timeout: float = 30) -> tuple[float, dict | list]:
@@ -58,9 +65,18 @@ def post(url: str, body: dict, headers: dict | None = None, timeout: float = 30)
 
 
 def ours(rasa_url: str, user: str, text: str) -> float:
-    elapsed, _ = post(f"{rasa_url}/webhooks/kakao/webhook", skill_payload(text, user_id=user, bot_id=BOT_ID),
-                      {"X-Naviyam-Skill-Secret": SKILL_SECRET})
+    global asked_place
+    elapsed, answer = post(f"{rasa_url}/webhooks/kakao/webhook", skill_payload(text, user_id=user, bot_id=BOT_ID),
+                           {"X-Naviyam-Skill-Secret": SKILL_SECRET})
+    asked_place += ASKED_PLACE in json.dumps(answer, ensure_ascii=False)
     return elapsed
+
+
+def onboard(rasa_url: str, users: list[str]) -> None:
+    """Make ``users`` returning children: agreed, onboarding answered (not timed)."""
+    for user in users:
+        for text in ONBOARDING:
+            ours(rasa_url, user, text)
 
 
 def moodbot(url: str, user: str, text: str = "hello") -> float:
@@ -110,25 +126,30 @@ def start_moodbot(folder: Path, log: Path) -> tuple[subprocess.Popen, str, float
 def sequential(rasa_url: str, mood_url: str, n: int) -> None:
     new, returning, plain = [], [], []
     run = time.time_ns()
+    regulars = [f"regular-{run}-{i}" for i in range(n)]
+    onboard(rasa_url, regulars)
     for i in range(n):
-        user = f"bench-{run}-{i}"
-        new.append(ours(rasa_url, user, ASKS[i % len(ASKS)]))
+        new.append(ours(rasa_url, f"bench-{run}-{i}", ASKS[i % len(ASKS)]))
         plain.append(moodbot(mood_url, f"mood-{run}-{i}"))
-        returning.append(ours(rasa_url, user, ASKS[(i + 1) % len(ASKS)]))
+        returning.append(ours(rasa_url, regulars[i], ASKS[(i + 1) % len(ASKS)]))
         plain.append(moodbot(mood_url, f"mood-{run}-{i}"))
     print("sequential (alternating requests)")
     print(line("naviyam: new user, 1st turn", new))
     print(line("naviyam: returning user", returning))
     print(line("moodbot: 'hello'", plain))
-    ratio = pct(new + returning, 95) / pct(plain, 95)
-    print(f"  naviyam p95 / moodbot p95 = {ratio:.2f} (target <= 2)", flush=True)
+    for name, ours_p95 in (("new user", pct(new, 95)), ("returning user", pct(returning, 95)),
+                           ("all", pct(new + returning, 95))):
+        print(f"  naviyam p95 ({name}) / moodbot p95 = {ours_p95 / pct(plain, 95):.2f} (target <= 2)")
+    print(flush=True)
 
 
-def concurrent(send, users: int, turns: int, label: str) -> None:
+def concurrent(send, users: int, turns: int, label: str, prepare=None) -> None:
     timings: list[float] = []
     errors = 0
     lock = threading.Lock()
     run = time.time_ns()
+    if prepare is not None:  # untimed: e.g. make every user a returning child
+        prepare([f"{label}-{run}-{users}-{u}" for u in range(users)])
 
     def one_user(u: int) -> None:
         nonlocal errors
@@ -158,11 +179,26 @@ def production_stores(redis_url: str) -> str:
     return rendered[rendered.index("tracker_store:"):]
 
 
-def rss_mb(pid: int) -> float:
-    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if row.startswith("VmRSS:"):
-            return int(row.split()[1]) / 1024
-    return 0.0
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Sanic's worker processes)."""
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = (task / "children").read_text().split() if (task / "children").exists() else []
+        for child in children:
+            pids += tree(int(child))
+    return pids
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """Resident (RSS) and proportional (PSS) size of the process tree, in MB."""
+    rss = pss = 0.0
+    for one in tree(pid):
+        for row in Path(f"/proc/{one}/smaps_rollup").read_text().splitlines():
+            if row.startswith("Rss:"):
+                rss += int(row.split()[1]) / 1024
+            elif row.startswith("Pss:"):
+                pss += int(row.split()[1]) / 1024
+    return rss, pss
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,14 +229,18 @@ def main(argv: list[str] | None = None) -> int:
                 ours(servers.rasa_url, f"warm-{i}", ASKS[i])
                 moodbot(mood_url, f"warm-{i}")
             sequential(servers.rasa_url, mood_url, args.sequential)
-            print(f"concurrent ({args.turns} turns per user, Kakao-shaped requests for naviyam)")
+            print(f"concurrent ({args.turns} turns per user, no pause between a user's turns; naviyam: returning "
+                  "children, Kakao-shaped requests)")
             for users in [int(u) for u in args.users.split(",") if u]:
-                concurrent(lambda user, text: ours(servers.rasa_url, user, text), users, args.turns, "naviyam")
+                concurrent(lambda user, text: ours(servers.rasa_url, user, text), users, args.turns, "naviyam",
+                           prepare=lambda names: onboard(servers.rasa_url, names))
                 concurrent(lambda user, text: moodbot(mood_url, user), users, args.turns, "moodbot")
+            print(f"answers that asked for a place instead of recommending: {asked_place} (should be 0)")
             print("resident memory")
             for name, process in (("naviyam action server", servers.processes[0]),
                                   ("naviyam Rasa server", servers.processes[1]), ("moodbot Rasa server", mood)):
-                print(f"  {name:<24} {rss_mb(process.pid):7.0f} MB (main process; Sanic workers not included)")
+                rss, pss = memory_mb(process.pid)
+                print(f"  {name:<24} RSS {rss:7.0f} MB  PSS {pss:7.0f} MB (with its worker processes)")
         finally:
             servers.stop()
             mood.terminate()
