@@ -1,6 +1,7 @@
 """Shared machinery of the settings sections (see ``naviyam.config``)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,8 +42,28 @@ class _EnvSection(BaseSettings):
 _Section = TypeVar("_Section", bound=_EnvSection)
 
 
+# Sections read "on every call" are built once per distinct environment: building a pydantic
+# section costs about 0.5 ms, and a recommendation turn read settings some 10 times (4.6 % of the
+# action server's CPU, py-spy; docs/PERFORMANCE.md). Keyed by the whole environment, so a change
+# at run time (tests, operators) is still seen on the next call; sections are frozen, so sharing
+# an instance is safe.
+_BUILT: dict[tuple[type, frozenset], _EnvSection] = {}
+_BUILT_MAX = 64
+
+
 def _load(section: type[_Section]) -> _Section:
     """Build ``section`` from the environment; a bad value raises one line naming the variable."""
+    key = (section, frozenset(os.environ.items()))
+    built = _BUILT.get(key)
+    if built is None:
+        built = _build(section)
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        _BUILT[key] = built
+    return built  # type: ignore[return-value]
+
+
+def _build(section: type[_Section]) -> _Section:
     try:
         return section()
     except ValidationError as exc:
