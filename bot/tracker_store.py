@@ -21,9 +21,24 @@ the turn is not touched: the current answer is computed from what the child wrot
 only the stored history is masked (so a later turn sees ``[전화번호]``, never the
 number). Why a wrapper and not an event broker or a Rasa plugin hook: the broker only
 copies events elsewhere, and the plugin hooks are Rasa Pro's.
+
+**Saving to Redis appends** (issue 11). Rasa 3.6's ``RedisTrackerStore.save`` reads and
+deserialises the whole stored conversation, merges it with the live tracker event by event
+(``_merge_trackers`` compares every new event's dict with every stored one once the
+conversation has more than one session: quadratic in the history), and ``stream_events``
+reads it once more for the event broker. Measured with py-spy on returning children's
+recommendation turns that was a third of the Rasa server's CPU, and it grows with every day a
+child keeps using the bot. A tracker this store returned remembers how many events it had
+(``STORED_EVENTS``); Rasa only appends to a tracker during a turn (turns of one sender are
+serialised by the lock store), so saving masks only the events after that count, appends them
+to the stored JSON (same format as Rasa's: ``{"events": [...], "name": ...}``) and publishes
+them to the event broker as Rasa's ``_stream_new_events`` does. When anything does not line up
+(a new conversation, a tracker not from ``retrieve``, the stored conversation changed since:
+its last event is not the tracker's) it falls back to Rasa's own save of the masked tracker.
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Dict, Iterable, List, Optional, Text
 
@@ -39,6 +54,9 @@ from rasa.utils.endpoints import EndpointConfig
 from naviyam.shared.personal_data import mask_values
 
 logger = logging.getLogger(__name__)
+
+# Attribute put on a tracker returned by ``retrieve``: how many of its events are stored.
+STORED_EVENTS = "_naviyam_stored_events"
 
 # Set by action_forget_user (domain/privacy.yml) once the user's data was erased.
 ERASURE_SLOT = "personal_data_erased_at"
@@ -129,7 +147,40 @@ class MaskingTrackerStore(TrackerStore):
         if erasure_requested(tracker):
             self.delete(tracker.sender_id)
             return
+        if isinstance(self._inner, RedisTrackerStore) and self._append_to_redis(tracker):
+            return
         await self._inner.save(masked_tracker(tracker))
+        setattr(tracker, STORED_EVENTS, len(tracker.events))
+
+    def _append_to_redis(self, tracker: DialogueStateTracker) -> bool:
+        """Append the tracker's unsaved events, masked, to its stored conversation; False when
+        the stored conversation is not the one this tracker was read from (Rasa's save then)."""
+        stored_count = getattr(tracker, STORED_EVENTS, 0)
+        events = list(tracker.events)
+        if not 0 < stored_count <= len(events):
+            return False
+        inner = self._inner
+        key = inner.key_prefix + tracker.sender_id
+        raw = inner.red.get(key)
+        if raw is None:
+            return False
+        stored = json.loads(raw)
+        stored_events = stored.get("events") or []
+        last_read = events[stored_count - 1]
+        if not stored_events or stored_events[-1].get("event") != last_read.type_name \
+                or stored_events[-1].get("timestamp") != last_read.timestamp:
+            return False
+        new = [mask_event(event.as_dict()) for event in events[stored_count:]]
+        if new:
+            stored_events.extend(new)
+            stored["events"] = stored_events
+            inner.red.set(key, json.dumps(stored), ex=inner.record_exp or None)
+            broker = inner.event_broker
+            for event in new:  # as Rasa's TrackerStore._stream_new_events publishes them
+                if broker is not None:
+                    broker.publish({"sender_id": tracker.sender_id, **event})
+        setattr(tracker, STORED_EVENTS, len(events))
+        return True
 
     def delete(self, sender_id: Text) -> None:
         """Remove the stored conversation of ``sender_id`` (Rasa 3.6 stores have no delete)."""
@@ -147,7 +198,10 @@ class MaskingTrackerStore(TrackerStore):
         logger.info("Erased the stored conversation of one sender (erasure requested in chat)")
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        return await self._inner.retrieve(sender_id)
+        tracker = await self._inner.retrieve(sender_id)
+        if tracker is not None:
+            setattr(tracker, STORED_EVENTS, len(tracker.events))
+        return tracker
 
     async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         return await self._inner.retrieve_full_tracker(sender_id)

@@ -6,14 +6,16 @@ Runs in the Rasa environment, against Rasa's own InMemory and Redis tracker stor
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from urllib.parse import urlparse
 
 import pytest
 import redis
+from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.tracker_store import MaskingTrackerStore
@@ -96,3 +98,92 @@ def test_rendered_and_default_endpoints_use_the_masking_store(redis_url):
         config = dict(config)
         store = TrackerStore.create(EndpointConfig(url=config.pop("url", None), **config), DOMAIN)
         assert isinstance(store, MaskingTrackerStore)
+
+
+# ----------------------------------------------------------------- Redis: saving appends (issue 11)
+class CollectingBroker(EventBroker):
+    """Rasa's broker interface, keeping what it is given (what a real broker would send on)."""
+
+    def __init__(self) -> None:
+        self.published: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+def _redis_store(prefix: str, broker: EventBroker | None = None) -> tuple[MaskingTrackerStore, redis.Redis]:
+    parsed = urlparse(REDIS_URL)
+    db = int((parsed.path or "/0").lstrip("/") or 0)
+    client = redis.Redis(host=parsed.hostname, port=parsed.port or 6379, db=db)
+    store = MaskingTrackerStore(domain=DOMAIN, host=parsed.hostname, event_broker=broker, inner_store="redis",
+                                port=parsed.port or 6379, db=db, key_prefix=prefix)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    return store, client
+
+
+def _stored(client: redis.Redis, store: MaskingTrackerStore, sender: str) -> list[dict]:
+    return json.loads(client.get(store.inner.key_prefix + sender))["events"]
+
+
+def test_redis_save_appends_only_the_turns_events_masked():
+    broker = CollectingBroker()
+    store, client = _redis_store("appendtest", broker)
+    sender = "rest:append-1"
+    asyncio.run(store.get_or_create_tracker(sender))  # new: Rasa's own save
+
+    async def rasas_save(*_args, **_kwargs):
+        raise AssertionError("a retrieved tracker must be appended, not re-saved whole")
+
+    store.inner.save = rasas_save
+    for turn in range(3):
+        tracker = asyncio.run(store.retrieve(sender))
+        before = len(_stored(client, store, sender))
+        tracker.update(user(f"{turn}번째: 제 번호는 {PHONE}"))
+        tracker.update(ActionExecuted("action_recommend"))
+        tracker.update(BotUttered(f"{PHONE} 맞나요?"))
+        asyncio.run(store.save(tracker))
+        stored = _stored(client, store, sender)
+        assert len(stored) == before + 3
+        assert [e["event"] for e in stored[-3:]] == ["user", "action", "bot"]
+    dump = json.dumps(_stored(client, store, sender), ensure_ascii=False) + repr(broker.published)
+    assert PHONE not in dump and "5678" not in dump and "[전화번호]" in dump
+    # every event reached the broker once, in order, masked, as Rasa publishes them
+    user_texts = [e["text"] for e in broker.published if e["event"] == "user"]
+    assert len(user_texts) == 3 and all(e["sender_id"] == sender for e in broker.published)
+    full = asyncio.run(store.retrieve_full_tracker(sender))
+    assert [e.as_dict() for e in full.events] == _stored(client, store, sender)
+
+
+def test_redis_append_keeps_earlier_sessions():
+    store, client = _redis_store("appendsessions")
+    sender = "rest:append-2"
+    old = asyncio.run(store.get_or_create_tracker(sender))
+    old.update(user("어제 메시지"))
+    asyncio.run(store.save(old))
+    tracker = asyncio.run(store.retrieve(sender))
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+    latest = asyncio.run(store.retrieve(sender))  # only the latest session
+    assert not any(e.type_name == "user" for e in latest.events)
+    latest.update(user("오늘 메시지"))
+    asyncio.run(store.save(latest))
+    texts = [e.get("text") for e in _stored(client, store, sender) if e["event"] == "user"]
+    assert texts == ["어제 메시지", "오늘 메시지"]
+
+
+def test_redis_save_falls_back_to_rasas_merge_when_the_stored_conversation_moved_on():
+    store, client = _redis_store("appendstale")
+    other, _ = _redis_store("appendstale")  # another Rasa process, same Redis
+    sender = "rest:append-3"
+    asyncio.run(store.get_or_create_tracker(sender))
+    stale = asyncio.run(store.retrieve(sender))
+    fresh = asyncio.run(other.retrieve(sender))
+    fresh.update(user("다른 서버가 받은 메시지"))
+    asyncio.run(other.save(fresh))
+    stale.update(user("늦게 저장하는 메시지"))
+    asyncio.run(store.save(stale))
+    texts = [e.get("text") for e in _stored(client, store, sender) if e["event"] == "user"]
+    assert sorted(texts) == sorted(["다른 서버가 받은 메시지", "늦게 저장하는 메시지"])
