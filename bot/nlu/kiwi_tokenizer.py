@@ -31,18 +31,20 @@ from rasa.shared.nlu.training_data.message import Message
 
 logger = logging.getLogger(__name__)
 
-_KIWI_CACHE: Dict[Tuple[Optional[str], Optional[str]], Any] = {}
+_KIWI_CACHE: Dict[Tuple[Optional[str], Optional[str], bool], Any] = {}
 _KIWI_LOCK = threading.Lock()
 
 
-def get_kiwi(model_path: Optional[str] = None, typos: Optional[str] = None) -> Any:
-    """One Kiwi instance per (model path, typo mode) per process (loading takes ~1.5 s)."""
-    key = (model_path, typos)
+def get_kiwi(model_path: Optional[str] = None, typos: Optional[str] = None,
+             multi_dict: bool = False) -> Any:
+    """One Kiwi instance per (model path, typo mode, multi-word dictionary) per process
+    (loading takes ~1.5 s)."""
+    key = (model_path, typos, multi_dict)
     with _KIWI_LOCK:
         if key not in _KIWI_CACHE:
             from kiwipiepy import Kiwi
 
-            kwargs: Dict[str, Any] = {}
+            kwargs: Dict[str, Any] = {"load_multi_dict": multi_dict}
             if model_path:
                 kwargs["model_path"] = model_path
             if typos:
@@ -104,6 +106,9 @@ class KiwiTokenizer(Tokenizer):
             "model_path": None,
             # Kiwi typo correction: None (off), "basic" or "basic_with_continual"
             "typos": None,
+            # Kiwi's multi-word proper-noun dictionary: 180 MB per process for 2 of our 5,250
+            # training and test sentences tokenised differently (docs/PERFORMANCE.md)
+            "load_multi_dict": False,
         }
 
     @staticmethod
@@ -118,7 +123,8 @@ class KiwiTokenizer(Tokenizer):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         super().__init__(config)
-        self._kiwi = get_kiwi(config.get("model_path"), config.get("typos"))
+        self._kiwi = get_kiwi(config.get("model_path"), config.get("typos"),
+                              bool(config.get("load_multi_dict", False)))
 
     @classmethod
     def create(
