@@ -184,7 +184,7 @@ def test_stated_preferences_are_saved(database_url, domain):
 
 
 def test_an_onboarding_answer_is_logged_with_the_next_question(database_url, domain, engine):
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from naviyam.adapters.db.conversation_log import session_uuid
     from naviyam.adapters.db.models import Conversation
