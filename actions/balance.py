@@ -14,13 +14,12 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.calls import call_use_case
 from actions.card_link import CARD_LINK_BUTTON
 from actions.common import Reply, TurnContext, record_turn, won
-from actions.consent import ask_for_request
 from naviyam.usecases.balance.budget import SpendableBudget
 from naviyam.usecases.balance_check import card_limits, check_balance
 from naviyam.usecases.coupons.issuance import EMERGENCY_VALID_HOURS
-from naviyam.usecases.senders import ConsentRequired
 
 log = logging.getLogger(__name__)
 
@@ -81,19 +80,13 @@ class ActionCheckBalance(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         ctx = TurnContext.from_tracker(tracker)
         reply = Reply(dispatcher, domain)
-        try:
-            outcome = check_balance(ctx.sender, ctx.now)
-        except ConsentRequired as needed:   # a card or a wallet is stored data: ask first
-            events = ask_for_request(reply, needed.notice, "balance_check")
-            record_turn(ctx, reply)
-            return events
-        except Exception:  # noqa: BLE001 - nothing half-written; the user gets a polite answer
-            log.exception("Balance check failed for %s", ctx.sender_id)
-            reply.say("utter_balance_coupons_error")
-            reply.send_json({"kind": "error", "quick_replies": QUICK_REPLIES})
-            record_turn(ctx, reply)
-            return []
-
+        called = call_use_case(ctx, reply, lambda: check_balance(ctx.sender, ctx.now),
+                               failure="Balance check failed for %s", error="utter_balance_coupons_error",
+                               error_json={"kind": "error", "quick_replies": QUICK_REPLIES},
+                               asks_consent=True, consent_for="balance_check")   # a card or a wallet is stored data
+        if called.answered:
+            return called.events
+        outcome = called.value
         budget = outcome.budget
         if budget.card_status is None:   # no card yet: offer to link one (issue 12)
             reply.say("utter_balance_no_card", buttons=[CARD_LINK_BUTTON] + QUICK_REPLIES)

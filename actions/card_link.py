@@ -10,7 +10,6 @@ calls ``naviyam.usecases.card_link.link_card`` and clears the slot in the same t
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,12 +17,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.calls import call_use_case
 from actions.common import Reply, TurnContext, record_turn, won
 from actions.consent import FOR_SLOT, show_notice
 from naviyam.domain import card_link as rules
 from naviyam.usecases.card_link import LinkOutcome, card_link_start, link_card, unlink_card
-
-log = logging.getLogger(__name__)
 
 CARD_LINK_BUTTON = {"title": "급식카드 등록", "payload": "/card_link"}
 AFTER_LINK_BUTTONS = [
@@ -58,13 +56,12 @@ class ActionCardLinkStart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         ctx = TurnContext.from_tracker(tracker)
         reply = Reply(dispatcher, domain)
-        try:
-            start = card_link_start(ctx.sender, ctx.now)
-        except Exception:  # noqa: BLE001 - nothing written; a polite answer
-            log.exception("Card-link start failed for %s", ctx.sender_id)
-            reply.say("utter_card_link_error")
-            record_turn(ctx, reply)
-            return [SlotSet("card_link_ready", False)]
+        called = call_use_case(ctx, reply, lambda: card_link_start(ctx.sender, ctx.now),
+                               failure="Card-link start failed for %s", error="utter_card_link_error",
+                               error_events=[SlotSet("card_link_ready", False)])
+        if called.answered:
+            return called.events
+        start = called.value
         payload: dict[str, Any] = {"kind": "card_link", "step": "start", "ready": False}
         consent_events: list[EventType] = []
         if not start.agreed:      # the notice follows; 동의해요 then offers 급식카드 등록 again
@@ -167,15 +164,14 @@ class ActionCardLinkSubmit(Action):
         reply = Reply(dispatcher, domain)
         done = [SlotSet("card_number", None), SlotSet("card_link_ready", None)]
         number = tracker.get_slot("card_number")
-        try:
-            outcome = link_card(ctx.sender, str(number or ""), ctx.now)
-        except Exception:  # noqa: BLE001 - the use case commits whole or not at all
-            log.exception("Linking a card failed for %s", ctx.sender_id)
-            reply.say("utter_card_link_error")
-            reply.send_json({"kind": "card_link", "step": "submit", "linked": False, "refusal": "error"})
-            record_turn(ctx, reply)
-            return done
-        reply.send_json(render_outcome(reply, outcome))
+        called = call_use_case(ctx, reply, lambda: link_card(ctx.sender, str(number or ""), ctx.now),
+                               failure="Linking a card failed for %s", error="utter_card_link_error",
+                               error_json={"kind": "card_link", "step": "submit", "linked": False,
+                                           "refusal": "error"},
+                               error_events=done)
+        if called.answered:
+            return called.events
+        reply.send_json(render_outcome(reply, called.value))
         record_turn(ctx, reply)
         return done
 
@@ -187,13 +183,11 @@ class ActionCardUnlink(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         ctx = TurnContext.from_tracker(tracker)
         reply = Reply(dispatcher, domain)
-        try:
-            masked = unlink_card(ctx.sender, ctx.now)
-        except Exception:  # noqa: BLE001 - nothing was deleted; a polite answer
-            log.exception("Unlinking the card of %s failed", ctx.sender_id)
-            reply.say("utter_card_link_error")
-            record_turn(ctx, reply)
-            return []
+        called = call_use_case(ctx, reply, lambda: unlink_card(ctx.sender, ctx.now),
+                               failure="Unlinking the card of %s failed", error="utter_card_link_error")
+        if called.answered:
+            return called.events
+        masked = called.value
         if masked is None:
             reply.say("utter_card_unlink_none", buttons=[CARD_LINK_BUTTON])
         else:

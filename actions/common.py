@@ -5,7 +5,8 @@ use case does the work, ``Reply`` answers with the domain's responses *by name*
 (``dispatcher.utter_message(response="utter_...", **values)``) so Rasa's NLG picks the
 variation, fills the placeholders and adds the response's buttons (channel-specific
 variations and conditions work), plus one machine-readable ``json_message``; and
-``record_turn`` hands the conversations row to ``naviyam.usecases.turns``.
+``record_turn`` hands the conversations row to ``naviyam.usecases.turns``. An action's call
+to its use case, with the consent and polite-error answers, is ``actions.calls.call_use_case``.
 
 A message composed of several lines (a recommendation list) is one response with
 placeholders (``utter_recommend_list``: {header} {items} {footer}); the line texts are

@@ -7,22 +7,18 @@ its ``status`` (ACTIVE, RESERVED with its ``reservation_code``, USED, EXPIRED).
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.calls import call_use_case
 from actions.common import Reply, TurnContext, record_turn
-from actions.consent import ask_for_request
 from naviyam.config import get_settings
 from naviyam.domain.coupon_rules import as_utc
 from naviyam.domain.redeem_code import spaced
 from naviyam.usecases.coupon_listing import WalletItem, WalletListing, list_coupons
-from naviyam.usecases.senders import ConsentRequired
-
-log = logging.getLogger(__name__)
 
 MAX_LISTED = 5
 QUICK_REPLIES = [
@@ -73,18 +69,13 @@ class ActionShowCoupons(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         ctx = TurnContext.from_tracker(tracker)
         reply = Reply(dispatcher, domain)
-        try:
-            listing = list_coupons(ctx.sender, ctx.now)
-        except ConsentRequired as needed:   # a card or a wallet is stored data: ask first
-            events = ask_for_request(reply, needed.notice, "coupon_inquiry")
-            record_turn(ctx, reply)
-            return events
-        except Exception:  # noqa: BLE001 - read-only; the user gets a polite answer
-            log.exception("Coupon listing failed for %s", ctx.sender_id)
-            reply.say("utter_balance_coupons_error")
-            reply.send_json({"kind": "error", "quick_replies": QUICK_REPLIES})
-            record_turn(ctx, reply)
-            return []
+        called = call_use_case(ctx, reply, lambda: list_coupons(ctx.sender, ctx.now),
+                               failure="Coupon listing failed for %s", error="utter_balance_coupons_error",
+                               error_json={"kind": "error", "quick_replies": QUICK_REPLIES},
+                               asks_consent=True, consent_for="coupon_inquiry")   # a wallet is stored data
+        if called.answered:
+            return called.events
+        listing = called.value
         render_listing(reply, listing, ctx.now)
         reply.send_json({
             "kind": "coupons",

@@ -13,12 +13,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.calls import call_use_case
 from actions.common import Reply, TurnContext, record_turn
-from actions.consent import ask_for_request
 from naviyam.domain.onboarding import valid_budget
 from naviyam.shared.korean.vocab import is_negative_feedback
 from naviyam.usecases.profile import save_preferences, start_session
-from naviyam.usecases.senders import ConsentRequired, Sender
+from naviyam.usecases.senders import Sender
 
 log = logging.getLogger(__name__)
 
@@ -199,20 +199,18 @@ class ActionUpdatePreferences(Action):
         foods = [str(v) for v in ctx.entities.get("food_type", [])]
         restrictions = [str(v) for v in ctx.entities.get("dietary_restrictions", [])]
         budget = valid_budget(ctx.entity("budget"))
+        done = {"kind": "preferences", "quick_replies": []}
         if not (foods or restrictions or budget):
             reply.say("utter_preference_not_understood")
         else:
-            try:
-                save_preferences(ctx.sender, foods=foods, budget=budget, restrictions=restrictions, now=ctx.now)
-                reply.say("utter_preference_saved",
-                          summary=preference_summary(reply, foods, budget, restrictions))
-            except ConsentRequired as needed:   # nothing stored without agreement
-                events = ask_for_request(reply, needed.notice, None)
-                record_turn(ctx, reply, user_strategy=strategy(tracker))
-                return events
-            except Exception:  # noqa: BLE001 - the user gets a polite answer, operators the log
-                log.exception("Could not save preferences of %s", ctx.sender_id)
-                reply.say("utter_internal_error")
-        reply.send_json({"kind": "preferences", "quick_replies": []})
+            called = call_use_case(   # nothing stored without agreement: asks for it
+                ctx, reply, lambda: save_preferences(ctx.sender, foods=foods, budget=budget,
+                                                     restrictions=restrictions, now=ctx.now),
+                failure="Could not save preferences of %s", error="utter_internal_error", error_json=done,
+                asks_consent=True, user_strategy=strategy(tracker))
+            if called.answered:
+                return called.events
+            reply.say("utter_preference_saved", summary=preference_summary(reply, foods, budget, restrictions))
+        reply.send_json(done)
         record_turn(ctx, reply, user_strategy=strategy(tracker))
         return []

@@ -7,20 +7,16 @@ was really done (excluded for a while, queued for the operator, or just stored).
 """
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.calls import call_use_case
 from actions.common import Reply, TurnContext, parse_datetime, positive_int, record_turn
-from actions.consent import ask_for_request
 from naviyam.domain.feedback import CLOSED, LIKED, NOTED, RATED
 from naviyam.usecases.feedback import FeedbackOutcome, FeedbackTarget, give_feedback
-from naviyam.usecases.senders import ConsentRequired
-
-log = logging.getLogger(__name__)
 
 _NUMBERED = re.compile(r"([1-9])\s*번")
 MORE_BUTTON = [{"title": "다른 추천 보기", "payload": "/request_more"}]
@@ -79,19 +75,15 @@ class ActionFeedback(Action):
             reply.send_json({"kind": "feedback", "stored": False, "quick_replies": []})
             record_turn(ctx, reply)
             return []
-        try:
-            outcome = give_feedback(ctx.sender, target, ctx.text, ctx.now,
-                                    channel=tracker.get_latest_input_channel())
-        except ConsentRequired as needed:   # feedback is kept against the user: ask first
-            events = ask_for_request(reply, needed.notice, "feedback")
-            record_turn(ctx, reply)
-            return events
-        except Exception:  # noqa: BLE001 - nothing was written; the child gets a polite answer
-            log.exception("Storing feedback of %s failed", ctx.sender_id)
-            reply.say("utter_feedback_error")
-            reply.send_json({"kind": "error", "stored": False})
-            record_turn(ctx, reply)
-            return []
+        called = call_use_case(
+            ctx, reply, lambda: give_feedback(ctx.sender, target, ctx.text, ctx.now,
+                                              channel=tracker.get_latest_input_channel()),
+            failure="Storing feedback of %s failed", error="utter_feedback_error",
+            error_json={"kind": "error", "stored": False},
+            asks_consent=True, consent_for="feedback")   # feedback is kept against the user
+        if called.answered:
+            return called.events
+        outcome = called.value
         response = thanks_response(outcome)
         reply.say(response, shop_name=outcome.shop_name, rating=outcome.reading.rating)
         reply.send_json({**payload(outcome), "quick_replies": reply.common_buttons(response) or MORE_BUTTON})

@@ -19,6 +19,7 @@ from actions.place import PENDING_SLOT, context_lines, pending_request, render_a
 from actions import recommend_group as group_dialogue
 from actions.reservation import render_reservation, reservation_payload
 from actions.zero_balance import emergency_note, low_balance_notes, render_zero_balance
+from actions.calls import call_use_case
 from actions.common import (
     Reply, TurnContext, as_list, money, parse_datetime, positive_int, record_turn, sent_entry, won,
 )
@@ -297,16 +298,15 @@ class ActionChooseOption(Action):
         option = options[number - 1]
         values = {"shop_name": option.get("shop_name"), "menu_name": option.get("menu_name"),
                   "price": won(option.get("price") or option.get("final_price"))}
-        try:
-            selection = choose_option(
+        called = call_use_case(
+            ctx, reply, lambda: choose_option(
                 ctx.sender, option, recommendation_log_id=positive_int(tracker.get_slot("recommendation_log_id")),
                 now=ctx.now, shown_at=parse_datetime(tracker.get_slot("recommendation_shown_at")),
-                turn=ctx.turn(sent_entry("utter_choose_confirm", values)))
-        except Exception:  # noqa: BLE001 - nothing was written; the user gets a polite answer
-            log.exception("Recording the choice of %s failed", ctx.sender_id)
-            reply.say("utter_recommend_error")
-            record_turn(ctx, reply)
-            return done
+                turn=ctx.turn(sent_entry("utter_choose_confirm", values))),
+            failure="Recording the choice of %s failed", error="utter_recommend_error", error_events=done)
+        if called.answered:
+            return called.events
+        selection = called.value
         details = []
         if selection.address:
             details.append(reply.line("utter_choose_address", address=selection.address))

@@ -9,7 +9,6 @@ service when ``NAVIYAM_SHOP_PUBLIC_URL`` is set (they cannot show data URIs).
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -17,14 +16,13 @@ import segno
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.calls import call_use_case
 from actions.common import Reply, TurnContext, record_turn, won
 from actions.coupons import expiry_text
 from naviyam.config import get_settings
 from naviyam.domain.redeem_code import spaced
 from naviyam.usecases.coupons.reservation import Reservation, cancel_reservations
 from naviyam.usecases.selection import SelectionResult
-
-log = logging.getLogger(__name__)
 
 QUICK_REPLIES = [
     {"title": "다른 추천", "payload": "/food_request"},
@@ -71,13 +69,11 @@ class ActionCancelReservation(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         ctx = TurnContext.from_tracker(tracker)
         reply = Reply(dispatcher, domain)
-        try:
-            released = cancel_reservations(ctx.sender, ctx.now)
-        except Exception:  # noqa: BLE001 - nothing changed; the user gets a polite answer
-            log.exception("Cancelling the reservation of %s failed", ctx.sender_id)
-            reply.say("utter_balance_coupons_error")
-            record_turn(ctx, reply)
-            return []
+        called = call_use_case(ctx, reply, lambda: cancel_reservations(ctx.sender, ctx.now),
+                               failure="Cancelling the reservation of %s failed", error="utter_balance_coupons_error")
+        if called.answered:
+            return called.events
+        released = called.value
         if released:
             reply.say("utter_reservation_cancelled", buttons=QUICK_REPLIES,
                       coupon_name=", ".join(r.coupon_name for r in released))

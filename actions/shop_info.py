@@ -8,18 +8,16 @@ Never new recommendations.
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.calls import call_use_case
 from actions.common import Reply, TurnContext, positive_int, record_turn
 from actions.recommend import QUICK_REPLIES
 from naviyam.usecases.shop_info import ShopInfo, shop_info
-
-log = logging.getLogger(__name__)
 
 CARD_LINES = {"Y": "utter_shop_info_card_yes", "P": "utter_shop_info_card_partial",
               "N": "utter_shop_info_card_no"}
@@ -72,16 +70,16 @@ class ActionShopInfo(Action):
         ctx = TurnContext.from_tracker(tracker)
         reply = Reply(dispatcher, domain)
         done = [SlotSet("option_number", None)]
-        try:
-            info = shop_info(text=ctx.text, now=ctx.now, recent=tracker.get_slot("last_recommendations") or [],
-                             number=positive_int(ctx.entity("option_number")),
-                             selected_shop_id=positive_int(tracker.get_slot("selected_shop_id")),
-                             near=_near(ctx, tracker))
-        except Exception:  # noqa: BLE001 - a polite answer; this action writes nothing
-            log.exception("Shop info failed for %s", ctx.sender_id)
-            reply.say("utter_recommend_error")
-            record_turn(ctx, reply)
-            return done
+        called = call_use_case(
+            ctx, reply, lambda: shop_info(text=ctx.text, now=ctx.now,
+                                          recent=tracker.get_slot("last_recommendations") or [],
+                                          number=positive_int(ctx.entity("option_number")),
+                                          selected_shop_id=positive_int(tracker.get_slot("selected_shop_id")),
+                                          near=_near(ctx, tracker)),
+            failure="Shop info failed for %s", error="utter_recommend_error", error_events=done)
+        if called.answered:
+            return called.events
+        info = called.value
         if info is None:
             reply.say("utter_shop_info_nothing_shown", buttons=QUICK_REPLIES[:1])
             reply.send_json({"kind": "shop_info", "shop_id": None, "quick_replies": QUICK_REPLIES[:1]})

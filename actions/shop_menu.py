@@ -6,18 +6,16 @@ lists the available menus with the best coupon and marks what fits the user's bu
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.calls import call_use_case
 from actions.common import Reply, TurnContext, money, positive_int, record_turn, won
 from actions.recommend import QUICK_REPLIES
 from naviyam.usecases.shop_menu import ShopMenu, show_menu
-
-log = logging.getLogger(__name__)
 
 
 def menu_lines(menu: ShopMenu) -> list[str]:
@@ -62,16 +60,17 @@ class ActionShowMenu(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         ctx = TurnContext.from_tracker(tracker)
         reply = Reply(dispatcher, domain)
-        try:
-            menu = show_menu(ctx.sender, text=ctx.text, now=ctx.now, shop_id=positive_int(ctx.entity("shop_id")),
-                             option_number=positive_int(ctx.entity("option_number")),
-                             recent=tracker.get_slot("last_recommendations") or [], near=ctx.location,
-                             stated_budget=money(tracker.get_slot("budget")))
-        except Exception:  # noqa: BLE001 - a polite answer; nothing is written by this action
-            log.exception("Showing a shop menu failed for %s", ctx.sender_id)
-            reply.say("utter_recommend_error")
-            record_turn(ctx, reply)
-            return [SlotSet("option_number", None)]
+        called = call_use_case(
+            ctx, reply, lambda: show_menu(ctx.sender, text=ctx.text, now=ctx.now,
+                                          shop_id=positive_int(ctx.entity("shop_id")),
+                                          option_number=positive_int(ctx.entity("option_number")),
+                                          recent=tracker.get_slot("last_recommendations") or [], near=ctx.location,
+                                          stated_budget=money(tracker.get_slot("budget"))),
+            failure="Showing a shop menu failed for %s", error="utter_recommend_error",
+            error_events=[SlotSet("option_number", None)])
+        if called.answered:
+            return called.events
+        menu = called.value
         if menu is None:
             reply.say("utter_shop_menu_which", buttons=QUICK_REPLIES[:1])
         else:

@@ -12,7 +12,6 @@ Never edit the generated file by hand: edit the lexicon and rerun.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from naviyam.domain.vocabulary import SHOP_CATEGORIES  # noqa: E402
 from naviyam.shared import food_lexicon  # noqa: E402
+from scripts.lookup_yaml import nlu_file, table, write_or_check  # noqa: E402
 
 LEXICON = ROOT / "data" / "food_lexicon.yml"
 SYNONYMS = ROOT / "data" / "nlu" / "synonyms.yml"
@@ -34,6 +34,7 @@ HEADER = """version: "3.1"
 # (edit the lexicon, rerun the script, retrain). tests/test_food_lexicon.py checks it is in sync.
 # food_type lookup: RegexFeaturizer features for DIET and canonical values for the normaliser;
 # synonyms: the lexicon's variants (data/nlu/synonyms.yml, hand-made, wins over these).
+
 """
 
 
@@ -53,8 +54,6 @@ def hand_made_synonyms(path: Path = SYNONYMS) -> dict[str, str]:
 def render(lexicon: food_lexicon.FoodLexicon, hand_made: dict[str, str]) -> str:
     """The generated YAML text (deterministic: sorted)."""
     elements = set(lexicon.lookup_elements()) | set(SHOP_CATEGORIES) | set(hand_made.values())
-    lines = [HEADER, "nlu:", "- lookup: food_type", "  examples: |"]
-    lines += [f"    - {word}" for word in sorted(elements)]
     groups: dict[str, list[str]] = {}
     for dish in lexicon.dishes:
         target = hand_made.get(food_lexicon.compact(dish.name), dish.name)
@@ -65,28 +64,17 @@ def render(lexicon: food_lexicon.FoodLexicon, hand_made: dict[str, str]) -> str:
             groups.setdefault(target, [])
             if variant not in groups[target]:
                 groups[target].append(variant)
-    for target in sorted(groups):
-        lines += [f"- synonym: {target}", "  examples: |"]
-        lines += [f"    - {variant}" for variant in groups[target]]
-    return "\n".join(lines) + "\n"
+    return nlu_file(HEADER, [table("lookup", "food_type", sorted(elements)),
+                             *(table("synonym", target, groups[target]) for target in sorted(groups))])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 when the file is out of date")
-    args = parser.parse_args(argv)
-    lexicon = food_lexicon.read(LEXICON, SHOP_CATEGORIES)
-    text = render(lexicon, hand_made_synonyms())
-    current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
-    if args.check:
-        if current != text:
-            print(f"{OUTPUT.relative_to(ROOT)} is out of date: run scripts/gen_food_lookup.py", file=sys.stderr)
-            return 1
-        print("lookup_food.yml is in sync with the lexicon")
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(lexicon.dishes)} dishes")
-    return 0
+    def generate() -> tuple[str, str]:
+        lexicon = food_lexicon.read(LEXICON, SHOP_CATEGORIES)
+        return render(lexicon, hand_made_synonyms()), f"{len(lexicon.dishes)} dishes"
+
+    return write_or_check(OUTPUT, generate, generator="gen_food_lookup.py",
+                          description=__doc__.splitlines()[0], argv=argv)
 
 
 if __name__ == "__main__":

@@ -42,8 +42,8 @@ def make_bot() -> Bot:
     settings = get_telegram_settings()
     if settings.bot_token is None:
         raise SystemExit("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather; see docs/CHANNELS.md)")
-    base = settings.api_base.rstrip("/")
-    return Bot(settings.bot_token.get_secret_value(), base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+    return Bot(settings.bot_token.get_secret_value(), base_url=settings.api_url("bot"),
+               base_file_url=settings.api_url("file/bot"))
 
 
 async def set_webhook(url: str, drop_pending: bool) -> dict:

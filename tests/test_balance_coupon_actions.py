@@ -1,18 +1,17 @@
 """Balance and coupon actions inside the action server process (no Rasa), real database."""
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.balance import ActionBalanceChargeInfo, ActionCheckBalance, freshness_text
 from actions.coupons import ActionShowCoupons
-from helpers_nlg import said
+import helpers_actions
+from helpers_actions import make_tracker, texts
 from helpers_coupons import give, make_card, make_coupon, make_user
 from naviyam.adapters.card_operator import operator_breaker
 from naviyam.adapters.db.session import unit_of_work
@@ -23,20 +22,15 @@ SEOUL = ZoneInfo("Asia/Seoul")
 
 
 def tracker(sender: str, intent: str, now: datetime) -> Tracker:
-    message = {"text": "잔액", "intent": {"name": intent, "confidence": 0.9}, "entities": []}
-    events = [{"event": "user", "text": "잔액", "parse_data": message,
-               "metadata": {"now": now.isoformat()}}]
-    return Tracker(sender, {}, message, events, False, None, {}, "action_listen")
+    return make_tracker(sender, "잔액", intent, metadata={"now": now.isoformat()}, confidence=0.9)
 
 
 def run(action, trk, domain) -> tuple[str, dict]:
-    dispatcher = CollectingDispatcher()
-    asyncio.run(action.run(dispatcher, trk, domain))
-    messages = said(dispatcher, domain)
-    text = "\n".join(m["text"] for m in messages if m.get("text"))
+    """The answer's text and its one json_message."""
+    _, messages = helpers_actions.run(action, trk, domain)
     custom = [m["custom"] for m in messages if m.get("custom")]
     assert len(custom) == 1
-    return text, custom[0]
+    return texts(messages), custom[0]
 
 
 def _user_with_card(url: str, now: datetime, **card) -> str:

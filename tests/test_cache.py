@@ -4,8 +4,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
 from naviyam.shared.cache import InProcessCache, LockNotAcquired
 
 

@@ -6,14 +6,13 @@ first slot is the consent question.
 """
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
 from actions.balance import ActionCheckBalance
@@ -22,7 +21,8 @@ from actions.coupons import ActionShowCoupons
 from actions.dialogue import ActionSessionStart, ActionUpdatePreferences
 from actions.onboarding import ActionOnboardingSave, ValidateOnboardingForm
 from actions.recommend import ActionRecommend
-from helpers_nlg import said
+import helpers_actions
+from helpers_actions import run, slots_of, texts
 from naviyam.adapters.db.conversation_log import session_uuid
 from naviyam.adapters.db.models import (
     Conversation, FoodcardUser, RecommendationLog, User, UserCouponWallet, UserProfile,
@@ -43,28 +43,8 @@ def stranger() -> str:
     return f"kakao:consent-{uuid.uuid4().hex[:10]}"
 
 
-def make_tracker(sender_id: str, text: str = "", intent: str | None = None, *,
-                 entities: list[dict] | None = None, slots: dict | None = None,
-                 active_loop: dict | None = None) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.95} if intent else {},
-               "entities": entities or []}
-    events = [{"event": "user", "text": text, "parse_data": message,
-               "metadata": {"now": NOW.isoformat()}}] if intent else []
-    return Tracker(sender_id, slots or {}, message, events, False, None, active_loop or {}, "action_listen")
-
-
-def run(action, trk, domain) -> tuple[list[dict], list[dict]]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, trk, domain))
-    return events, said(dispatcher, domain)
-
-
-def texts(messages) -> str:
-    return "\n".join(m["text"] for m in messages if m.get("text"))
-
-
-def slots_of(events) -> dict:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+# a user message at Monday lunch (tests/helpers_actions.py)
+make_tracker = partial(helpers_actions.make_tracker, metadata={"now": NOW.isoformat()})
 
 
 def stored(sender_id: str) -> tuple[int, int]:

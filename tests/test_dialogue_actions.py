@@ -1,18 +1,18 @@
 """Dialogue and onboarding actions in the action server process (no Rasa), real database."""
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue import ActionClarify, ActionSessionStart, ActionSmallTalk, ActionUpdatePreferences
 from actions.onboarding import ActionOnboardingSave, ValidateOnboardingForm
-from helpers_nlg import said
+import helpers_actions
+from helpers_actions import run, slots_of, texts
 from naviyam.adapters.db.models import UserCouponWallet, UserProfile
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.db.users import find_user
@@ -29,30 +29,8 @@ def sender() -> str:
     return who
 
 
-def make_tracker(sender_id: str, text: str = "", intent: str | None = None,
-                 entities: list[dict] | None = None, slots: dict | None = None,
-                 ranking: list[dict] | None = None, active_loop: dict | None = None) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.9} if intent else {},
-               "entities": entities or [], "intent_ranking": ranking or []}
-    events = [{"event": "user", "text": text, "parse_data": message,
-               "metadata": {"now": NOW.isoformat()}}] if intent else []
-    return Tracker(sender_id, slots or {}, message, events, False, None, active_loop or {},
-                   "action_listen")
-
-
-def run(action, trk, domain) -> tuple[list[dict], list[dict]]:
-    """The action's events, and its messages as Rasa renders them (tests/helpers_nlg.py)."""
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, trk, domain))
-    return events, said(dispatcher, domain)
-
-
-def texts(messages) -> str:
-    return "\n".join(m["text"] for m in messages if m.get("text"))
-
-
-def slot_events(events) -> dict:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+# a user message on a Monday lunchtime (tests/helpers_actions.py)
+make_tracker = partial(helpers_actions.make_tracker, metadata={"now": NOW.isoformat()}, confidence=0.9, ranking=[])
 
 
 def test_session_start_onboards_new_users_and_drops_request_slots(database_url, domain):
@@ -62,14 +40,14 @@ def test_session_start_onboards_new_users_and_drops_request_slots(database_url, 
     events, _ = run(ActionSessionStart(), trk, domain)
     assert events[0]["event"] == "session_started"
     assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
-    slots = slot_events(events)
+    slots = slots_of(events)
     assert slots["onboarding_pending"] is True
     assert "budget" not in slots and "food_type" not in slots and "shown_shop_ids" not in slots
     assert slots["conversation_style"] == "friendly"  # other slots are carried over
     for _ in range(2):
         run(ActionSessionStart(), make_tracker(who), domain)
     events, _ = run(ActionSessionStart(), make_tracker(who), domain)
-    assert slot_events(events)["onboarding_pending"] is False  # fourth session: not new
+    assert slots_of(events)["onboarding_pending"] is False  # fourth session: not new
 
 
 def test_greeting_depends_on_onboarding(database_url, domain):
@@ -127,7 +105,7 @@ def food(value, text=None):
 def test_onboarding_food_answers_are_told_apart_from_requests(database_url, domain, text,
                                                                intent, entities, expected):
     events, _ = run(ValidateOnboardingForm(), form_tracker(text, intent, entities), domain)
-    slots = slot_events(events)
+    slots = slots_of(events)
     if expected is None:
         assert "onboarding_foods" not in slots
     else:
@@ -138,27 +116,27 @@ def test_onboarding_budget_is_checked(database_url, domain):
     ok, _ = run(ValidateOnboardingForm(), form_tracker(
         "보통 오천원 정도요", "inform", [{"entity": "budget", "value": 5000, "text": "오천원"}],
         requested="onboarding_budget"), domain)
-    assert slot_events(ok)["onboarding_budget"] == 5000
+    assert slots_of(ok)["onboarding_budget"] == 5000
     unsure, _ = run(ValidateOnboardingForm(), form_tracker(
         "오천원 정도요", "nlu_fallback", [{"entity": "budget", "value": 5000, "text": "오천원"}],
         requested="onboarding_budget"), domain)
-    assert slot_events(unsure)["onboarding_budget"] == 5000
+    assert slots_of(unsure)["onboarding_budget"] == 5000
     bad, messages = run(ValidateOnboardingForm(), form_tracker(
         "3원", "inform", [{"entity": "budget", "value": 3, "text": "3원"}],
         requested="onboarding_budget"), domain)
-    assert slot_events(bad)["onboarding_budget"] is None
+    assert slots_of(bad)["onboarding_budget"] is None
     assert "금액을 잘 못 알아들었어요" in texts(messages)
 
 
 def test_onboarding_restrictions_none_and_codes(database_url, domain):
     none, _ = run(ValidateOnboardingForm(), form_tracker(
         "알레르기는 없어요", "inform", requested="onboarding_restrictions"), domain)
-    assert slot_events(none)["onboarding_restrictions"] == []
+    assert slots_of(none)["onboarding_restrictions"] == []
     some, _ = run(ValidateOnboardingForm(), form_tracker(
         "땅콩 알레르기 있어요", "inform",
         [{"entity": "dietary_restrictions", "value": "no_nuts", "text": "땅콩"}],
         requested="onboarding_restrictions"), domain)
-    assert slot_events(some)["onboarding_restrictions"] == ["no_nuts"]
+    assert slots_of(some)["onboarding_restrictions"] == ["no_nuts"]
 
 
 def test_onboarding_save_writes_the_profile_and_gives_the_welcome_coupon(database_url, domain):
@@ -170,7 +148,7 @@ def test_onboarding_save_writes_the_profile_and_gives_the_welcome_coupon(databas
     answer = texts(messages)
     assert "치킨, 떡볶이" in answer and "6,000원" in answer and "견과류" in answer
     assert "가입 축하 쿠폰" in answer
-    assert slot_events(events)["onboarding_pending"] is False
+    assert slots_of(events)["onboarding_pending"] is False
     with unit_of_work(database_url) as session:
         user = find_user(session, who)
         profile = session.query(UserProfile).filter_by(user_id=user.id).one()
@@ -191,7 +169,7 @@ def test_all_skipped_onboarding_is_polite_and_done(database_url, domain):
         "onboarding_restrictions": "skip"})
     events, messages = run(ActionOnboardingSave(), trk, domain)
     assert "나중에 언제든" in texts(messages)
-    assert slot_events(events)["onboarding_pending"] is False
+    assert slots_of(events)["onboarding_pending"] is False
 
 
 def test_stated_preferences_are_saved(database_url, domain):
@@ -206,7 +184,7 @@ def test_stated_preferences_are_saved(database_url, domain):
 
 
 def test_an_onboarding_answer_is_logged_with_the_next_question(database_url, domain, engine):
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from naviyam.adapters.db.conversation_log import session_uuid
     from naviyam.adapters.db.models import Conversation
@@ -258,14 +236,14 @@ def returning_form_tracker(text: str, intent: str, passed_over: int = 0, slots: 
 
 def test_a_passed_over_question_is_counted_when_the_form_comes_back(database_url, domain):
     events, _ = run(ValidateOnboardingForm(), returning_form_tracker("배고파", "food_request"), domain)
-    slots = slot_events(events)
+    slots = slots_of(events)
     assert slots["onboarding_passed_over"] == 1
     assert "requested_slot" not in slots or slots["requested_slot"] is not None   # asked again
 
 
 def test_the_second_passed_over_question_ends_the_form(database_url, domain):
     events, _ = run(ValidateOnboardingForm(), returning_form_tracker("배고파", "food_request", 1), domain)
-    slots = slot_events(events)
+    slots = slots_of(events)
     assert slots["onboarding_passed_over"] == 2 and slots["requested_slot"] is None
 
 
@@ -275,7 +253,7 @@ def test_passed_over_onboarding_is_deferred_and_writes_nothing(database_url, dom
                                                            "onboarding_pending": True})
     events, messages = run(ActionOnboardingSave(), trk, domain)
     assert "나중에 편할 때" in texts(messages) and "가입 축하 쿠폰" not in texts(messages)
-    slots = slot_events(events)
+    slots = slots_of(events)
     assert slots["onboarding_pending"] is False and slots["onboarding_passed_over"] == 0
     with unit_of_work(database_url) as session:
         user = find_user(session, who)
@@ -298,7 +276,7 @@ def test_a_request_that_starts_the_form_is_not_a_passed_over_question(database_u
     trk = returning_form_tracker("배고파", "food_request")
     trk.slots["requested_slot"] = None
     events, _ = run(ValidateOnboardingForm(), trk, domain)
-    assert "onboarding_passed_over" not in slot_events(events)
+    assert "onboarding_passed_over" not in slots_of(events)
 
 
 def test_every_response_an_action_names_is_in_the_domain(domain):

@@ -6,19 +6,17 @@ reaches the operator's queue; "10명이서 3만원" is asked back and answered.
 """
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime, timezone
 
 import pytest
 from fastapi.testclient import TestClient
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
 from actions.feedback import ActionFeedback
 from actions.recommend import ActionChooseOption, ActionRecommend
-from helpers_nlg import said
+import helpers_actions
+from helpers_actions import custom, texts
 from naviyam.usecases.consent import record_consent
 from naviyam.usecases.senders import Sender
 from naviyam.adapters.db.models import RecommendationFeedback, RecommendationLog, ShopClosureReport
@@ -46,34 +44,13 @@ def test_reading_feedback(text, kind, rating, excludes):
     assert (reading.kind, reading.rating, reading.excludes_shop) == (kind, rating, excludes)
 
 
-class Chat:
-    """One user's conversation: the slots carry over as Rasa would keep them."""
+class Chat(helpers_actions.Chat):
+    """A conversation at Monday lunch near 건대입구, of a user who agreed unless told otherwise."""
 
     def __init__(self, domain: dict, sender: str, *, agreed: bool = True) -> None:
-        self.domain, self.sender, self.slots = domain, sender, {}
+        super().__init__(domain, sender, metadata=META)
         if agreed:       # feedback is kept against the user: only one who agreed (issue 10)
             record_consent(Sender(sender), datetime.now(timezone.utc))
-
-    def turn(self, action, text: str, intent: str, entities: list[dict] | None = None) -> list[dict]:
-        message = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities or []}
-        events = [{"event": "user", "text": text, "parse_data": message, "metadata": META}]
-        for e in entities or []:
-            if e["entity"] in self.domain["slots"]:
-                self.slots[e["entity"]] = e["value"]
-        tracker = Tracker(self.sender, dict(self.slots), message, events, False, None, {}, "action_listen")
-        dispatcher = CollectingDispatcher()
-        for event in asyncio.run(action.run(dispatcher, tracker, self.domain)):
-            if event.get("event") == "slot":
-                self.slots[event["name"]] = event["value"]
-        return said(dispatcher, self.domain)
-
-
-def custom(messages: list[dict]) -> dict:
-    return next(m["custom"] for m in messages if m.get("custom"))
-
-
-def text(messages: list[dict]) -> str:
-    return "\n".join(m.get("text") or "" for m in messages)
 
 
 def test_disliked_shop_is_stored_once_and_left_out(loaded_database_url, domain):
@@ -84,7 +61,7 @@ def test_disliked_shop_is_stored_once_and_left_out(loaded_database_url, domain):
     chat.turn(ActionChooseOption(), "1번", "choose_option", [{"entity": "option_number", "value": 1}])
     chosen = chat.slots["selected_shop_id"]
     answer = chat.turn(ActionFeedback(), "별로였어", "feedback")
-    assert "한동안 추천하지 않을게요" in text(answer) and "꼭 참고할게요" not in text(answer)
+    assert "한동안 추천하지 않을게요" in texts(answer) and "꼭 참고할게요" not in texts(answer)
     assert custom(answer)["feedback"]["excluded_until"]
     chat.turn(ActionFeedback(), "진짜 별로였어", "feedback")              # said twice: still one row
     with unit_of_work() as s:
@@ -104,13 +81,13 @@ def test_liked_is_thanked_without_promises(loaded_database_url, domain):
     chat.turn(ActionRecommend(), "만원으로 점심 추천해줘", "budget_inquiry", [{"entity": "budget", "value": 10000}])
     chat.turn(ActionChooseOption(), "2번", "choose_option", [{"entity": "option_number", "value": 2}])
     answer = chat.turn(ActionFeedback(), "맛있었어 5점", "feedback")
-    assert "추천하지 않을게요" not in text(answer) and "5점" in text(answer)
+    assert "추천하지 않을게요" not in texts(answer) and "5점" in texts(answer)
     assert custom(answer)["feedback"]["excluded_until"] is None
 
 
 def test_feedback_before_any_recommendation_promises_nothing(loaded_database_url, domain):
     answer = Chat(domain, "fb-" + uuid.uuid4().hex[:8]).turn(ActionFeedback(), "별로였어", "feedback")
-    assert custom(answer)["stored"] is False and "기록하지는 못했어요" in text(answer)
+    assert custom(answer)["stored"] is False and "기록하지는 못했어요" in texts(answer)
 
 
 def test_closure_report_reaches_the_operator(loaded_database_url, domain, monkeypatch):
@@ -123,7 +100,7 @@ def test_closure_report_reaches_the_operator(loaded_database_url, domain, monkey
     chat.turn(ActionChooseOption(), "1번", "choose_option", [{"entity": "option_number", "value": 1}])
     shop = chat.slots["selected_shop_id"]
     answer = chat.turn(ActionFeedback(), "거기 문 닫았던데", "feedback")
-    assert "운영팀에 확인을 요청했어요" in text(answer)
+    assert "운영팀에 확인을 요청했어요" in texts(answer)
     report_id = custom(answer)["feedback"]["closure_report_id"]
     client = TestClient(create_app())
     assert client.get("/api/v1/operator/closure-reports").status_code == 401
@@ -143,7 +120,7 @@ def test_ten_people_thirty_thousand_is_asked_then_answered(loaded_database_url, 
     chat = Chat(domain, "fb-" + uuid.uuid4().hex[:8])
     asked = chat.turn(ActionRecommend(), "10명이서 3만원", "group_dining",
                       [{"entity": "party_size", "value": 10}, {"entity": "budget", "value": 30000}])
-    assert custom(asked)["kind"] == "ask_budget_scope" and "1인당" in text(asked)
+    assert custom(asked)["kind"] == "ask_budget_scope" and "1인당" in texts(asked)
     assert [b["title"] for m in asked for b in m.get("buttons") or []] == ["1인당이에요", "전체예요"]
     answer = custom(chat.turn(ActionRecommend(), "/budget_scope", "budget_scope",
                               [{"entity": "budget_scope", "value": "total"}]))

@@ -55,7 +55,7 @@ def test_old_rows_go_old_text_is_blanked_recent_rows_stay(url, settings):
     with unit_of_work(url) as s:
         user = make_user(s)
         shop = make_shop(s)
-        ancient = conversation(s, days_ago(400), user_id=user.id).id
+        conversation(s, days_ago(400), user_id=user.id)
         month = conversation(s, days_ago(30), user_id=user.id, selected_shop_id=shop.id,
                              recommended_shop_ids=[shop.id]).id
         fresh = conversation(s, days_ago(3), user_id=user.id).id

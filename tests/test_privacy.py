@@ -202,3 +202,18 @@ def test_forget_user_also_drops_the_channels_per_sender_keys(url, cache):
     assert "channel:location:telegram:4242" in report.cache_keys
     assert cache_keys.sender_keys("kakao:abc") == [
         "ratelimit:kakao:abc", "abuse:kakao:abc", "channel:choices:kakao:abc"]
+
+
+def test_forget_user_also_drops_the_card_link_attempt_counters(url, cache):
+    gone = add_user_with_history(url, "kakao:child-3", "kakao")
+    kept = add_user_with_history(url, "kakao:child-4", "kakao")
+    for day in ("2026-11-22", "2026-11-23"):   # a counter a day; an old one may not have expired yet
+        cache.incr_window(cache_keys.card_link_attempts_key(gone, day), 600)
+    cache.incr_window(cache_keys.card_link_attempts_key(kept, "2026-11-23"), 600)
+
+    report = forget_user("kakao:child-3", url=url, redis_url="")
+
+    assert cache.get(cache_keys.card_link_attempts_key(gone, "2026-11-22")) is None
+    assert cache.get(cache_keys.card_link_attempts_key(gone, "2026-11-23")) is None
+    assert cache.get(cache_keys.card_link_attempts_key(kept, "2026-11-23")) == 1   # another user's stays
+    assert f"cardlink:attempts:{gone}:*" in report.cache_keys

@@ -11,10 +11,10 @@ import uuid
 import pytest
 
 from actions.privacy import ERASURE_SLOT, ActionForgetUser
+from helpers_actions import make_tracker, run, slots_of, texts
 from naviyam.config import reset_settings_cache
 from naviyam.shared import cache_keys
 from naviyam.shared.cache_keys import rasa_tracker_key
-from test_dialogue_actions import make_tracker, run, slot_events, texts
 from test_privacy import add_user_with_history, rows_of
 
 
@@ -46,7 +46,7 @@ def test_confirmed_erasure_deletes_everything_and_says_what(database_url, cache,
     assert "모두 지웠어요" in said
     for item in ("프로필", "급식카드", "쿠폰함", "대화 기록 3건", "추천 기록 1건"):
         assert item in said, said
-    assert slot_events(events)[ERASURE_SLOT]  # the marker the tracker store acts on
+    assert slots_of(events)[ERASURE_SLOT]  # the marker the tracker store acts on
     custom = [m["custom"] for m in messages if m.get("custom")]
     assert custom and custom[0]["deleted"]["users"] == 1
 
@@ -55,7 +55,7 @@ def test_erasure_for_someone_never_stored_is_polite_and_still_resets(database_ur
                                                                       domain):
     events, messages = run(ActionForgetUser(), make_tracker("nobody-stored-here", "네", "affirm"), domain)
     assert "저장된 정보가 없었어요" in texts(messages)
-    assert slot_events(events)[ERASURE_SLOT]
+    assert slots_of(events)[ERASURE_SLOT]
 
 
 def test_failed_erasure_changes_nothing_and_sets_no_marker(database_url, cache, domain, monkeypatch):

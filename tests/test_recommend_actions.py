@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.recommend import ActionChooseOption, ActionMoreOptions, ActionRecommend
+from helpers_actions import make_tracker, slots_of
 from helpers_nlg import said
 from naviyam.adapters.db.conversation_log import session_uuid
 from naviyam.adapters.db.models import Conversation, RecommendationLog
@@ -22,17 +23,11 @@ def _recommender(recommender_env):
 
 def tracker(sender: str, text: str, intent: str, entities: list[dict], slots: dict | None = None,
             metadata: dict | None = None) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities}
-    events = [{"event": "user", "text": text, "parse_data": message, "metadata": metadata or {}}]
-    return Tracker(sender, slots or {}, message, events, False, None, {}, "action_listen")
+    return make_tracker(sender, text, intent, entities, slots=slots, metadata=metadata)
 
 
 def run(action, dispatcher, trk, domain):
     return asyncio.run(action.run(dispatcher, trk, domain))
-
-
-def slots_of(events: list[dict]) -> dict:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 def test_recommend_more_and_choose(loaded_database_url, domain):

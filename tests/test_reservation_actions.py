@@ -2,7 +2,6 @@
 price; the wallet shows the reservation; "취소할래" releases it; the job releases expired ones."""
 from __future__ import annotations
 
-import asyncio
 import base64
 import uuid
 from datetime import datetime, timedelta
@@ -10,14 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.coupons import ActionShowCoupons
 from actions.recommend import ActionChooseOption
 from actions.reservation import ActionCancelReservation
 from helpers_coupons import give, make_coupon
-from helpers_nlg import said
+import helpers_actions
+from helpers_actions import make_tracker
 from naviyam import manage
 from naviyam.adapters.db.models import Shop, User, UserCouponWallet
 from naviyam.adapters.db.session import unit_of_work
@@ -29,16 +28,11 @@ SEOUL = ZoneInfo("Asia/Seoul")
 
 
 def tracker(sender: str, text: str, intent: str, slots: dict | None = None, now: datetime | None = None) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": []}
-    meta = {"now": now.isoformat()} if now else {}
-    events = [{"event": "user", "text": text, "parse_data": message, "metadata": meta}]
-    return Tracker(sender, slots or {}, message, events, False, None, {}, "action_listen")
+    return make_tracker(sender, text, intent, slots=slots, metadata={"now": now.isoformat()} if now else None)
 
 
 def run(action, trk, domain):
-    d = CollectingDispatcher()
-    asyncio.run(action.run(d, trk, domain))
-    return said(d, domain)
+    return helpers_actions.run(action, trk, domain)[1]
 
 
 @pytest.fixture()

@@ -1,18 +1,17 @@
 """"메뉴 보기": one shop's whole menu, through the action (no Rasa) and the service."""
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.recommend import ActionRecommend
 from actions.shop_menu import ActionShowMenu
-from helpers_nlg import said
+import helpers_actions
+from helpers_actions import make_tracker, texts
 from naviyam.adapters.db.models import Menu, Shop, User
 from naviyam.usecases.shop_menu import brand_of, find_shop_id, shop_menu
 
@@ -27,18 +26,12 @@ def _recommender(recommender_env):
 
 def tracker(text: str, intent: str, entities: list[dict], slots: dict | None = None,
             now: str = LUNCH, sender: str = "demo_kid_01") -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities}
-    events = [{"event": "user", "text": text, "parse_data": message, "metadata": {"now": now}}]
-    return Tracker(sender, slots or {}, message, events, False, None, {}, "action_listen")
+    return make_tracker(sender, text, intent, entities, slots=slots, metadata={"now": now})
 
 
 def run(action, trk, domain) -> tuple[list[dict], str, dict | None]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, trk, domain))
-    messages = said(dispatcher, domain)
-    text = "\n".join(m["text"] for m in messages if m.get("text"))
-    custom = next((m["custom"] for m in messages if m.get("custom")), None)
-    return events, text, custom
+    events, messages = helpers_actions.run(action, trk, domain)
+    return events, texts(messages), next((m["custom"] for m in messages if m.get("custom")), None)
 
 
 def recommended(domain) -> tuple[dict, dict]:

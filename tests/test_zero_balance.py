@@ -2,14 +2,10 @@
 real database and cache: the zero-balance answer and the low-balance alert."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.recommend import ActionRecommend
-from helpers_nlg import said
+from helpers_actions import make_tracker, run
 
 MONDAY_LUNCH = {"now": "2026-11-23T12:30:00+09:00", "location": {"lat": 37.5404, "lng": 127.0693}}
 
@@ -20,12 +16,7 @@ def _recommender(recommender_env):
 
 
 def _ask(sender: str, domain: dict, metadata: dict, text: str = "배고파 뭐 먹지") -> list[dict]:
-    message = {"text": text, "intent": {"name": "food_request", "confidence": 0.95}, "entities": []}
-    events = [{"event": "user", "text": text, "parse_data": message, "metadata": metadata}]
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionRecommend().run(dispatcher, Tracker(sender, {}, message, events, False, None, {},
-                                                         "action_listen"), domain))
-    return said(dispatcher, domain)
+    return run(ActionRecommend(), make_tracker(sender, text, "food_request", metadata=metadata), domain)[1]
 
 
 def _custom(messages: list[dict]) -> dict:

@@ -68,14 +68,14 @@ class MessengerPush:
             token = self.telegram.bot_token
             if token is None:
                 return False
-            url = f"{self.telegram.api_base.rstrip('/')}/bot{token.get_secret_value()}/sendMessage"
+            url = self.telegram.api_url(f"bot{token.get_secret_value()}/sendMessage")
             self._post("Telegram sendMessage", url, {"chat_id": user, "text": text})
             return True
         if platform == "kakao":
             s = self.settings
             if not s.kakao_bot_id or s.kakao_rest_api_key is None:
                 return False
-            url = f"{s.kakao_event_api_base.rstrip('/')}/v2/bots/{s.kakao_bot_id}/talk"
+            url = s.api_url(f"v2/bots/{s.kakao_bot_id}/talk")
             body = {"event": {"name": s.kakao_redeemed_event},
                     "user": [{"type": "botUserKey", "id": user}],
                     "params": {"text": text, **{k: str(v) for k, v in (params or {}).items()}}}

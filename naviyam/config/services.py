@@ -53,8 +53,23 @@ def get_llm_settings() -> LLMSettings:
     return _load(LLMSettings)
 
 
-class TelegramSettings(_EnvSection):
-    """What scripts/telegram_webhook.py needs (the channel itself runs in the Rasa env)."""
+class _MessengerApi(_EnvSection):
+    """A messenger's HTTP API that we call: a base URL (a fake server's in tests) and secrets.
+
+    Each section names its own variables; what they share is how a request URL is built.
+    """
+
+    @property
+    def base_url(self) -> str:
+        raise NotImplementedError
+
+    def api_url(self, path: str) -> str:
+        """``path`` under the base URL, whether or not the configured base ends with "/"."""
+        return f"{self.base_url.rstrip('/')}/{path}"
+
+
+class TelegramSettings(_MessengerApi):
+    """The Telegram Bot API: scripts/telegram_webhook.py and pushes (the channel itself runs in the Rasa env)."""
 
     bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN",
                                         description="from @BotFather; never printed")
@@ -63,8 +78,12 @@ class TelegramSettings(_EnvSection):
     api_base: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_BASE",
                           description="Bot API base URL (a fake one in tests)")
 
+    @property
+    def base_url(self) -> str:
+        return self.api_base
 
-class NotifySettings(_EnvSection):
+
+class NotifySettings(_MessengerApi):
     """Messages to a child outside a conversation turn, e.g. "쿠폰이 사용됐어요" (issue 13)."""
 
     kakao_bot_id: str | None = Field(None, validation_alias="KAKAO_BOT_ID",
@@ -77,6 +96,11 @@ class NotifySettings(_EnvSection):
                                       description="the Open Builder event whose block says the coupon was used")
     timeout_s: float = Field(3.0, gt=0, validation_alias="NAVIYAM_NOTIFY_TIMEOUT_S", description="per attempt")
     retries: int = Field(2, ge=0, validation_alias="NAVIYAM_NOTIFY_RETRIES", description="extra attempts")
+
+    @property
+    def base_url(self) -> str:
+        """The Kakao Event API (Telegram pushes use TelegramSettings' API)."""
+        return self.kakao_event_api_base
 
 
 def get_notify_settings() -> NotifySettings:

@@ -46,9 +46,14 @@ def user_keys(user_id: int) -> list[str]:
     return [profile_key(user_id)]
 
 
+def card_link_attempts_prefix(user_id: int) -> str:
+    """The prefix of one user's card-link attempt counters, whatever the day (``forget_user``)."""
+    return f"cardlink:attempts:{int(user_id)}:"
+
+
 def card_link_attempts_key(user_id: int, day: str) -> str:
     """Card numbers one user tried to link on ``day`` (ISO date); never dropped by invalidation."""
-    return f"cardlink:attempts:{int(user_id)}:{day}"
+    return f"{card_link_attempts_prefix(user_id)}{day}"
 
 
 def embedding_key(backend_name: str, text: str) -> str:

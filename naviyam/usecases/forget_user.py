@@ -14,8 +14,9 @@ sender id, see ``naviyam.adapters.db.users.split_sender``):
   would still point at the person. Rows are matched by ``user_id`` or by that
   session id, which also catches rows written before the user row existed.
 - cache: the per-user keys of ``naviyam.adapters.db.invalidation`` (profile, preferences,
-  budget, coupons, cached recommendations) and the channels' per-sender keys (rate-limit and
-  abuse counters, the Kakao choice map, the Telegram chat's last shared position).
+  budget, coupons, cached recommendations), the card-link attempt counters (any day) and the
+  channels' per-sender keys (rate-limit and abuse counters, the Kakao choice map, the
+  Telegram chat's last shared position).
 - Rasa's tracker (the conversation's events, including every message text) when the
   Redis tracker store is configured (``REDIS_URL``; scripts/render_endpoints.py).
 
@@ -54,7 +55,7 @@ from naviyam.adapters.db.models import (
 )
 from naviyam.adapters.db.models.learning import NluTrainingRow, ReminderOptOut, ReminderSent, TrainingDataQueue
 from naviyam.adapters.db.session import unit_of_work
-from naviyam.shared.cache_keys import rasa_tracker_key, sender_keys, user_keys
+from naviyam.shared.cache_keys import card_link_attempts_prefix, rasa_tracker_key, sender_keys, user_keys
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,10 @@ def _drop_cache(user_id: int | None, external_user_id: str) -> list[str]:
     cache = get_cache()
     keys = _cache_keys(user_id, external_user_id)
     cache.delete(*keys)
+    if user_id is not None:   # one attempt counter a day; the one of any day goes
+        prefix = card_link_attempts_prefix(user_id)
+        cache.delete_prefix(prefix)
+        keys.append(prefix + "*")
     return keys
 
 

@@ -17,6 +17,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RASA_ENV = PROJECT_ROOT / ".venv-rasa"
@@ -47,6 +49,33 @@ def redis_stores(redis_url: str, key_prefix: str) -> str:
     spec.loader.exec_module(module)
     rendered = module.render(1, redis_url, key_prefix)
     return rendered[rendered.index("tracker_store:"):]
+
+
+@dataclass
+class TrackerRedis:
+    """The Redis where a test's Rasa server keeps trackers and locks, under the test's key prefix."""
+
+    url: str
+    key_prefix: str
+    client: Any                     # redis.Redis
+
+    @property
+    def stores(self) -> str:
+        """The endpoints' tracker and lock stores (``redis_stores``)."""
+        return redis_stores(self.url, self.key_prefix)
+
+    def clear(self) -> None:
+        for key in self.client.scan_iter(f"{self.key_prefix}*"):
+            self.client.delete(key)
+
+
+def tracker_redis(redis_url: str | None, key_prefix: str) -> TrackerRedis:
+    """The run's Redis (``redis_url``; database 11 of the local server without one)."""
+    import redis
+
+    url = urlparse(redis_url or "redis://127.0.0.1:6379/11")
+    host, port, db = url.hostname or "127.0.0.1", url.port or 6379, int((url.path or "/0").lstrip("/") or 0)
+    return TrackerRedis(f"redis://{host}:{port}/{db}", key_prefix, redis.Redis(host=host, port=port, db=db))
 
 
 def agreed_user(engine, prefix: str, *, agreed: bool = True) -> str:

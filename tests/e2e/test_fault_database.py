@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import _import_sample_data, migrated_database
 from tests.e2e.harness import BotServers, start_servers
-from tests.e2e.traffic import normal, run_fault
+from tests.e2e.traffic import run_fault
 
 pytestmark = pytest.mark.e2e
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from urllib.parse import urlparse
 
 import pytest
 import redis
 from sqlalchemy import text
 
 from naviyam.adapters.db.conversation_log import session_uuid
-from tests.e2e.harness import BotServers, start_servers, redis_stores
+from tests.e2e.harness import BotServers, start_servers, tracker_redis
 
 pytestmark = pytest.mark.e2e
 
@@ -27,20 +26,15 @@ LOG_TABLES = ("conversations", "recommendations_log", "performance_logs")
 @pytest.fixture(scope="module")
 def forget_bot(rasa_model, loaded_database_url: str, redis_url: str | None,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BotServers, redis.Redis]]:
-    url = urlparse(redis_url or "redis://127.0.0.1:6379/11")
-    db = int((url.path or "/0").lstrip("/") or 0)
-    store = redis_stores(f"redis://{url.hostname}:{url.port or 6379}/{db}", KEY_PREFIX)
-    client = redis.Redis(host=url.hostname, port=url.port or 6379, db=db)
+    store = tracker_redis(redis_url, KEY_PREFIX)
     env = {"DATABASE_URL": loaded_database_url, "KAKAO_BOT_IDS": "naviyam-test-bot",
-           "REDIS_URL": f"redis://{url.hostname}:{url.port or 6379}/{db}",
-           "NAVIYAM_RASA_TRACKER_KEY_PREFIX": KEY_PREFIX}
-    servers = start_servers(rasa_model, env, tmp_path_factory.mktemp("forget"), tracker_store=store)
+           "REDIS_URL": store.url, "NAVIYAM_RASA_TRACKER_KEY_PREFIX": KEY_PREFIX}
+    servers = start_servers(rasa_model, env, tmp_path_factory.mktemp("forget"), tracker_store=store.stores)
     try:
-        yield servers, client
+        yield servers, store.client
     finally:
         servers.stop()
-        for key in client.scan_iter(f"{KEY_PREFIX}*"):
-            client.delete(key)
+        store.clear()
 
 
 def _say(bot: BotServers, sender: str, message: str) -> str:

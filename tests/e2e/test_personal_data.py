@@ -9,7 +9,6 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from urllib.parse import urlparse
 
 import pytest
 import redis
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from naviyam.shared.personal_data import digit_runs
-from tests.e2e.harness import BotServers, start_servers, redis_stores
+from tests.e2e.harness import BotServers, start_servers, tracker_redis
 from tests.test_personal_data_property import PREFIXES, SUFFIXES, card_numbers, landline_numbers, \
     mobile_numbers, resident_numbers
 
@@ -48,21 +47,16 @@ _senders = itertools.count()
 @pytest.fixture(scope="module")
 def private_bot(rasa_model, loaded_database_url: str, redis_url: str | None,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BotServers, redis.Redis]]:
-    url = urlparse(redis_url or "redis://127.0.0.1:6379/11")
-    db = int((url.path or "/0").lstrip("/") or 0)
-    store = redis_stores(f"redis://{url.hostname}:{url.port or 6379}/{db}", KEY_PREFIX)
-    client = redis.Redis(host=url.hostname, port=url.port or 6379, db=db)
-    for key in client.scan_iter(f"{KEY_PREFIX}*"):
-        client.delete(key)
+    store = tracker_redis(redis_url, KEY_PREFIX)
+    store.clear()
     env = {"DATABASE_URL": loaded_database_url, "KAKAO_BOT_IDS": "naviyam-test-bot"}
-    servers = start_servers(rasa_model, env, tmp_path_factory.mktemp("private"), tracker_store=store,
+    servers = start_servers(rasa_model, env, tmp_path_factory.mktemp("private"), tracker_store=store.stores,
                             rasa_args=("--debug",), action_args=("-vv",))
     try:
-        yield servers, client
+        yield servers, store.client
     finally:
         servers.stop()
-        for key in client.scan_iter(f"{KEY_PREFIX}*"):
-            client.delete(key)
+        store.clear()
 
 
 def _leaks(dump: str, raw: str | None, digits: str | None) -> list[str]:

@@ -8,9 +8,9 @@ the seed are listed in docs/DATA_MODEL.md.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, Text, func, text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -20,7 +20,6 @@ IntArray = JSON().with_variant(ARRAY(Integer()), "postgresql")
 # SQLite only auto-increments INTEGER PRIMARY KEY, so BIGSERIAL ids are BIGINT on
 # PostgreSQL and INTEGER on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
-
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:
@@ -33,14 +32,22 @@ def tz_now() -> Any:
     return text("CURRENT_TIMESTAMP")
 
 
+# Columns many tables declare alike, as SQLAlchemy 2.0's Annotated column types
+# (``id: Mapped[BigIdKey]``): each table keeps its columns in their declared order, so
+# the DDL is the same as when every table spelled them out. ``mapped_column(...)`` on
+# the right adds to them (``Mapped[DefaultNow] = mapped_column(index=True)``).
+BigIdKey = Annotated[int, mapped_column(BigId, primary_key=True, autoincrement=True)]
+"""A BIGSERIAL-style surrogate key (see ``BigId``)."""
+DefaultNow = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)]
+"""A timestamp the database sets to now when the row is written (created_at, logged at)."""
+UserIdOrNull = Annotated[int | None, mapped_column(ForeignKey("users.id", ondelete="SET NULL"))]
+"""The user a log row is about; NULL once the user is gone."""
+
+
 class Base(DeclarativeBase):
     pass
 
 
 class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=tz_now(), nullable=False
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=tz_now(), onupdate=func.now(), nullable=False
-    )
+    created_at: Mapped[DefaultNow]
+    updated_at: Mapped[DefaultNow] = mapped_column(onupdate=func.now())

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from naviyam.adapters.db.models.base import BigId, Base, IntArray, JsonType, TextArray, one_of, tz_now
+from naviyam.adapters.db.models.base import Base, BigIdKey, DefaultNow, IntArray, JsonType, TextArray, one_of
 from naviyam.domain.vocabulary import ACQUISITION_SOURCES, COUPON_TYPES, COUPON_USAGE_TYPES, WALLET_STATUSES
 
 
@@ -51,9 +51,7 @@ class Coupon(Base):
     total_used: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     priority_score: Mapped[Decimal] = mapped_column(Numeric(3, 2), nullable=False, default=Decimal("0.50"))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=tz_now(), nullable=False
-    )
+    created_at: Mapped[DefaultNow]
     created_by: Mapped[str | None] = mapped_column(String(100))
 
 
@@ -75,13 +73,11 @@ class UserCouponWallet(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[BigIdKey]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     coupon_id: Mapped[str] = mapped_column(ForeignKey("coupons.id"), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="ACTIVE")
-    issued_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=tz_now(), nullable=False
-    )
+    issued_at: Mapped[DefaultNow]
     issued_by: Mapped[str] = mapped_column(String(100), nullable=False, default="SYSTEM")
     acquisition_source: Mapped[str] = mapped_column(String(50), nullable=False)
     acquisition_context: Mapped[dict | None] = mapped_column(JsonType)

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from naviyam.adapters.db.models.base import BigId, Base, JsonType, one_of, tz_now
+from naviyam.adapters.db.models.base import Base, BigIdKey, DefaultNow, JsonType, UserIdOrNull, one_of
 from naviyam.domain.feedback import CLOSURE_STATUSES, FEEDBACK_KINDS, USER_ACTIONS
 
 
@@ -41,7 +41,7 @@ class RecommendationFeedback(Base):
         Index("ix_reco_feedback_action", "user_action", "selected_shop_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[BigIdKey]
     recommendation_log_id: Mapped[int | None] = mapped_column(
         ForeignKey("recommendations_log.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
@@ -61,7 +61,7 @@ class RecommendationFeedback(Base):
     learning_value: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
     is_outlier: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     excluded_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)
+    created_at: Mapped[DefaultNow]
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     device_type: Mapped[str | None] = mapped_column(String(50))
     app_version: Mapped[str | None] = mapped_column(String(20))
@@ -76,9 +76,9 @@ class ShopClosureReport(Base):
         Index("ix_closure_reports_status", "status", "reported_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[BigIdKey]
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), nullable=False, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[UserIdOrNull]
     feedback_id: Mapped[int | None] = mapped_column(
         ForeignKey("recommendation_feedback.id", ondelete="SET NULL"))
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

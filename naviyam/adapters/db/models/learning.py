@@ -13,21 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    Numeric,
-    String,
-    Text,
-    UniqueConstraint,
-    Uuid,
+    Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from naviyam.adapters.db.models.base import BigId, Base, IntArray, JsonType, one_of, tz_now
+from naviyam.adapters.db.models.base import Base, BigId, BigIdKey, DefaultNow, IntArray, JsonType, UserIdOrNull, one_of
 
 MODEL_TYPES = ("nlu", "llm_adapter", "rag", "recommendation")
 QUEUE_STATUSES = ("pending", "processing", "ready", "training", "completed", "rejected", "error")
@@ -52,7 +42,7 @@ class TrainingDataQueue(Base):
         UniqueConstraint("source_table", "source_key", name="data_queue_source_unique"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[BigIdKey]
     model_type: Mapped[str] = mapped_column(String(50), nullable=False)
     raw_data: Mapped[dict] = mapped_column(JsonType, nullable=False)
     processed_data: Mapped[dict | None] = mapped_column(JsonType)
@@ -62,10 +52,9 @@ class TrainingDataQueue(Base):
     source_table: Mapped[str] = mapped_column(String(100), nullable=False)
     # the event or row the example came from (idempotency key of the consumer)
     source_key: Mapped[str] = mapped_column(String(120), nullable=False)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[UserIdOrNull]
     session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(),
-                                                 nullable=False, index=True)
+    created_at: Mapped[DefaultNow] = mapped_column(index=True)
     trained_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -117,7 +106,7 @@ class ModelVersion(Base):
     model_path: Mapped[str] = mapped_column(Text, nullable=False)
     checksum: Mapped[str | None] = mapped_column(String(64))
     traffic_percentage: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False, default=Decimal("0"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)
+    created_at: Mapped[DefaultNow]
     deployed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notes: Mapped[str | None] = mapped_column(Text)
@@ -128,10 +117,10 @@ class PerformanceMetric(Base):
 
     __tablename__ = "performance_metrics"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[BigIdKey]
     model_type: Mapped[str] = mapped_column(String(50), nullable=False)
     model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id", ondelete="CASCADE"))
-    measured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)
+    measured_at: Mapped[DefaultNow]
     window_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     window_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     request_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -149,7 +138,7 @@ class NluTrainingRow(Base):
         UniqueConstraint("event_key", name="nlu_training_event_unique"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[BigIdKey]
     event_key: Mapped[str] = mapped_column(String(120), nullable=False)
     session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     input_text: Mapped[str] = mapped_column(Text, nullable=False)  # personal data masked
@@ -162,7 +151,7 @@ class NluTrainingRow(Base):
     review_status: Mapped[str] = mapped_column(String(20), nullable=False, default="none", index=True)
     is_used_for_training: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     training_job_ids: Mapped[list[int] | None] = mapped_column(IntArray)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)
+    created_at: Mapped[DefaultNow]
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -172,8 +161,7 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_events"
 
     event_key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(),
-                                                   nullable=False, index=True)
+    processed_at: Mapped[DefaultNow] = mapped_column(index=True)
 
 
 class EventConsumerOffset(Base):
@@ -183,7 +171,7 @@ class EventConsumerOffset(Base):
 
     consumer: Mapped[str] = mapped_column(String(80), primary_key=True)
     position: Mapped[int] = mapped_column(BigId, nullable=False, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)
+    updated_at: Mapped[DefaultNow]
 
 
 class EventDeadLetter(Base):
@@ -191,13 +179,13 @@ class EventDeadLetter(Base):
 
     __tablename__ = "event_dead_letters"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[BigIdKey]
     source: Mapped[str] = mapped_column(String(80), nullable=False)
     source_position: Mapped[int | None] = mapped_column(BigId)
     event_key: Mapped[str | None] = mapped_column(String(120))
     payload: Mapped[str] = mapped_column(Text, nullable=False)  # masked
     reason: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)
+    created_at: Mapped[DefaultNow]
 
 
 class JobRun(Base):
@@ -209,7 +197,7 @@ class JobRun(Base):
         UniqueConstraint("job_name", "slot", name="job_runs_slot_unique"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[BigIdKey]
     job_name: Mapped[str] = mapped_column(String(80), nullable=False)
     slot: Mapped[str] = mapped_column(String(40), nullable=False)  # the scheduled time, ISO, truncated
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -226,7 +214,7 @@ class ShopDailyStat(Base):
     __tablename__ = "shop_daily_stats"
     __table_args__ = (UniqueConstraint("day", "shop_id", name="shop_daily_stats_unique"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[BigIdKey]
     day: Mapped[date] = mapped_column(Date, nullable=False)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), nullable=False)
     impressions: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -241,11 +229,11 @@ class ReminderSent(Base):
     __tablename__ = "reminders_sent"
     __table_args__ = (UniqueConstraint("user_id", "kind", "ref_key", name="reminders_sent_unique"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[BigIdKey]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
     ref_key: Mapped[str] = mapped_column(String(80), nullable=False)
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)
+    sent_at: Mapped[DefaultNow]
 
 
 class ReminderOptOut(Base):
@@ -254,4 +242,4 @@ class ReminderOptOut(Base):
     __tablename__ = "reminder_opt_outs"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)
+    created_at: Mapped[DefaultNow]

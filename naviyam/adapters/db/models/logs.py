@@ -5,20 +5,12 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (
-    CheckConstraint,
-    DateTime,
-    ForeignKey,
-    Integer,
-    Numeric,
-    String,
-    Text,
-    UniqueConstraint,
-    Uuid,
-)
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from naviyam.adapters.db.models.base import BigId, Base, IntArray, JsonType, TextArray, TimestampMixin, one_of, tz_now
+from naviyam.adapters.db.models.base import (
+    Base, BigIdKey, DefaultNow, IntArray, JsonType, TextArray, TimestampMixin, UserIdOrNull, one_of,
+)
 from naviyam.domain.vocabulary import RECOMMENDATION_METHODS, SEED_INTENTS, USER_STRATEGIES
 
 
@@ -42,15 +34,13 @@ class Conversation(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    id: Mapped[BigIdKey]
+    user_id: Mapped[UserIdOrNull]
     session_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, default=uuid.uuid4, index=True)
     conversation_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, default=uuid.uuid4)
     input_text: Mapped[str] = mapped_column(Text, nullable=False)
     response_text: Mapped[str] = mapped_column(Text, nullable=False)
-    timestamp: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=tz_now(), nullable=False
-    )
+    timestamp: Mapped[DefaultNow]
     extracted_intent: Mapped[str | None] = mapped_column(String(50))
     # The Rasa intent name as predicted (greet, choose_option...); extracted_intent maps
     # it onto the seed's closed list.
@@ -84,12 +74,10 @@ class RecommendationLog(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    id: Mapped[BigIdKey]
+    user_id: Mapped[UserIdOrNull]
     session_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
-    timestamp: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=tz_now(), nullable=False
-    )
+    timestamp: Mapped[DefaultNow]
     request_intent: Mapped[str] = mapped_column(String(50), nullable=False)
     request_entities: Mapped[dict] = mapped_column(JsonType, nullable=False)
     # Seed: GEOGRAPHY(POINT). PostGIS is not assumed; plain coordinates (see docs).
@@ -116,12 +104,10 @@ class PerformanceLog(Base):
 
     __tablename__ = "performance_logs"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    timestamp: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=tz_now(), nullable=False, index=True
-    )
+    id: Mapped[BigIdKey]
+    timestamp: Mapped[DefaultNow] = mapped_column(index=True)
     session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[UserIdOrNull]
     operation: Mapped[str] = mapped_column(String(80), nullable=False)
     total_ms: Mapped[float] = mapped_column(Numeric(10, 2), nullable=False)
     component_ms: Mapped[dict] = mapped_column(JsonType, nullable=False, default=dict)
@@ -134,7 +120,7 @@ class ConversationContext(TimestampMixin, Base):
     __tablename__ = "conversation_contexts"
     __table_args__ = (UniqueConstraint("session_key", name="conversation_contexts_session_unique"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[BigIdKey]
     session_key: Mapped[str] = mapped_column(String(200), nullable=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     context: Mapped[dict] = mapped_column(JsonType, nullable=False, default=dict)

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from naviyam.adapters.db.models.base import Base, tz_now
+from naviyam.adapters.db.models.base import Base, DefaultNow
 
 
 class ShopAccount(Base):
@@ -19,7 +19,7 @@ class ShopAccount(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)
+    created_at: Mapped[DefaultNow]
 
 
 class ShopSession(Base):
@@ -32,4 +32,4 @@ class ShopSession(Base):
                                             index=True)
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)
+    created_at: Mapped[DefaultNow]

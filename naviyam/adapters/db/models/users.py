@@ -8,7 +8,9 @@ from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, ForeignK
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from naviyam.adapters.db.models.encrypted import EncryptedString, card_number_hash_default
-from naviyam.adapters.db.models.base import Base, IntArray, JsonType, TextArray, TimestampMixin, one_of, tz_now
+from naviyam.adapters.db.models.base import (
+    Base, DefaultNow, IntArray, JsonType, TextArray, TimestampMixin, one_of,
+)
 from naviyam.domain.vocabulary import AGE_GROUPS, CARD_STATUSES, CARD_TYPES, CONVERSATION_STYLES, PLATFORMS, USER_STATUSES
 
 
@@ -122,8 +124,6 @@ class UserProfile(TimestampMixin, Base):
     )
     recent_orders: Mapped[list[dict]] = mapped_column(JsonType, nullable=False, default=list)
     onboarding_completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_updated: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=tz_now(), nullable=False
-    )
+    last_updated: Mapped[DefaultNow]
 
     user: Mapped[User] = relationship(back_populates="profile")
