@@ -82,7 +82,7 @@ def evaluate(catalog: Catalog, rankers: dict[str, object], users: list[SimUser],
                 shown_by = {}
                 for name, ranker in rankers.items():
                     request = RecommendationRequest(now=now, user_id=uid, session_key=f"offline-{uid}-{r}",
-                                                    text="밥 추천해줘", stated_budget=user.budget,
+                                                    text="추천해줘", stated_budget=user.budget,
                                                     location=user.home, location_source="metadata", limit=k)
                     result = recommend(session, request, write_log=False, ranker=ranker, explore=False)
                     shown_by[name] = [menu_row[i.menu_id] for i in result.items if i.menu_id in menu_row]
