@@ -40,8 +40,8 @@ def test_logged_rows_train_a_ranker_with_simulated_fill_marked_and_snips_stored(
 
     with unit_of_work() as session:
         catalog = load_catalog(session)
-    job_id = registry.start_training_job("ranker", {"users": 12})
-    metrics = train(catalog, users=12, epochs=1, sessions=(4, 6), seed=5, ranker_dir=tmp_path, logged=logged_lists,
+    job_id = registry.start_training_job("ranker", {"users": 30})
+    metrics = train(catalog, users=30, epochs=1, sessions=(4, 6), seed=3, ranker_dir=tmp_path, logged=logged_lists,
                     min_logged_lists=10_000, heldout_percent=50.0, offline_requests=1,
                     extra={"training_job_id": job_id})
     data = metrics["data"]
