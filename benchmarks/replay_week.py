@@ -19,8 +19,8 @@ on the logged lists so far (simulated data fills in below NAVIYAM_RANKER_MIN_LOG
 prints its SNIPS estimate and the offline evaluation) and registers it as the canary
 (``--canary-percent`` of users: a larger share than production's 10 % so a short replay gives
 it traffic). The servers pick it up from the registry; the rest of the week is served by both;
-then ``judge_canary`` promotes or rolls back, and the SNIPS estimate of the candidate on every
-logged list of the week is printed.
+then ``judge_canary`` promotes or rolls back, and the SNIPS estimate of the candidate on the
+lists logged after it was trained (out of sample) is printed.
 
 Caveat: all days are replayed within minutes of real time and ``recommendations_log.timestamp``
 is the server's clock, so each day's popularity window (the last 5 minutes) may overlap the
@@ -109,6 +109,7 @@ def main() -> int:
     lists = chosen = 0
     started = datetime.now(timezone.utc)
     candidate = None
+    retrained_at = started
     try:
         start = date(2026, 11, 23)
         for day in range(args.days):
@@ -119,6 +120,7 @@ def main() -> int:
                 print(f"--- day {day + 1}: retraining on the logged lists so far: {' '.join(command[2:])}", flush=True)
                 code = subprocess.run(command, cwd=ROOT, env=train_env).returncode
                 candidate = registry.serving("recommendation").canary
+                retrained_at = datetime.now(timezone.utc)
                 print(f"retrained ranker: exit {code}; canary now {candidate} "
                       f"({args.canary_percent:.0f}% of users)", flush=True)
             now = f"{start + timedelta(days=day)}T12:{rng.randint(0, 50):02d}:00+09:00"
@@ -151,6 +153,7 @@ def main() -> int:
         sources = dict(session.execute(select(NluTrainingRow.label_source, func.count())
                                        .group_by(NluTrainingRow.label_source)).all())
         week = load_logged_lists(session, since=started)
+        unseen = load_logged_lists(session, since=retrained_at)   # logged after training: never trained on
     print(f"NLU training rows by label source: {sources}")
     served: dict[str, int] = {}
     for item in week:
@@ -169,8 +172,9 @@ def main() -> int:
     if state.canary:
         path = next(r.model_path for r in registry.registry_rows() if r.version == state.canary)
         scorer = load_scorer(Path(path).parent, Path(path).name)
-        estimate = snips_of(scorer, week, get_learning_settings().snips_clip)
-        print(f"IPS (SNIPS) estimate of the candidate {state.canary} on the week's {estimate.lists} logged lists: "
+        estimate = snips_of(scorer, unseen, get_learning_settings().snips_clip)
+        print(f"IPS (SNIPS) estimate of the candidate {state.canary} on the {estimate.lists} lists logged after "
+              f"it was trained (both rankers served them; none trained it): "
               f"{estimate.estimate:.1%} choices per list (logged policy: {estimate.logged_rate:.1%}); "
               f"effective sample size {estimate.effective_sample_size:.1f} of {estimate.decisions} shown items, "
               f"{estimate.clipped} weights clipped at {estimate.clip}")

@@ -32,7 +32,7 @@ from naviyam.domain.recommend.filters import FilterContext, apply_hard_filters
 from naviyam.domain.recommend.request import RecommendationRequest
 from naviyam.usecases.recommend import recommend
 
-OUTSIDE_QUANTILE = 0.8
+OUTSIDE_QUANTILE = 0.95
 EVAL_HOURS = (12, 12, 13, 18, 19)
 NOTE = "simulator figure: held-out simulated users through recommend(); not real children's choices"
 
