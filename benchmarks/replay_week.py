@@ -162,7 +162,7 @@ def main() -> int:
     state = registry.serving("recommendation")
     verdict = registry.judge_canary("recommendation", min_samples=args.min_samples)
     for row in registry.registry_rows():
-        if row.model_type == "recommendation" and row.deployment_status in ("production", "canary", "rolled_back") \
+        if row.model_type == "recommendation" and row.deployment_status in ("production", "canary", "rolled_back", "deprecated") \
                 and row.deployed_at and row.deployed_at >= started - timedelta(days=1):
             stats = row.training_data_stats or {}
             print(f"registry: {row.version} {row.deployment_status} {float(row.traffic_percentage):.0f}% "
