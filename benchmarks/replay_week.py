@@ -145,10 +145,11 @@ def main() -> int:
         servers.stop()
     after = popularity()
     movers = sorted(((after[s] - before.get(s, 0.0), s) for s in after), reverse=True)
-    print("popularity moving (shop id: before → after):")
-    for delta, shop in movers[:5] + movers[-3:]:
-        if delta:
-            print(f"  {shop}: {before.get(shop, 0):.3f} → {after[shop]:.3f} ({delta:+.3f})")
+    rose, fell = [m for m in movers if m[0] > 0], [m for m in movers if m[0] < 0]
+    print(f"popularity moving: {len(rose)} shop(s) rose, {len(fell)} fell, {len(movers) - len(rose) - len(fell)} "
+          "unchanged (shop id: before → after):")
+    for delta, shop in rose[:3] + fell[-3:]:
+        print(f"  {shop}: {before.get(shop, 0):.3f} → {after[shop]:.3f} ({delta:+.3f})")
     with unit_of_work() as session:
         sources = dict(session.execute(select(NluTrainingRow.label_source, func.count())
                                        .group_by(NluTrainingRow.label_source)).all())
