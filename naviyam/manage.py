@@ -64,7 +64,7 @@ def build_index(force: bool = False) -> int:
     return index.main(["build"] + (["--force"] if force else []))
 
 
-def train_ranker(force: bool = False) -> int:
+def train_ranker(force: bool = False, extra_args: list[str] | None = None) -> int:
     """Train the Wide&Deep ranker when no current model exists (or with ``force``).
 
     A model trained on an older feature set cannot serve (it would fall back to the
@@ -81,11 +81,15 @@ def train_ranker(force: bool = False) -> int:
     if version and not force:
         print(f"ranker model {ranker_dir}/{version} was trained on other features; retraining")
     # Training code is not part of the product (.importlinter): run it as its own process.
-    command = [sys.executable, "-m", "ml.ranking.train_wide_deep", "--ranker-dir", str(ranker_dir)]
+    command = [sys.executable, "-m", "ml.ranking.train_wide_deep", "--ranker-dir", str(ranker_dir),
+               *(extra_args or [])]
     code = subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
     if code == 0 and (trained := latest_version(ranker_dir)):  # the registry (docs/LEARNING_LOOP.md)
         from naviyam.usecases.learning.registry import record_trained_ranker
-        record_trained_ranker(ranker_dir, trained)
+        row = record_trained_ranker(ranker_dir, trained)
+        if row is not None:
+            print(f"registered ranker {row.version}: {row.deployment_status} "
+                  f"({float(row.traffic_percentage):.0f}% of users)")
     return code
 
 
@@ -237,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     p_index.add_argument("--force", action="store_true")
     p_train = sub.add_parser("train-ranker")
     p_train.add_argument("--force", action="store_true")
+    p_train.add_argument("--users", type=int, help="simulated users (training default: 300)")
+    p_train.add_argument("--epochs", type=int, help="training epochs (training default: 6)")
     sub.add_parser("prepare")
     sub.add_parser("check")
     p_maintain = sub.add_parser("maintain", help="expire coupons and apply the retention policy")
@@ -274,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "build-index":
         return build_index(args.force)
     elif args.command == "train-ranker":
-        return train_ranker(args.force)
+        return train_ranker(args.force, [a for name in ("users", "epochs") if getattr(args, name) is not None
+                                         for a in (f"--{name}", str(getattr(args, name)))])
     elif args.command == "check":
         return check()
     elif args.command == "maintain":

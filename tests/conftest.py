@@ -25,6 +25,9 @@ from sqlalchemy.orm import Session
 # The tests act as a local trial: a client clock (metadata.now), REST without a token,
 # demo senders (see bot/settings.py SecuritySettings). Abuse tests start servers without it.
 os.environ.setdefault("NAVIYAM_DEV_MODE", "1")
+# The logged exploration (docs/LEARNING_LOOP.md) swaps a list's last slot at random; tests that
+# check lists run the deterministic policy, the exploration tests turn it on themselves.
+os.environ.setdefault("NAVIYAM_EXPLORATION_RATE", "0")
 
 from naviyam.shared import cache as cache_module  # noqa: E402 - after the dev switch
 from naviyam.config import get_settings, reset_settings_cache

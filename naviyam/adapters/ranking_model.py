@@ -252,3 +252,41 @@ def get_ranker(ranker_dir: Path, version: str | None = None):
                     log.exception("Could not load ranker %s from %s; using the baseline", resolved, ranker_dir)
             _LOADED = _Loaded(key, scorer)
         return _LOADED.scorer or PopularityBaseline(relevance_weight=0.3)
+
+
+# ---- registered versions (the model registry names a folder per version; docs/LEARNING_LOOP.md)
+
+_BY_PATH: dict[tuple[str, str], WideDeepScorer] = {}
+_BROKEN: set[tuple[str, str]] = set()     # logged once; not retried on every turn
+
+
+def get_registered_ranker(path: str, version: str) -> WideDeepScorer | None:
+    """The registry's ``version`` loaded from its ``model_path`` folder, cached per process;
+    its name is ``wide-deep-<version>`` (what ``recommendations_log.filtering_steps.ranker`` and
+    the canary's judge use). None when the folder cannot be loaded (logged)."""
+    key = (str(path), str(version))
+    with _LOCK:
+        scorer = _BY_PATH.get(key)
+        if scorer is None:
+            if key in _BROKEN:
+                return None
+            folder = Path(path)
+            try:
+                scorer = load_scorer(folder.parent, folder.name)
+            except Exception:  # noqa: BLE001 - a broken model must not stop answers
+                log.exception("Could not load registered ranker %s from %s", version, path)
+                scorer = None
+            if scorer is None:
+                _BROKEN.add(key)
+                return None
+            scorer.name = f"wide-deep-{version}"
+            _BY_PATH[key] = scorer
+        return scorer
+
+
+def keep_registered(keys: set[tuple[str, str]]) -> None:
+    """Drop cached registered versions the registry no longer serves (at most two stay)."""
+    with _LOCK:
+        for key in [k for k in _BY_PATH if k not in keys]:
+            del _BY_PATH[key]
+        _BROKEN.intersection_update(keys)

@@ -128,6 +128,22 @@ class LearningSettings(_EnvSection):
     quiet_hours: tuple[int, int] = Field((21, 8), validation_alias="NAVIYAM_QUIET_HOURS",
                                          description="no reminders from/until these local hours")
     canary_share: float = Field(10.0, ge=0, le=100, validation_alias="NAVIYAM_CANARY_PERCENT")
+    registry_refresh_s: float = Field(30.0, ge=0, validation_alias="NAVIYAM_REGISTRY_REFRESH_S",
+                                      description="how long the serving path trusts its cached registry "
+                                                  "snapshot, seconds (0: read the registry every turn)")
+    exploration_rate: float = Field(0.05, ge=0, le=1, validation_alias="NAVIYAM_EXPLORATION_RATE",
+                                    description="share of lists whose last slot shows a random pool menu "
+                                                "(logged propensities for off-policy evaluation; 0: off)")
+    exploration_pool: int = Field(12, ge=2, le=50, validation_alias="NAVIYAM_EXPLORATION_POOL",
+                                  description="verified pool menus the exploration draws from and the log keeps")
+    ranker_min_logged_lists: int = Field(500, ge=1, validation_alias="NAVIYAM_RANKER_MIN_LOGGED_LISTS",
+                                         description="logged lists from which the ranker trains on logged "
+                                                     "choices alone; below it simulated data fills in")
+    snips_clip: float = Field(10.0, gt=0, validation_alias="NAVIYAM_SNIPS_CLIP",
+                              description="importance weights above this are clipped in SNIPS")
+    heldout_percent: float = Field(20.0, ge=0, lt=100, validation_alias="NAVIYAM_HELDOUT_PERCENT",
+                                   description="hashed share of users kept out of ranker training "
+                                               "(evaluation only)")
 
 
 def get_learning_settings() -> LearningSettings:

@@ -10,6 +10,7 @@ same function, so a renamed key cannot leave stale or undeletable entries behind
 | ``user:{id}:profile`` | adapters/db/profile_queries (profile for ranking) | TTL_USER_PROFILE |
 | ``emb:{sha256}`` | adapters/search/embeddings (query embedding) | TTL_EMBEDDING |
 | ``retrieval:{fingerprint}:{sha1}`` | adapters/search/hybrid (candidate lists) | TTL_RETRIEVAL |
+| ``registry:{kind}`` | usecases/learning/serving (the registry's serving versions) | NAVIYAM_REGISTRY_REFRESH_S |
 | ``breaker:{name}`` | adapters/resilience (shared circuit-breaker state) | none (state) |
 | ``ratelimit:{platform}:{id}`` | bot/channels/door (per-sender rate limit) | window |
 | ``ratelimit:anonymous:{ip}`` | bot/channels/door (senders without an id, by address) | window |
@@ -58,6 +59,11 @@ def card_link_attempts_key(user_id: int, day: str) -> str:
 
 def embedding_key(backend_name: str, text: str) -> str:
     return "emb:" + hashlib.sha256(f"{backend_name}|{text}".encode()).hexdigest()
+
+
+def registry_key(kind: str) -> str:
+    """The model registry's serving snapshot of one model kind (production, canary, share)."""
+    return f"registry:{kind}"
 
 
 def retrieval_key(catalog_fingerprint: str, digest: str) -> str:

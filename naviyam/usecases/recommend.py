@@ -23,9 +23,9 @@ from naviyam.adapters.db.catalog import CATALOGS
 from naviyam.adapters.db.places import remembered_place
 from naviyam.adapters.gazetteer import get_gazetteer
 from naviyam.adapters.db.profile_queries import load_profile
-from naviyam.adapters.ranking_model import PopularityBaseline, get_ranker
+from naviyam.adapters.ranking_model import PopularityBaseline
 from naviyam.adapters.search.hybrid import Retrieved, retrieve
-from naviyam.config import get_recommend_settings, get_settings
+from naviyam.config import get_learning_settings, get_recommend_settings, get_settings
 from naviyam.domain.recommend.catalog import Catalog
 from naviyam.domain.recommend.context import (
     Search, resolve_location, take_food_word_from_text, user_context,
@@ -43,6 +43,7 @@ from naviyam.domain.recommend.result import (
 from naviyam.usecases import recommend_ranking as ranking
 from naviyam.usecases.budget import budget_for, coupon_slack
 from naviyam.usecases.feedback import excluded_shops
+from naviyam.usecases.learning.serving import ranker_for
 from naviyam.usecases.recommend_alternatives import alternatives_for
 from naviyam.usecases.recommend_log import write_recommendation_log
 from naviyam.usecases.place_memory import fresh_memory, place_choices, remember_confirmed
@@ -66,8 +67,13 @@ class Stopwatch:
         return round((time.perf_counter() - self.started) * 1000, 2)
 
 
-def recommend(session: Session, request: RecommendationRequest, *, write_log: bool = True) -> RecommendationResult:
-    """Recommend up to ``request.limit`` menus (one per shop) that pass every hard filter."""
+def recommend(session: Session, request: RecommendationRequest, *, write_log: bool = True,
+              ranker=None, explore: bool = True) -> RecommendationResult:
+    """Recommend up to ``request.limit`` menus (one per shop) that pass every hard filter.
+
+    ``ranker``: the model registry's choice for this user unless given (offline evaluation);
+    ``explore``: the logged exploration (NAVIYAM_EXPLORATION_RATE) applies; False: deterministic.
+    """
     settings, rsettings = get_settings(), get_recommend_settings()
     clock = Stopwatch()
     profile = load_profile(session, request.user_id)
@@ -103,8 +109,10 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
     search.steps["retrieval"] = retrieved.sources
     clock.tick("retrieval")
 
-    ranker = get_ranker(rsettings.ranker_dir, rsettings.ranker_version)
-    items, has_more = rank_and_pick(session, search, retrieved, ranker, clock)
+    if ranker is None:
+        ranker = ranker_for(session, str(request.user_id) if request.user_id is not None else request.session_key)
+    epsilon = get_learning_settings().exploration_rate if explore else 0.0
+    items, has_more, policy_log = rank_and_pick(session, search, retrieved, ranker, clock, epsilon)
     food = food_type_outcome(search.focus, search.outcome, items, request)
     alternatives = alternatives_for(session, search, items, food)
     clock.tick("compose")
@@ -118,6 +126,7 @@ def recommend(session: Session, request: RecommendationRequest, *, write_log: bo
         location_source=request.location_source, place_name=request.place_name,
         diversity=diversity_score([i.category for i in items], [i.final_price for i in items]),
         group_budget=group.to_payload() if group is not None else None, excluded_by_feedback=len(disliked),
+        policy_log=policy_log,
     )
     clock.timings["total"] = clock.since_start()
     if write_log:
@@ -153,17 +162,20 @@ def hard_filters(catalog: Catalog, request: RecommendationRequest, profile: dict
     return search
 
 
-def rank_and_pick(session: Session, search: Search, retrieved: Retrieved, ranker,
-                  clock: Stopwatch) -> tuple[list[RecommendedItem], bool]:
-    """The shown items and whether more would pass ("다른 거" has something to show)."""
+def rank_and_pick(session: Session, search: Search, retrieved: Retrieved, ranker, clock: Stopwatch,
+                  epsilon: float = 0.0) -> tuple[list[RecommendedItem], bool, dict | None]:
+    """The shown items, whether more would pass ("다른 거" has something to show), and the
+    list's policy log (propensities; None when nothing was ranked)."""
     if not len(retrieved.indices):
         clock.tick("ranking")
-        return [], False
+        return [], False, None
     scored = ranking.score(search, retrieved, ranker)
     clock.tick("ranking")
     pool = ranking.verified_pool(session, search, scored)
     search.steps["verified_pool"] = len(pool)
     picked = ranking.pick(search, pool, get_recommend_settings().mmr_lambda)
+    picked, policy_log = ranking.explore_pick(search, scored, pool, picked, ranker, epsilon,
+                                              get_learning_settings().exploration_pool)
     items = ranking.shown_items(session, search, scored, picked, ranker)
     has_more = len(pool) > len(items) or int(search.focus.eligible.sum()) > len(pool)
-    return items, has_more
+    return items, has_more, policy_log if picked else None

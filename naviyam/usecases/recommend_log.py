@@ -36,6 +36,7 @@ def write_recommendation_log(session: Session, result: RecommendationResult) -> 
         filtering_steps={**result.filtering_steps, "budget": result.budget.to_log(),
                          "ranker": result.ranker, "timings_ms": result.timings_ms},
         diversity_score=Decimal(f"{result.diversity:.3f}"),
+        policy_log=result.policy_log,
     )
     session.add(row)
     log_performance(session, "recommend", result.timings_ms.get("total", 0.0),

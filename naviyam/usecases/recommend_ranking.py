@@ -8,18 +8,20 @@ then the coupon of each picked menu and its explanation.
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from naviyam.adapters.ranking_model import foodcard_bonus
+from naviyam.adapters.ranking_model import FOODCARD_BONUS, foodcard_bonus
 from naviyam.adapters.search.hybrid import Retrieved
 from naviyam.domain.recommend import relevance
 from naviyam.domain.recommend.candidates import candidates_from, subset_candidates
 from naviyam.domain.recommend.context import Search
 from naviyam.domain.recommend import preferences as prefs
 from naviyam.domain.recommend.features import FEATURE_NAMES, Candidates, RequestContext, build_features
+from naviyam.domain.recommend.exploration import POLICY_NAME, explore
 from naviyam.domain.recommend.filters import violations
 from naviyam.domain.recommend.mmr import mmr_select
 from naviyam.domain.recommend.result import RecommendedItem
@@ -146,6 +148,35 @@ def shown_items(session: Session, search: Search, scored: Scored, picked: list[P
         annotate(search, item, entry.menu)
         items.append(item)
     return items
+
+
+# ---- logged exploration (issue 15; naviyam.domain.recommend.exploration) ---------------------
+
+_RNG = random.Random()
+
+
+def explore_pick(search: Search, scored: Scored, pool: list[PoolEntry], greedy: list[PoolEntry], ranker,
+                 epsilon: float, pool_cap: int) -> tuple[list[PoolEntry], dict]:
+    """The shown entries after the exploration, and the policy log of this list: per logged pool
+    menu its ids, score, inclusion probability, shown position and serving features."""
+    positions = [next(i for i, p in enumerate(pool) if p is entry) for entry in greedy]
+    explored = explore(len(pool), positions, epsilon, pool_cap, _RNG)
+    catalog = search.catalog
+    shown_at = {p: n for n, p in enumerate(explored.picked)}
+    entries = []
+    for p in explored.logged:
+        entry = pool[p]
+        row = entry.row
+        entries.append({
+            "shop_id": int(catalog.shop_ids[int(catalog.menu_shop[entry.menu])]),
+            "menu_id": int(catalog.menu_ids[entry.menu]), "score": round(entry.score, 4),
+            "bonus": FOODCARD_BONUS.get(str(scored.cands.foodcard[row]), 0.0),
+            "p": round(explored.propensity[p], 6), "shown": shown_at.get(p),
+            "dense": [round(float(v), 4) for v in scored.dense[row]],
+            "crosses": [int(v) for v in scored.crosses[row]]})
+    log_entry = {"policy": POLICY_NAME, "epsilon": epsilon if len(entries) > len(positions) else 0.0,
+                 "ranker": ranker.name, "k": len(explored.picked), "swapped": explored.swapped, "pool": entries}
+    return [pool[p] for p in explored.picked], log_entry
 
 
 # ---- group, urgency, portion (issue 12; naviyam.domain.recommend.preferences) -------------

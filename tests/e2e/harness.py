@@ -195,7 +195,9 @@ def start_servers(model: Path, env_overrides: dict[str, str], log_dir: Path,
     """
     # Tests and benchmarks are local trials: dev mode unless the caller says otherwise.
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_ROOT),
-           "NAVIYAM_DEV_MODE": os.environ.get("NAVIYAM_DEV_MODE", "1"), **env_overrides}
+           "NAVIYAM_DEV_MODE": os.environ.get("NAVIYAM_DEV_MODE", "1"),
+           # the logged exploration swaps a list's last slot at random: off unless asked (the replay turns it on)
+           "NAVIYAM_EXPLORATION_RATE": os.environ.get("NAVIYAM_EXPLORATION_RATE", "0"), **env_overrides}
     action_port, rasa_port = free_port(), free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     endpoints = log_dir / "endpoints.yml"

@@ -141,6 +141,7 @@ class RecommendationResult:
     place_choices: list[str] = field(default_factory=list)   # quick replies of that question
     group_budget: dict[str, Any] | None = None   # party_size, scope, per_person, total (issue 12)
     excluded_by_feedback: int = 0                # shops left out because this user disliked or reported them
+    policy_log: dict[str, Any] | None = None    # exploration and propensities (recommendations_log.policy_log)
 
     @property
     def shown_shop_ids(self) -> list[int]:

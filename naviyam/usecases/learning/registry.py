@@ -10,6 +10,7 @@ deprecated), worse → rolled back (the canary stops serving). docs/LEARNING_LOO
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -23,6 +24,7 @@ from naviyam.adapters.db.models.learning import ModelVersion, TrainingJob
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.config import get_learning_settings
 from naviyam.domain.learning import canary_verdict, in_canary
+from naviyam.usecases.learning.serving import forget_snapshot
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ def _serving(session: Session, kind: str) -> tuple[ModelVersion | None, ModelVer
     production = next((r for r in rows if r.deployment_status == "production"), None)
     canary = next((r for r in rows if r.deployment_status == "canary"), None)
     return production, canary
+
+
+serving_rows = _serving   # the serving path's snapshot reads it (naviyam.usecases.learning.serving)
 
 
 def register(kind: str, version: str, path: str, metrics: dict, *, data_stats: dict | None = None,
@@ -58,7 +63,8 @@ def register(kind: str, version: str, path: str, metrics: dict, *, data_stats: d
                            deployed_at=now)
         session.add(row)
         session.flush()
-        return row
+    forget_snapshot(kind)
+    return row
 
 
 def serving(kind: str) -> Serving:
@@ -108,7 +114,9 @@ def judge_canary(kind: str = "recommendation", min_samples: int = 200, name_of=l
             canary.deployment_status, canary.is_active, canary.traffic_percentage = "production", True, Decimal(100)
         elif verdict == "rollback":
             canary.deployment_status, canary.traffic_percentage, canary.retired_at = "rolled_back", Decimal(0), now
-        return verdict
+    if verdict in ("promote", "rollback"):
+        forget_snapshot(kind)
+    return verdict
 
 
 def registry_rows() -> list[ModelVersion]:
@@ -116,27 +124,77 @@ def registry_rows() -> list[ModelVersion]:
         return list(session.scalars(select(ModelVersion).order_by(ModelVersion.model_type, ModelVersion.id)))
 
 
+def json_safe(value):
+    """``value`` with NaN and infinities as None (PostgreSQL's JSONB refuses them)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def start_training_job(name: str, config: dict, *, kind: str = "recommendation", triggered_by: str = "manual") -> int:
+    """A training_jobs row for a run that starts now (status training); its id."""
+    with unit_of_work() as session:
+        job = TrainingJob(job_name=f"{name}_{datetime.now(timezone.utc):%Y%m%d%H%M%S}", model_type=kind,
+                          status="training", training_config=json_safe(config), triggered_by=triggered_by[:50],
+                          start_time=datetime.now(timezone.utc))
+        session.add(job)
+        session.flush()
+        return job.id
+
+
+def finish_training_job(job_id: int, *, metrics: dict | None = None, path: str | None = None,
+                        error: str | None = None) -> None:
+    """Close the run: completed with its metrics, data window (logged vs simulated) and file, or failed."""
+    with unit_of_work() as session:
+        job = session.get(TrainingJob, job_id)
+        if job is None:
+            return
+        job.end_time = datetime.now(timezone.utc)
+        if error is not None:
+            job.status, job.error_message = "failed", error[:2000]
+            return
+        data = (metrics or {}).get("data") or {}
+        job.status, job.model_path = "completed", path
+        job.metrics = json_safe({k: v for k, v in (metrics or {}).items() if k not in ("data", "pruned_versions")})
+        job.data_count = int(data.get("logged_rows", 0)) + int(data.get("simulated_rows", 0))
+        job.data_window = json_safe({"logged": data.get("logged_rows", 0), "simulated": data.get("simulated_rows", 0),
+                                     **data})
+
+
 def record_trained_ranker(ranker_dir: Path, version: str) -> ModelVersion | None:
-    """Register a ranker that ``train-ranker`` saved (a training_jobs row and a model_versions row);
-    nothing when that version is registered already."""
+    """Register a ranker that ``train-ranker`` saved (a model_versions row linked to the run's
+    training_jobs row; a job row is made for a model trained without one); nothing when that
+    version is registered already. ``training_data_stats`` says how many rows were logged and
+    how many simulated."""
     folder = Path(ranker_dir) / version
     meta_file = folder / "metadata.json"
     meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
-    metrics = meta.get("metrics") or {}
+    metrics = json_safe(meta.get("metrics") or {})
+    data = metrics.get("data") or {}
     with unit_of_work() as session:
         if session.scalar(select(ModelVersion.id).where(ModelVersion.model_type == "recommendation",
                                                         ModelVersion.version == version)):
             return None
-        rows = int(metrics.get("rows_train", 0)) + int(metrics.get("rows_test", 0))
-        job = TrainingJob(job_name=f"ranker_{version}", model_type="recommendation", status="completed",
-                          training_config={k: meta.get(k) for k in ("epochs", "seed") if k in meta},
-                          data_count=rows, data_window={"simulated": rows, "logged": 0,
-                                                        "source": meta.get("training_data")},
-                          metrics=metrics, model_path=str(folder), triggered_by="manual",
-                          end_time=datetime.now(timezone.utc))
-        session.add(job)
-        session.flush()
-        job_id = job.id
-    return register("recommendation", version, str(folder), metrics,
-                    data_stats={"simulated_rows": rows, "logged_rows": 0}, training_job_id=job_id,
-                    notes="trained on simulated interactions (marked); logged choices not yet used")
+        job_id = meta.get("training_job_id")
+        if job_id is None or session.get(TrainingJob, job_id) is None:
+            rows = int(metrics.get("rows_train", 0)) + int(metrics.get("rows_test", 0))
+            data = data or {"simulated_rows": rows, "logged_rows": 0}
+            job = TrainingJob(job_name=f"ranker_{version}", model_type="recommendation", status="completed",
+                              training_config={k: meta.get(k) for k in ("epochs", "seed") if k in meta},
+                              data_count=rows, data_window={"simulated": rows, "logged": 0,
+                                                            "source": meta.get("training_data")},
+                              metrics=metrics, model_path=str(folder), triggered_by="manual",
+                              end_time=datetime.now(timezone.utc))
+            session.add(job)
+            session.flush()
+            job_id = job.id
+    stats = {"simulated_rows": int(data.get("simulated_rows", 0)), "logged_rows": int(data.get("logged_rows", 0))}
+    stats.update({k: v for k, v in data.items() if k not in stats})
+    source = data.get("source", "simulated")
+    return register("recommendation", version, str(folder), {k: v for k, v in metrics.items() if k != "data"},
+                    data_stats=stats, training_job_id=job_id,
+                    notes=f"trained on {source} rows (logged {stats['logged_rows']}, simulated {stats['simulated_rows']})")

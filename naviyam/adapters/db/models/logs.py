@@ -97,6 +97,9 @@ class RecommendationLog(Base):
     personalization_score: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
     relevance_score: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
     novelty_score: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
+    # The logging policy of this list (migration 0009): exploration rate, ranker and, per pool
+    # menu, inclusion probability, shown flag and serving features (docs/LEARNING_LOOP.md).
+    policy_log: Mapped[dict | None] = mapped_column(JsonType)
 
 
 class PerformanceLog(Base):
