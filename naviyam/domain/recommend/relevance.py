@@ -209,6 +209,13 @@ def _food_texts(catalog: Catalog) -> tuple[Distinct, Distinct, Distinct]:
     return cached
 
 
+def prepare(catalog: Catalog) -> None:
+    """Build the snapshot's menu kinds and distinct food texts now (at load), not on a request."""
+    meal_mask(catalog)
+    side_mask(catalog)
+    _food_texts(catalog)
+
+
 def _remember(catalog: Catalog, key: tuple, match: FoodTypeMatch) -> None:
     """Keep ``match``; past MAX_REMEMBERED_WORDS words, forget the oldest (words are open-ended)."""
     words = [k for k in list(catalog.memo) if isinstance(k, tuple) and k[:1] == ("food_type_match",)]
