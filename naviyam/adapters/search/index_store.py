@@ -8,8 +8,10 @@ the indexes are rebuilt (by ``python -m naviyam.usecases.build_index build`` or,
 answers use the structured candidates meanwhile). Old folders are pruned.
 
 The FAISS index is exact up to ``NAVIYAM_ANN_THRESHOLD`` distinct texts and approximate
-above (``ann.py``). Kiwi runs once per distinct text (shop part and menu part apart), so
-building BM25 for a catalogue of copied chains costs far less than one call per menu.
+above (``ann.py``). Kiwi runs once per distinct text (shop part and menu part apart), and
+the postings are built with numpy sorts from the distinct texts' terms
+(``BM25Index.build_from_parts``), so building BM25 for a catalogue of copied chains costs
+far less than one call (and one Python list of terms) per menu.
 """
 from __future__ import annotations
 
@@ -61,21 +63,21 @@ class DocMenus:
         return self.order[self.bounds[d]:self.bounds[d + 1]]
 
 
-def menu_token_lists(catalog: Catalog) -> list[list[str]]:
-    """BM25 terms of every menu document (``Catalog.menu_document``), Kiwi once per distinct text."""
-    memo: dict[str, list[str]] = {}
-
-    def terms(text: str) -> list[str]:
-        found = memo.get(text)
-        if found is None:
-            found = memo[text] = tokenize(text)
-        return found
-
-    shop_terms = [terms(" ".join(filter(None, [catalog.shop_names[s], catalog.shop_categories[s]])))
-                  for s in range(catalog.n_shops)]
-    return [shop_terms[catalog.menu_shop[i]] + terms(" ".join(filter(None, [
-        catalog.menu_names[i], catalog.menu_categories[i], catalog.menu_descriptions[i],
-        " ".join(catalog.menu_tags[i])]))) for i in range(catalog.n_menus)]
+def bm25_parts(catalog: Catalog) -> tuple[list[list[str]], list[np.ndarray]]:
+    """Terms of each distinct text (Kiwi once per text), and each menu document's two parts:
+    its shop's name and category, then its name, menu category, description and tags
+    (together ``Catalog.menu_document``)."""
+    texts: dict[str, int] = {}
+    shop_text = np.fromiter((texts.setdefault(" ".join(filter(None, [name, category])), len(texts))
+                             for name, category in zip(catalog.shop_names, catalog.shop_categories)),
+                            dtype=np.int64, count=catalog.n_shops)
+    menu_text = np.fromiter((texts.setdefault(" ".join(filter(None, [name, category, description, " ".join(tags)])),
+                                              len(texts))
+                             for name, category, description, tags in zip(
+                                 catalog.menu_names, catalog.menu_categories, catalog.menu_descriptions,
+                                 catalog.menu_tags)), dtype=np.int64, count=catalog.n_menus)
+    terms = [tokenize(text) for text in texts]
+    return terms, [shop_text[catalog.menu_shop], menu_text]
 
 
 def folder_for(index_dir: Path, fingerprint: str, backend_name: str) -> Path:
@@ -103,7 +105,7 @@ def build_index(catalog: Catalog, index_dir: Path, backend: EmbeddingBackend | N
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    BM25Index.build(menu_token_lists(catalog)).save(tmp)
+    BM25Index.build_from_parts(*bm25_parts(catalog)).save(tmp)
     t_bm25 = time.perf_counter() - started
     meta = {"fingerprint": catalog.fingerprint, "backend": name, "n_menus": catalog.n_menus,
             "bm25_seconds": round(t_bm25, 2)}

@@ -73,7 +73,7 @@ class ShopGrid:
         wanted = _keys(np.repeat(rows, len(cols)), np.tile(cols, len(rows)))
         at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
         at = at[self.keys[at] == wanted]
-        return self.order[_ranges(self.starts[at], self.ends[at])]
+        return self.order[concat_ranges(self.starts[at], self.ends[at])]
 
 
 @dataclass(frozen=True)
@@ -92,14 +92,14 @@ class ShopMenus:
     def menus_of(self, shops: np.ndarray) -> np.ndarray:
         """Menu rows of ``shops``, ascending."""
         shops = np.asarray(shops, dtype=np.int64)
-        return np.sort(self.order[_ranges(self.bounds[shops], self.bounds[shops + 1])])
+        return np.sort(self.order[concat_ranges(self.bounds[shops], self.bounds[shops + 1])])
 
 
 def _keys(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return rows * _ROW + (cols + (_ROW >> 1))
 
 
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def concat_ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """``concatenate([arange(s, e) for s, e in zip(starts, ends)])`` without the loop."""
     lengths = ends - starts
     total = int(lengths.sum())
