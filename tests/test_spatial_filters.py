@@ -1,4 +1,5 @@
-"""The grid prefilter of the hard filters finds exactly what a scan of the whole catalogue finds.
+"""The grid prefilter of the hard filters finds exactly what a scan of the whole catalogue finds,
+and the food focus over the menus it examined equals the focus over the whole catalogue.
 
 ``full_scan`` below is the hard filters as they were before the grid (every menu and shop,
 numpy over the whole catalogue); ``apply_hard_filters`` must give the same candidates and
@@ -18,8 +19,9 @@ from devtools.sampledata.scale import base_rows, scaled_catalogue
 from naviyam.domain.geo import haversine_many
 from naviyam.domain.recommend.catalog import Catalog, build_catalog
 from naviyam.domain.recommend.filters import (
-    FilterContext, apply_hard_filters, mask_dietary, shop_mask_foodcard, shop_mask_open,
+    FilterContext, FilterOutcome, apply_hard_filters, mask_dietary, shop_mask_foodcard, shop_mask_open,
 )
+from naviyam.domain.recommend.focus import plan
 from naviyam.domain.recommend.spatial import ShopGrid, ShopMenus
 
 KST = ZoneInfo("Asia/Seoul")
@@ -71,9 +73,30 @@ def full_scan(catalog: Catalog, ctx: FilterContext) -> dict:
             "open_now": open_now, "within": within, "distances": distances}
 
 
-def assert_same(catalog: Catalog, ctx: FilterContext) -> int:
+FOODS = [(None, None), ("치킨", "치킨 먹고 싶어"), ("떡볶이", None), ("국물", None), ("아메리카노", None),
+         ("카페", None), ("피자", None), ("없는음식", None)]
+
+
+def assert_same_focus(catalog: Catalog, want: dict, got: FilterOutcome, food: str | None, text: str | None) -> None:
+    """The food focus over the examined menus equals the focus over the whole catalogue."""
+    scan = FilterOutcome(mask=want["mask"], within_budget=want["within"], distances=want["distances"],
+                         steps=want["steps"], open_but_over_budget=want["open_but_over_budget"],
+                         closed_but_in_budget=want["closed_but_in_budget"], nearby=want["nearby"],
+                         open_now=want["open_now"], everywhere=want["everywhere"])
+    reference, focus = plan(catalog, scan, food, text), plan(catalog, got, food, text)
+    assert np.array_equal(focus.eligible, reference.eligible)
+    assert (focus.snack, focus.kind, focus.steps) == (reference.snack, reference.kind, reference.steps)
+    near = want["nearby"]
+    assert np.array_equal(focus.tiers[near], reference.tiers[near])
+    assert focus.missing_reason(got) == reference.missing_reason(scan)
+    if reference.wanted is not None:
+        assert np.array_equal(focus.wanted, reference.wanted)
+
+
+def assert_same(catalog: Catalog, ctx: FilterContext, food: tuple = (None, None)) -> int:
     want = full_scan(catalog, ctx)
     got = apply_hard_filters(catalog, ctx)
+    assert_same_focus(catalog, want, got, *food)
     assert got.steps == want["steps"]
     for name in ("mask", "nearby", "open_but_over_budget", "closed_but_in_budget", "everywhere"):
         assert np.array_equal(getattr(got, name), want[name]), name
@@ -118,7 +141,7 @@ def sample_catalog() -> Catalog:
 
 def test_sample_catalogue_same_as_full_scan(sample_catalog):
     rng = random.Random(11)
-    passed = [assert_same(sample_catalog, ctx) for ctx in contexts(sample_catalog, rng, 300)]
+    passed = [assert_same(sample_catalog, ctx, rng.choice(FOODS)) for ctx in contexts(sample_catalog, rng, 300)]
     assert sum(passed) > 0     # the comparison is not between two empty answers
 
 
@@ -126,7 +149,7 @@ def test_scaled_catalogue_same_as_full_scan():
     shops, menus, _towns = scaled_catalogue(12_000)
     catalog = build_catalog(shops, menus, "scaled")
     rng = random.Random(12)
-    passed = [assert_same(catalog, ctx) for ctx in contexts(catalog, rng, 200)]
+    passed = [assert_same(catalog, ctx, rng.choice(FOODS)) for ctx in contexts(catalog, rng, 200)]
     assert sum(passed) > 0
 
 

@@ -26,7 +26,7 @@ breaks a hard filter (docs/RECOMMENDATION.md "Meals and food types").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -188,6 +188,7 @@ class FoodTypeMatch:
     category: str | None          # the shop category the word names or usually comes from
     names_category: bool          # the word IS a category ("치킨", "중국집")
     levels: np.ndarray            # int8 per menu
+    facts: dict = field(default_factory=dict, compare=False)   # per-snapshot answers about the word (focus)
 
     @property
     def scores(self) -> np.ndarray:
