@@ -16,6 +16,7 @@ import numpy as np
 from naviyam.domain.recommend.spatial import concat_ranges
 from naviyam.shared.korean.vocab import strip_particles
 
+TOKENIZER = "kiwi-no-multi-dict"   # recorded in each index's meta.json; another value: rebuild the index
 KEEP_TAGS = ("NNG", "NNP", "VV", "VA", "XR", "SL", "SH", "NR", "MAG")
 _KIWI = None
 _KIWI_LOCK = threading.Lock()
@@ -27,7 +28,10 @@ def kiwi():
         if _KIWI is None:
             from kiwipiepy import Kiwi
 
-            _KIWI = Kiwi(num_workers=0)
+            # No multi-word dictionary: 190 MB less per process and Kiwi 2.7x faster (index
+            # builds); on the sample's 2,957 menu documents and the usual requests the terms
+            # were the same (docs/PERFORMANCE.md "Memory at 100k menus"). Calling thread only.
+            _KIWI = Kiwi(num_workers=-1, load_multi_dict=False)
         return _KIWI
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from naviyam.domain.recommend.catalog import Catalog
 from naviyam.adapters.search import ann
-from naviyam.adapters.search.bm25 import BM25Index, tokenize
+from naviyam.adapters.search.bm25 import TOKENIZER, BM25Index, tokenize
 from naviyam.adapters.search.embeddings import EmbeddingBackend, backend_name, get_backend
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def build_index(catalog: Catalog, index_dir: Path, backend: EmbeddingBackend | N
     BM25Index.build_from_parts(*bm25_parts(catalog)).save(tmp)
     t_bm25 = time.perf_counter() - started
     meta = {"fingerprint": catalog.fingerprint, "backend": name, "n_menus": catalog.n_menus,
-            "bm25_seconds": round(t_bm25, 2)}
+            "tokenizer": TOKENIZER, "bm25_seconds": round(t_bm25, 2)}
     np.save(tmp / "menu_ids.npy", catalog.menu_ids)
     if backend is not None:
         semantic = [catalog.semantic_document(i) for i in range(catalog.n_menus)]
@@ -147,10 +147,20 @@ def _prune(index_dir: Path, keep: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def index_is_current(folder: Path) -> bool:
+    """An index is in ``folder`` and was built with this code's tokenizer."""
+    meta = Path(folder) / "meta.json"
+    return meta.is_file() and json.loads(meta.read_text()).get("tokenizer") == TOKENIZER
+
+
 def load_index(folder: Path, catalog: Catalog, backend: EmbeddingBackend | None) -> SearchIndex | None:
     if not (folder / "meta.json").is_file():
         return None
     meta = json.loads((folder / "meta.json").read_text())
+    if meta.get("tokenizer") != TOKENIZER:
+        log.warning("Search index %s was built with another tokenizer (%s); rebuild it (manage build-index)",
+                    folder.name, meta.get("tokenizer"))
+        return None
     menu_ids = np.load(folder / "menu_ids.npy")
     if len(menu_ids) != catalog.n_menus or not np.array_equal(menu_ids, catalog.menu_ids):
         return None
