@@ -49,19 +49,29 @@ def quick_tokenize(text: str) -> list[str]:
     return [strip_particles(w).lower() for w in text.split() if len(strip_particles(w)) >= 2]
 
 
-def tokenize(text: str) -> list[str]:
-    if not text or not text.strip():
-        return []
+def _terms(tokens) -> list[str]:
     terms = []
-    for token in kiwi().tokenize(text[:2000]):
+    for token in tokens:
         tag = str(token.tag).split("-")[0]
         if tag in KEEP_TAGS and token.form.strip():
             terms.append(token.form.lower())
     return terms
 
 
+def tokenize(text: str) -> list[str]:
+    if not text or not text.strip():
+        return []
+    return _terms(kiwi().tokenize(text[:2000]))
+
+
 def tokenize_many(texts: list[str]) -> list[list[str]]:
-    return [tokenize(t) for t in texts]
+    """``[tokenize(t) for t in texts]`` through Kiwi's batch call (about twice as fast: index builds)."""
+    texts = list(texts)
+    wanted = [i for i, t in enumerate(texts) if t and t.strip()]
+    out: list[list[str]] = [[] for _ in texts]
+    for i, tokens in zip(wanted, kiwi().tokenize(texts[i][:2000] for i in wanted)):
+        out[i] = _terms(tokens)
+    return out
 
 
 class BM25Index:

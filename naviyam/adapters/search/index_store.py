@@ -27,7 +27,7 @@ import numpy as np
 
 from naviyam.domain.recommend.catalog import Catalog
 from naviyam.adapters.search import ann
-from naviyam.adapters.search.bm25 import TOKENIZER, BM25Index, tokenize
+from naviyam.adapters.search.bm25 import TOKENIZER, BM25Index, tokenize_many
 from naviyam.adapters.search.embeddings import EmbeddingBackend, backend_name, get_backend
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,7 @@ def bm25_parts(catalog: Catalog) -> tuple[list[list[str]], list[np.ndarray]]:
                              for name, category, description, tags in zip(
                                  catalog.menu_names, catalog.menu_categories, catalog.menu_descriptions,
                                  catalog.menu_tags)), dtype=np.int64, count=catalog.n_menus)
-    terms = [tokenize(text) for text in texts]
-    return terms, [shop_text[catalog.menu_shop], menu_text]
+    return tokenize_many(list(texts)), [shop_text[catalog.menu_shop], menu_text]
 
 
 def folder_for(index_dir: Path, fingerprint: str, backend_name: str) -> Path:
