@@ -164,8 +164,8 @@ class BM25Index:
     def search(self, query_terms: list[str], eligible: np.ndarray, k: int) -> np.ndarray:
         """Doc ids (best first) among ``eligible`` with a positive score."""
         scores = self.scores(query_terms)
-        scores[~eligible] = 0
-        hits = np.flatnonzero(scores > 0)
+        hits = np.flatnonzero(scores > 0)         # the query terms' postings only
+        hits = hits[eligible[hits]]
         if len(hits) > k:
             hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
         return hits[np.argsort(-scores[hits], kind="stable")]
