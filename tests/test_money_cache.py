@@ -161,3 +161,19 @@ def test_a_transaction_that_changed_the_user_reads_the_database(loaded_database_
         assert coupon_slack(session, user_id, 20000, now) == 0
         raise RuntimeError("roll back")
     assert money(loaded_database_url, user_id, shop_id, now)[0] == (20000, 1000, 1000)
+
+
+def test_a_cache_outage_reads_the_database(loaded_database_url, wallet):
+    """Without the cache the wallet is read from the database. (The spendable budget then
+    falls back to the stated one: the operator's breaker state lives in the cache too.)"""
+    from naviyam.shared import cache as cache_module
+
+    user_id, shop_id, _coupon, now = wallet
+    cache_module.set_cache(cache_module.RedisCache("redis://127.0.0.1:1/0", socket_timeout=0.2))
+    try:
+        _figures, reads = money(loaded_database_url, user_id, shop_id, now)
+        with unit_of_work() as session:
+            slack = coupon_slack(session, user_id, 20000, now)
+    finally:
+        cache_module.set_cache(None)
+    assert _figures[2] == 1000 and slack == 1000 and reads >= 5
