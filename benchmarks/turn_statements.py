@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(os.environ.get("NAVIYAM_BENCH_ROOT") or Path(__file__).resolve().parent.parent)   # another checkout: its code
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("NAVIYAM_DEV_MODE", "1")   # a local trial: dev keys for the sample's card numbers
 
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
     parser.add_argument("--turns", type=int, default=3)
     parser.add_argument("--sender", default="demo_kid_01")
+    parser.add_argument("--show", action="store_true", help="print the last turn's statements")
     args = parser.parse_args(argv)
 
     from devtools.sampledata.scale import ensure_database
@@ -85,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         count, tx, kinds = one()
         label = "cache empty (first turn after a change)" if n == 0 else "cache filled"
         print(f"  turn {n + 1} ({label}): {count} statements in {tx} transaction(s): {dict(kinds)}")
+    if args.show:
+        for sql in statements:
+            print("    " + " ".join(sql.split())[:140])
     return 0
 
 
