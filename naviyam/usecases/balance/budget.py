@@ -161,7 +161,7 @@ class CardFigures:
         return cls(**data)
 
 
-def cached_spendable_budget(session: Session, user_id: int, now: datetime) -> SpendableBudget:
+def cached_spendable_budget(session: Session, user_id: int | None, now: datetime) -> SpendableBudget:
     """:func:`spendable_budget` from the cached card figures (``user:{id}:card``).
 
     For reads that only show or filter by the budget (a recommendation); every change of the
