@@ -171,6 +171,8 @@ def cached_spendable_budget(session: Session, user_id: int | None, now: datetime
         card = session.scalar(select(FoodcardUser).where(FoodcardUser.user_id == user_id))
         return CardFigures.of(card) if card is not None else None
 
+    if user_id is None:      # an anonymous sender (no consent): no card
+        return spendable_budget(session, user_id, now)
     figures = read_through(session, user_id, card_key(user_id), load, ttl=TTL_USER_MONEY,
                            encode=lambda f: f.to_json() if f is not None else None,
                            decode=lambda d: CardFigures.from_json(d) if d is not None else None)
