@@ -234,9 +234,22 @@ class RecommendSettings(_EnvSection):
         return value.lower()
 
 
+_RECOMMEND: tuple[tuple[tuple[str, str], ...], Settings, RecommendSettings] | None = None
+
+
 def get_recommend_settings() -> RecommendSettings:
-    """Read on every call (cheap), so tests and operators can change it at run time."""
-    return _load(RecommendSettings)
+    """Re-read whenever a ``NAVIYAM_*`` variable (or the shared settings) changed, so tests and
+    operators can change it at run time; otherwise the last reading (building it with
+    pydantic cost 1-2 ms, and a request asks several times; docs/PERFORMANCE.md)."""
+    global _RECOMMEND
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("NAVIYAM_")))
+    base = get_settings()
+    known = _RECOMMEND
+    if known is not None and known[0] == env and known[1] is base:
+        return known[2]
+    value = _load(RecommendSettings)
+    _RECOMMEND = (env, base, value)
+    return value
 
 
 _RETENTION = "number of days >= 1, or -1 to keep forever"
@@ -285,6 +298,8 @@ def get_lifecycle_settings() -> LifecycleSettings:
 
 def reset_settings_cache() -> None:
     """Re-read the environment (tests change it between sessions)."""
+    global _RECOMMEND
     get_settings.cache_clear()
     get_balance_settings.cache_clear()
+    _RECOMMEND = None
 
