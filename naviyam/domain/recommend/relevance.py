@@ -203,11 +203,21 @@ def _food_texts(catalog: Catalog) -> tuple[Distinct, Distinct, Distinct]:
     """Cleaned menu names, tags (joined) and descriptions, each distinct text once (per snapshot)."""
     cached = catalog.memo.get("food_texts")
     if cached is None:
-        cached = (distinct(_clean(x) for x in catalog.menu_names),
-                  distinct(joined(_clean(t) for t in ts) for ts in catalog.menu_tags),
-                  distinct(_clean(x) for x in catalog.menu_descriptions))
+        cached = (distinct(_once(_clean, catalog.menu_names)),
+                  distinct(_once(lambda ts: joined(_clean(t) for t in ts), catalog.menu_tags)),
+                  distinct(_once(_clean, catalog.menu_descriptions)))
         catalog.memo["food_texts"] = cached
     return cached
+
+
+def _once(clean, values):
+    """``clean(v)`` for every value, computed once per distinct value (menus repeat their texts)."""
+    memo: dict = {}
+    for value in values:
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = clean(value)
+        yield found
 
 
 def prepare(catalog: Catalog) -> None:
