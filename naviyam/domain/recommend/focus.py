@@ -66,6 +66,14 @@ class Focus:
         """Why no real match passes the hard filters (None when one does or no food was named)."""
         if self.match is None or self.wanted_eligible:
             return None
+        if outcome.nearby is not None:
+            # nearby ⊆ everywhere: when the real thing is nearby, the whole-catalogue mask is not needed
+            near = self.wanted & outcome.nearby
+            if near.any():
+                return MISSING_BUDGET if outcome.open_now is not None and (near & outcome.open_now).any() \
+                    else MISSING_CLOSED
+            anywhere = self.wanted & outcome.everywhere if outcome.everywhere is not None else self.wanted
+            return MISSING_FAR if anywhere.any() else MISSING_NONE
         wanted = self.wanted & outcome.everywhere if outcome.everywhere is not None else self.wanted
         if not wanted.any():
             return MISSING_NONE
