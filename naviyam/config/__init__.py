@@ -235,7 +235,8 @@ class RecommendSettings(_EnvSection):
 
 
 def get_recommend_settings() -> RecommendSettings:
-    """Read on every call (cheap), so tests and operators can change it at run time."""
+    """Read on every call, so tests and operators can change it at run time (built once per
+    distinct environment: ``naviyam.config.base._load``)."""
     return _load(RecommendSettings)
 
 

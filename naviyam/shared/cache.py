@@ -26,6 +26,7 @@ KEY_PREFIX = "naviyam:"
 TTL_EMBEDDING = 7 * 24 * 3600
 TTL_RETRIEVAL = 3600
 TTL_USER_PROFILE = 3600
+TTL_USER_MONEY = 600        # card figures and wallet: dropped on every change; the TTL bounds a missed one
 TTL_SESSION_CONTEXT = 30 * 60
 TTL_NLU_RESULT = 3600
 

@@ -8,6 +8,9 @@ same function, so a renamed key cannot leave stale or undeletable entries behind
 | key | written by | TTL |
 |---|---|---|
 | ``user:{id}:profile`` | adapters/db/profile_queries (profile for ranking) | TTL_USER_PROFILE |
+| ``user:{id}:card`` | usecases/balance/budget (card figures of the spendable budget) | TTL_USER_MONEY |
+| ``user:{id}:wallet`` | usecases/coupons/wallet_cache (wallet rows with terms, coupon facts) | TTL_USER_MONEY |
+| ``coupons:version`` | adapters/db/user_cache (coupon-definitions version, in each wallet entry) | none (state) |
 | ``emb:{sha256}`` | adapters/search/embeddings (query embedding) | TTL_EMBEDDING |
 | ``retrieval:{fingerprint}:{sha1}`` | adapters/search/hybrid (candidate lists) | TTL_RETRIEVAL |
 | ``registry:{kind}`` | usecases/learning/serving (the registry's serving versions) | NAVIYAM_REGISTRY_REFRESH_S |
@@ -42,9 +45,24 @@ def profile_key(user_id: int) -> str:
     return f"user:{int(user_id)}:profile"
 
 
+def card_key(user_id: int) -> str:
+    """The card figures behind one user's spendable budget (dropped with the other user keys)."""
+    return f"user:{int(user_id)}:card"
+
+
+def wallet_key(user_id: int) -> str:
+    """One user's usable wallet rows with their coupons' terms, and the coupon facts of the user."""
+    return f"user:{int(user_id)}:wallet"
+
+
+# Changed (to a new random value) whenever a coupon definition changes; a cached wallet
+# records the value it was read under (naviyam.adapters.db.user_cache).
+COUPON_DEFINITIONS_KEY = "coupons:version"
+
+
 def user_keys(user_id: int) -> list[str]:
     """Every per-user key that a balance, wallet or profile change invalidates."""
-    return [profile_key(user_id)]
+    return [profile_key(user_id), card_key(user_id), wallet_key(user_id)]
 
 
 def card_link_attempts_prefix(user_id: int) -> str:

@@ -2,7 +2,8 @@
 
 Balance and coupon rules belong to ``naviyam.usecases.balance`` and
 ``naviyam.usecases.coupons``; this module calls their public functions
-(``spendable_budget``, ``best_coupon_for``) and turns the answers into the plain values
+(``cached_spendable_budget``, ``best_coupon_for``, both read through the per-user cache of
+``naviyam.adapters.db.user_cache``) and turns the answers into the plain values
 of ``naviyam.domain.recommend.money``. A bug in those rules degrades to "stated budget
 only" / "no coupon" (logged) so the engine keeps answering; a database error is not
 caught here: the caller's transaction is broken then, and the use case fails whole.
@@ -13,15 +14,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from naviyam.adapters.db.models import Coupon, UserCouponWallet
 from naviyam.domain.recommend.catalog import Catalog
 from naviyam.domain.recommend.money import BudgetInfo, CouponChoice
-from naviyam.usecases.balance.budget import SpendableBudget, spendable_budget
+from naviyam.usecases.balance.budget import SpendableBudget, cached_spendable_budget
 from naviyam.usecases.coupons.wallet import best_coupon_for
+from naviyam.usecases.coupons.wallet_cache import active_coupon_terms
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,11 @@ def budget_for(session: Session, user_id: int | None, stated_budget: int | None,
     spend: SpendableBudget | None = None
     if user_id is not None:
         try:
-            spend = spendable_budget(session, user_id, now)
+            spend = cached_spendable_budget(session, user_id, now)
         except SQLAlchemyError:
             raise
         except Exception:  # noqa: BLE001 - a balance-rule bug must not stop answers
-            log.exception("spendable_budget failed for user %s; using the stated budget", user_id)
+            log.exception("cached_spendable_budget failed for user %s; using the stated budget", user_id)
     if spend is None:
         return BudgetInfo(hard_budget=stated, stated_budget=stated, spendable=None,
                           source="stated" if stated else "none")
@@ -89,19 +89,16 @@ def menu_coupon(session: Session, user_id: int | None, catalog: Catalog, i: int,
 def coupon_slack(session: Session, user_id: int | None, budget: int | None, now: datetime) -> int:
     """An upper bound of what any active wallet coupon could take off a price near ``budget``.
 
-    Used only to widen the vectorised pre-filter; every shown item is judged exactly
-    with :func:`best_coupon`.
+    From the cached wallet (``wallet_cache``: ACTIVE rows whose coupon is active). Used only
+    to widen the vectorised pre-filter; every shown item is judged exactly with
+    :func:`best_coupon`.
     """
     if user_id is None or budget is None:
         return 0
-    rows = session.execute(
-        select(Coupon.coupon_type, Coupon.discount_amount, Coupon.discount_rate, Coupon.max_discount_amount)
-        .join(UserCouponWallet, UserCouponWallet.coupon_id == Coupon.id)
-        .where(UserCouponWallet.user_id == user_id, UserCouponWallet.status == "ACTIVE",
-               Coupon.is_active.is_(True))
-    ).all()
     slack = 0
-    for coupon_type, amount, rate, cap in rows:
+    for terms in active_coupon_terms(session, user_id, now):
+        coupon_type, amount, rate, cap = (terms.coupon_type, terms.discount_amount, terms.discount_rate,
+                                          terms.max_discount_amount)
         if coupon_type == "FIXED_AMOUNT" and amount:
             slack = max(slack, int(amount))
         elif coupon_type == "PERCENTAGE" and rate:

@@ -16,7 +16,7 @@ from naviyam.config import get_recommend_settings
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.db.catalog import load_catalog
 from naviyam.adapters.search.embeddings import get_backend
-from naviyam.adapters.search.index_store import build_index, folder_for
+from naviyam.adapters.search.index_store import build_index, folder_for, index_is_current
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         catalog = load_catalog(session)
     backend = get_backend(kind, model)
     folder = folder_for(settings.index_dir, catalog.fingerprint, backend.name if backend else "none")
-    up_to_date = (folder / "meta.json").is_file()
+    up_to_date = index_is_current(folder)
     if args.command == "status":
         print(json.dumps({"fingerprint": catalog.fingerprint, "menus": catalog.n_menus,
                           "index": str(folder), "up_to_date": up_to_date}, ensure_ascii=False))

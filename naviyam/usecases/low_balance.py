@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
-from naviyam.usecases.balance.budget import SpendableBudget, spendable_budget
+from naviyam.usecases.balance.budget import SpendableBudget, cached_spendable_budget
 from naviyam.config import get_settings
 from naviyam.usecases.coupons import issuance
 from naviyam.adapters.db.models import FoodcardUser
@@ -74,8 +74,12 @@ class LowBalanceOutcome:
 
 
 def handle_low_balance(session: Session, user_id: int, now: datetime) -> LowBalanceOutcome:
-    """Budget plus, when low: the once-a-day alert claim and the emergency coupon rule."""
-    budget = spendable_budget(session, user_id, now)
+    """Budget plus, when low: the once-a-day alert claim and the emergency coupon rule.
+
+    The budget comes from the cached card figures (every card change drops them; a session
+    that changed the card reads the database); the claim and the coupon re-check the rows.
+    """
+    budget = cached_spendable_budget(session, user_id, now)
     if not (budget.has_card and budget.is_low):
         return LowBalanceOutcome(budget, False, None)
     alert = claim_low_balance_alert(session, user_id, now)

@@ -188,7 +188,7 @@ def add_preferences(search: Search) -> None:
     """Per menu: group fit (0-2) x 2 + portion match (0/1); None when the request has neither."""
     catalog, request = search.catalog, search.request
     party = request.party_size or 1
-    portion = prefs.portion_marks(catalog, request.portion_size, search.budget.hard_budget)
+    portion = prefs.portion_marks(catalog, request.portion_size, search.budget.hard_budget, search.outcome.rows)
     if party <= 1 and portion is None:
         return
     value = np.zeros(catalog.n_menus, dtype=np.int8)

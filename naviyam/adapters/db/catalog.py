@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.models import Menu, Shop
+from naviyam.domain.recommend import filters, relevance
 from naviyam.domain.recommend.catalog import Catalog, build_catalog
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,14 @@ def load_catalog(session: Session, fingerprint: str | None = None) -> Catalog:
     return build_catalog(shops, menus, fingerprint)
 
 
+def prepare(catalog: Catalog) -> Catalog:
+    """The snapshot's per-snapshot structures (shop grid, shop → menus, dietary and food texts,
+    menu kinds), built with the snapshot instead of on the first requests that need them."""
+    filters.prepare(catalog)
+    relevance.prepare(catalog)
+    return catalog
+
+
 class CatalogCache:
     """One catalog per database URL, re-validated by fingerprint every ``refresh_s`` seconds."""
 
@@ -63,13 +72,14 @@ class CatalogCache:
                 self._catalogs[key] = (entry[0], now)
                 return entry[0]
             started = time.perf_counter()
-            catalog = load_catalog(session, fingerprint)
+            catalog = prepare(load_catalog(session, fingerprint))
             log.info("Catalog %s loaded: %d shops, %d menus in %.0f ms", fingerprint,
                      catalog.n_shops, catalog.n_menus, (time.perf_counter() - started) * 1000)
             self._catalogs[key] = (catalog, now)
             return catalog
 
     def put(self, session: Session, catalog: Catalog) -> None:
+        prepare(catalog)
         with self._lock:
             self._catalogs[str(session.get_bind().engine.url)] = (catalog, time.monotonic())
 

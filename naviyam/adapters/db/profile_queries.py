@@ -8,15 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.cache import TTL_USER_PROFILE, get_cache
-from naviyam.shared.cache_keys import profile_key
+from naviyam.shared.cache_keys import profile_key, user_keys
 from naviyam.adapters.db.models import RecommendationLog, Shop, User, UserProfile
 
 log = logging.getLogger(__name__)
 
 
 def invalidate_profile(user_id: int) -> None:
+    """Drop the user's cached profile, and with it the card and wallet facts (``user_keys``)."""
     try:
-        get_cache().delete(profile_key(user_id))
+        get_cache().delete(*user_keys(user_id))
     except Exception:  # noqa: BLE001
         log.exception("Could not invalidate the profile cache of %s", user_id)
 

@@ -93,3 +93,6 @@ def dispose_engines() -> None:
             engine.dispose()
         _ENGINES.clear()
         _FACTORIES.clear()
+
+
+from naviyam.adapters.db import user_cache as _user_cache  # noqa: E402,F401  (registers its Session listeners)

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from naviyam.domain.recommend.spatial import concat_ranges
 from naviyam.shared.korean.vocab import strip_particles
 
+TOKENIZER = "kiwi-no-multi-dict"   # recorded in each index's meta.json; another value: rebuild the index
 KEEP_TAGS = ("NNG", "NNP", "VV", "VA", "XR", "SL", "SH", "NR", "MAG")
 _KIWI = None
 _KIWI_LOCK = threading.Lock()
@@ -26,9 +28,10 @@ def kiwi():
         if _KIWI is None:
             from kiwipiepy import Kiwi
 
-            # Without Kiwi's multi-word dictionary: 180 MB less per process, the same tokens
-            # for all but 2 of the NLU's 5,250 sentences (as bot/nlu/kiwi_tokenizer.py)
-            _KIWI = Kiwi(num_workers=0, load_multi_dict=False)
+            # No multi-word dictionary: 190 MB less per process and Kiwi 2.7x faster (index
+            # builds); on the sample's 2,957 menu documents and the usual requests the terms
+            # were the same (docs/PERFORMANCE.md "Memory at 100k menus"). Calling thread only.
+            _KIWI = Kiwi(num_workers=-1, load_multi_dict=False)
         return _KIWI
 
 
@@ -46,19 +49,29 @@ def quick_tokenize(text: str) -> list[str]:
     return [strip_particles(w).lower() for w in text.split() if len(strip_particles(w)) >= 2]
 
 
-def tokenize(text: str) -> list[str]:
-    if not text or not text.strip():
-        return []
+def _terms(tokens) -> list[str]:
     terms = []
-    for token in kiwi().tokenize(text[:2000]):
+    for token in tokens:
         tag = str(token.tag).split("-")[0]
         if tag in KEEP_TAGS and token.form.strip():
             terms.append(token.form.lower())
     return terms
 
 
+def tokenize(text: str) -> list[str]:
+    if not text or not text.strip():
+        return []
+    return _terms(kiwi().tokenize(text[:2000]))
+
+
 def tokenize_many(texts: list[str]) -> list[list[str]]:
-    return [tokenize(t) for t in texts]
+    """``[tokenize(t) for t in texts]`` through Kiwi's batch call (about twice as fast: index builds)."""
+    texts = list(texts)
+    wanted = [i for i, t in enumerate(texts) if t and t.strip()]
+    out: list[list[str]] = [[] for _ in texts]
+    for i, tokens in zip(wanted, kiwi().tokenize(texts[i][:2000] for i in wanted)):
+        out[i] = _terms(tokens)
+    return out
 
 
 class BM25Index:
@@ -72,6 +85,51 @@ class BM25Index:
         self.avgdl = float(doc_len.mean()) if self.n_docs else 1.0
         df = np.diff(indptr).astype(np.float64)
         self.idf = np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+    @classmethod
+    def build_from_parts(cls, text_terms: list[list[str]], parts: list[np.ndarray]) -> BM25Index:
+        """The index of documents made of parts, each part one of a few distinct texts.
+
+        ``text_terms[t]``: the terms of distinct text ``t``; ``parts[k][d]``: the text of part
+        ``k`` of document ``d`` (a menu: its shop's name and category, then its own text).
+        Equal to ``build`` over each document's concatenated terms, but the Python work is
+        per distinct text; the postings of a million documents are numpy sorts.
+        """
+        vocab: dict[str, int] = {}
+        ptr, ids, counts = [0], [], []
+        for terms in text_terms:
+            for term, tf in Counter(terms).items():
+                ids.append(vocab.setdefault(term, len(vocab)))
+                counts.append(tf)
+            ptr.append(len(ids))
+        text_ptr = np.asarray(ptr, dtype=np.int64)
+        text_ids = np.asarray(ids, dtype=np.int64)
+        text_tfs = np.asarray(counts, dtype=np.float32)
+        text_len = np.asarray([len(t) for t in text_terms], dtype=np.float32)
+        n_docs = len(parts[0]) if parts else 0
+        doc_len = np.zeros(n_docs, dtype=np.float32)
+        doc_parts, term_parts, tf_parts = [], [], []
+        for part in parts:
+            part = np.asarray(part, dtype=np.int64)
+            doc_len += text_len[part]
+            starts, ends = text_ptr[part], text_ptr[part + 1]
+            at = concat_ranges(starts, ends)
+            doc_parts.append(np.repeat(np.arange(n_docs, dtype=np.int64), ends - starts))
+            term_parts.append(text_ids[at])
+            tf_parts.append(text_tfs[at])
+        if not n_docs or not vocab:
+            return cls(vocab, np.zeros(len(vocab) + 1, dtype=np.int64), np.zeros(0, np.int32),
+                       np.zeros(0, np.float32), doc_len)
+        key = np.concatenate(term_parts) * n_docs + np.concatenate(doc_parts)
+        tfs = np.concatenate(tf_parts)
+        order = np.argsort(key, kind="stable")
+        key, tfs = key[order], tfs[order]
+        distinct_keys, first = np.unique(key, return_index=True)
+        tfs = np.add.reduceat(tfs, first).astype(np.float32)      # a term in both parts: tf adds up
+        terms = distinct_keys // n_docs
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum(np.bincount(terms, minlength=len(vocab)))
+        return cls(vocab, indptr, (distinct_keys % n_docs).astype(np.int32), tfs, doc_len)
 
     @classmethod
     def build(cls, token_lists: list[list[str]]) -> BM25Index:
@@ -106,8 +164,8 @@ class BM25Index:
     def search(self, query_terms: list[str], eligible: np.ndarray, k: int) -> np.ndarray:
         """Doc ids (best first) among ``eligible`` with a positive score."""
         scores = self.scores(query_terms)
-        scores[~eligible] = 0
-        hits = np.flatnonzero(scores > 0)
+        hits = np.flatnonzero(scores > 0)         # the query terms' postings only
+        hits = hits[eligible[hits]]
         if len(hits) > k:
             hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
         return hits[np.argsort(-scores[hits], kind="stable")]

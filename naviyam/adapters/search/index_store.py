@@ -8,8 +8,10 @@ the indexes are rebuilt (by ``python -m naviyam.usecases.build_index build`` or,
 answers use the structured candidates meanwhile). Old folders are pruned.
 
 The FAISS index is exact up to ``NAVIYAM_ANN_THRESHOLD`` distinct texts and approximate
-above (``ann.py``). Kiwi runs once per distinct text (shop part and menu part apart), so
-building BM25 for a catalogue of copied chains costs far less than one call per menu.
+above (``ann.py``). Kiwi runs once per distinct text (shop part and menu part apart), and
+the postings are built with numpy sorts from the distinct texts' terms
+(``BM25Index.build_from_parts``), so building BM25 for a catalogue of copied chains costs
+far less than one call (and one Python list of terms) per menu.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ import numpy as np
 
 from naviyam.domain.recommend.catalog import Catalog
 from naviyam.adapters.search import ann
-from naviyam.adapters.search.bm25 import BM25Index, tokenize
+from naviyam.adapters.search.bm25 import TOKENIZER, BM25Index, tokenize_many
 from naviyam.adapters.search.embeddings import EmbeddingBackend, backend_name, get_backend
 
 log = logging.getLogger(__name__)
@@ -61,21 +63,20 @@ class DocMenus:
         return self.order[self.bounds[d]:self.bounds[d + 1]]
 
 
-def menu_token_lists(catalog: Catalog) -> list[list[str]]:
-    """BM25 terms of every menu document (``Catalog.menu_document``), Kiwi once per distinct text."""
-    memo: dict[str, list[str]] = {}
-
-    def terms(text: str) -> list[str]:
-        found = memo.get(text)
-        if found is None:
-            found = memo[text] = tokenize(text)
-        return found
-
-    shop_terms = [terms(" ".join(filter(None, [catalog.shop_names[s], catalog.shop_categories[s]])))
-                  for s in range(catalog.n_shops)]
-    return [shop_terms[catalog.menu_shop[i]] + terms(" ".join(filter(None, [
-        catalog.menu_names[i], catalog.menu_categories[i], catalog.menu_descriptions[i],
-        " ".join(catalog.menu_tags[i])]))) for i in range(catalog.n_menus)]
+def bm25_parts(catalog: Catalog) -> tuple[list[list[str]], list[np.ndarray]]:
+    """Terms of each distinct text (Kiwi once per text), and each menu document's two parts:
+    its shop's name and category, then its name, menu category, description and tags
+    (together ``Catalog.menu_document``)."""
+    texts: dict[str, int] = {}
+    shop_text = np.fromiter((texts.setdefault(" ".join(filter(None, [name, category])), len(texts))
+                             for name, category in zip(catalog.shop_names, catalog.shop_categories)),
+                            dtype=np.int64, count=catalog.n_shops)
+    menu_text = np.fromiter((texts.setdefault(" ".join(filter(None, [name, category, description, " ".join(tags)])),
+                                              len(texts))
+                             for name, category, description, tags in zip(
+                                 catalog.menu_names, catalog.menu_categories, catalog.menu_descriptions,
+                                 catalog.menu_tags)), dtype=np.int64, count=catalog.n_menus)
+    return tokenize_many(list(texts)), [shop_text[catalog.menu_shop], menu_text]
 
 
 def folder_for(index_dir: Path, fingerprint: str, backend_name: str) -> Path:
@@ -103,10 +104,10 @@ def build_index(catalog: Catalog, index_dir: Path, backend: EmbeddingBackend | N
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    BM25Index.build(menu_token_lists(catalog)).save(tmp)
+    BM25Index.build_from_parts(*bm25_parts(catalog)).save(tmp)
     t_bm25 = time.perf_counter() - started
     meta = {"fingerprint": catalog.fingerprint, "backend": name, "n_menus": catalog.n_menus,
-            "bm25_seconds": round(t_bm25, 2)}
+            "tokenizer": TOKENIZER, "bm25_seconds": round(t_bm25, 2)}
     np.save(tmp / "menu_ids.npy", catalog.menu_ids)
     if backend is not None:
         semantic = [catalog.semantic_document(i) for i in range(catalog.n_menus)]
@@ -145,10 +146,20 @@ def _prune(index_dir: Path, keep: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def index_is_current(folder: Path) -> bool:
+    """An index is in ``folder`` and was built with this code's tokenizer."""
+    meta = Path(folder) / "meta.json"
+    return meta.is_file() and json.loads(meta.read_text()).get("tokenizer") == TOKENIZER
+
+
 def load_index(folder: Path, catalog: Catalog, backend: EmbeddingBackend | None) -> SearchIndex | None:
     if not (folder / "meta.json").is_file():
         return None
     meta = json.loads((folder / "meta.json").read_text())
+    if meta.get("tokenizer") != TOKENIZER:
+        log.warning("Search index %s was built with another tokenizer (%s); rebuild it (manage build-index)",
+                    folder.name, meta.get("tokenizer"))
+        return None
     menu_ids = np.load(folder / "menu_ids.npy")
     if len(menu_ids) != catalog.n_menus or not np.array_equal(menu_ids, catalog.menu_ids):
         return None

@@ -16,6 +16,7 @@ Exit codes: 0 imported, 2 the workbook has bad rows (listed), 1 any other proble
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time as _time
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ from naviyam.adapters.workbook.validate import (
     check_cross_rows,
     read_workbook,
 )
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["ImportReport", "ImportValidationError", "ImportFileError", "Issue", "import_workbook",
            "check_workbook"]
@@ -257,8 +260,21 @@ def import_workbook(path: Path | str | None = None, url: str | None = None, *,
                 written.append(_table(spec).name)
         if session.get_bind().dialect.name == "postgresql":
             _reset_sequences(session, written)
+    if report.inserted or report.updated:
+        _drop_user_caches()
     report.seconds = _time.perf_counter() - started
     return report
+
+
+def _drop_user_caches() -> None:
+    """Rows of any user may have changed (cards, wallets, profiles): drop every per-user key.
+    (Coupon definitions bump their own version through the session's listeners.)"""
+    from naviyam.adapters.cache import get_cache
+
+    try:
+        get_cache().delete_prefix("user:")
+    except Exception:  # noqa: BLE001 - the TTL bounds what is left
+        _log.warning("Could not drop the per-user cache entries after the import", exc_info=True)
 
 
 def main(argv: list[str] | None = None) -> int:

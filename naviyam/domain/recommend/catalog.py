@@ -58,7 +58,7 @@ class Catalog:
     menu_popular: np.ndarray
     menu_frequency: np.ndarray
     menu_dietary: list[str]
-    menu_tags: list[list[str]]
+    menu_tags: list[tuple[str, ...]]     # one tuple object per distinct tag list
     menu_text: list[str]                 # lower-cased name + description + tags + dietary info
     # group dining and portions (issue 12; docs/RECOMMENDATION.md "Group, urgency, portion")
     shop_seats: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))           # -1 = unknown
@@ -113,13 +113,14 @@ def build_catalog(shops: list[dict[str, Any]], menus: list[dict[str, Any]], fing
         for j, (a, b) in enumerate(iv or []):
             starts[i, j], ends[i, j] = a, b
     menus = [m for m in menus if int(m["shop_id"]) in shop_pos]
-    tags = [_as_list(m.get("tags")) for m in menus]
-    dietary = [str(m.get("dietary_info") or "") for m in menus]
-    texts = [
-        " ".join([str(m.get("menu_name") or ""), str(m.get("description") or ""),
-                  " ".join(t), d]).lower()
-        for m, t, d in zip(menus, tags, dietary)
-    ]
+    # Chains and copied menus repeat their texts: keep one object per distinct value.
+    pool: dict = {}
+    share = pool.setdefault
+    tags = [share(t, t) for t in (tuple(_as_list(m.get("tags"))) for m in menus)]
+    dietary = [share(d, d) for d in (str(m.get("dietary_info") or "") for m in menus)]
+    texts = [share(x, x) for x in (
+        " ".join([str(m.get("menu_name") or ""), str(m.get("description") or ""), " ".join(t), d]).lower()
+        for m, t, d in zip(menus, tags, dietary))]
     catalog = Catalog(
         fingerprint=fingerprint,
         shop_ids=np.array([int(s["id"]) for s in shops], dtype=np.int64),
@@ -143,10 +144,10 @@ def build_catalog(shops: list[dict[str, Any]], menus: list[dict[str, Any]], fing
         shop_hours_known=np.array([iv is not None for iv in intervals], dtype=bool),
         menu_ids=np.array([int(m["id"]) for m in menus], dtype=np.int64),
         menu_shop=np.array([shop_pos[int(m["shop_id"])] for m in menus], dtype=np.int32),
-        menu_names=[str(m["menu_name"]) for m in menus],
+        menu_names=[share(x, x) for x in (str(m["menu_name"]) for m in menus)],
         menu_prices=np.array([int(m["price"]) for m in menus], dtype=np.int64),
-        menu_categories=[m.get("category") for m in menus],
-        menu_descriptions=[str(m.get("description") or "") for m in menus],
+        menu_categories=[m.get("category") and share(m["category"], m["category"]) for m in menus],
+        menu_descriptions=[share(x, x) for x in (str(m.get("description") or "") for m in menus)],
         menu_available=np.array([bool(m.get("is_available", True)) for m in menus], dtype=bool),
         menu_popular=np.array([bool(m.get("is_popular")) for m in menus], dtype=bool),
         menu_frequency=np.array([int(m.get("recommendation_frequency") or 0) for m in menus], dtype=np.int64),

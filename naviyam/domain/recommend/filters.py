@@ -13,16 +13,18 @@ within the radius when the user's location is known.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
-from naviyam.domain.geo import haversine_m, haversine_many
+from naviyam.domain.geo import haversine_m
 from naviyam.domain.hours import is_open_at, minute_of_week
 from naviyam.domain.recommend.catalog import Catalog
-from naviyam.domain.recommend.distinct import distinct
+from naviyam.domain.recommend.distinct import Distinct, distinct
+from naviyam.domain.recommend.spatial import ShopGrid, ShopMenus, shops_within
 
 FOODCARD_USABLE = ("Y", "P")
 
@@ -173,24 +175,25 @@ def violations(catalog: Catalog, menu_index: int, final_price: int, ctx: FilterC
 
 # ---- vectorised forms over the catalog ----------------------------------------------
 
-def mask_available(catalog: Catalog) -> np.ndarray:
-    return catalog.menu_available.copy()
-
-
 def shop_mask_foodcard(catalog: Catalog) -> np.ndarray:
     return np.isin(catalog.shop_foodcard, FOODCARD_USABLE)
 
 
-def shop_mask_open(catalog: Catalog, when: datetime) -> np.ndarray:
+def shop_mask_open(catalog: Catalog, when: datetime, shops: np.ndarray | None = None) -> np.ndarray:
+    """Open at ``when``, per shop (of ``shops`` only, in their order, when given)."""
     m = minute_of_week(when)
-    inside = (catalog.shop_interval_start <= m) & (m < catalog.shop_interval_end)
-    return inside.any(axis=1) & catalog.shop_hours_known
+    if shops is None:
+        inside = (catalog.shop_interval_start <= m) & (m < catalog.shop_interval_end)
+        return inside.any(axis=1) & catalog.shop_hours_known
+    inside = (catalog.shop_interval_start[shops] <= m) & (m < catalog.shop_interval_end[shops])
+    return inside.any(axis=1) & catalog.shop_hours_known[shops]
 
 
-def shop_distances(catalog: Catalog, location: tuple[float, float] | None) -> np.ndarray | None:
-    if location is None:
-        return None
-    return haversine_many(location[0], location[1], catalog.shop_lat, catalog.shop_lng)
+def _dietary_rows(catalog: Catalog) -> Distinct:
+    """Each distinct (text, tags, dietary info) once: chains repeat their menus."""
+    return _memo(catalog, "dietary_rows", lambda: distinct(
+        (catalog.menu_text[i], tuple(catalog.menu_tags[i]), catalog.menu_dietary[i])
+        for i in range(catalog.n_menus)))
 
 
 def mask_dietary(catalog: Catalog, dietary: tuple[str, ...]) -> np.ndarray:
@@ -200,89 +203,164 @@ def mask_dietary(catalog: Catalog, dietary: tuple[str, ...]) -> np.ndarray:
     cached = catalog.memo.get(key)
     if cached is None:
         ctx = FilterContext(now=datetime.now(), budget=None, dietary=dietary)
-        rows = catalog.memo.get("dietary_rows")
-        if rows is None:   # each distinct (text, tags, dietary info) once: chains repeat their menus
-            rows = catalog.memo["dietary_rows"] = distinct(
-                (catalog.menu_text[i], tuple(catalog.menu_tags[i]), catalog.menu_dietary[i])
-                for i in range(catalog.n_menus))
-        cached = rows.where(lambda row: check_dietary(row[0], row[1], row[2], ctx))
+        cached = _dietary_rows(catalog).where(lambda row: check_dietary(row[0], row[1], row[2], ctx))
         catalog.memo[key] = cached
     return cached
 
 
-@dataclass
 class FilterOutcome:
-    """Which menus pass, and how many survived each step (logged as filtering_steps)."""
+    """Which menus pass, and how many survived each step (logged as filtering_steps).
 
-    mask: np.ndarray                 # every hard filter except the exact post-coupon budget
-    within_budget: np.ndarray        # price <= budget before any coupon
-    distances: np.ndarray | None     # per shop, metres
-    steps: dict[str, int]
-    # masks that fail exactly one of (budget, open) for alternatives
-    open_but_over_budget: np.ndarray
-    closed_but_in_budget: np.ndarray
-    # for explaining why a wanted food is missing (available, card, dietary, not shown before)
-    everywhere: np.ndarray | None = None      # ... at any distance, open or not, any price
-    nearby: np.ndarray | None = None          # ... within the radius, open or not, any price
-    open_now: np.ndarray | None = None        # the menu's shop is open at the request time
+    With a location, only the menus of shops within the radius are examined (the grid of
+    ``spatial.py``): ``mask``, ``nearby`` and the two alternative masks are the same as a
+    scan of the whole catalogue; ``open_now`` and ``within_budget`` are computed for those
+    menus only (False elsewhere), and ``distances`` for the shops the grid looked at
+    (``inf`` for the others, which are beyond the radius). ``everywhere`` (any distance) is
+    computed on first use only: it explains a missing food.
+    """
+
+    def __init__(self, *, mask: np.ndarray, within_budget: np.ndarray, distances: np.ndarray | None,
+                 steps: dict[str, int], open_but_over_budget: np.ndarray, closed_but_in_budget: np.ndarray,
+                 nearby: np.ndarray | None = None, open_now: np.ndarray | None = None,
+                 everywhere: Callable[[], np.ndarray] | np.ndarray | None = None,
+                 rows: np.ndarray | None = None) -> None:
+        self.mask = mask                            # every hard filter except the exact post-coupon budget
+        self.within_budget = within_budget          # price <= budget before any coupon
+        self.distances = distances                  # per shop, metres
+        self.steps = steps
+        # masks that fail exactly one of (budget, open) for alternatives
+        self.open_but_over_budget = open_but_over_budget
+        self.closed_but_in_budget = closed_but_in_budget
+        # for explaining why a wanted food is missing (available, card, dietary, not shown before)
+        self.nearby = nearby                        # ... within the radius, open or not, any price
+        self.open_now = open_now                    # the menu's shop is open at the request time
+        self.rows = rows                            # the menu rows examined (None: every menu)
+        self._everywhere = everywhere
+
+    @property
+    def everywhere(self) -> np.ndarray | None:
+        """... at any distance, open or not, any price (computed once, on first use)."""
+        if callable(self._everywhere):
+            self._everywhere = self._everywhere()
+        return self._everywhere
+
+
+def _memo(catalog: Catalog, key: str, build: Callable[[], Any]) -> Any:
+    found = catalog.memo.get(key)
+    if found is None:
+        found = catalog.memo[key] = build()
+    return found
+
+
+def shop_grid(catalog: Catalog) -> ShopGrid:
+    """The snapshot's grid of shops (built on first use, kept with the snapshot)."""
+    return _memo(catalog, "shop_grid", lambda: ShopGrid.build(catalog.shop_lat, catalog.shop_lng))
+
+
+def shop_menus(catalog: Catalog) -> ShopMenus:
+    return _memo(catalog, "shop_menus", lambda: ShopMenus.build(catalog.menu_shop, catalog.n_shops))
+
+
+def _usable(catalog: Catalog) -> tuple[np.ndarray, int, int]:
+    """(meal-card shops, menus available, menus available at a meal-card shop): per snapshot."""
+    def build() -> tuple[np.ndarray, int, int]:
+        foodcard = shop_mask_foodcard(catalog)
+        available = catalog.menu_available
+        return foodcard, int(available.sum()), int((available & foodcard[catalog.menu_shop]).sum())
+    return _memo(catalog, "usable_counts", build)
+
+
+def prepare(catalog: Catalog) -> None:
+    """Build the per-snapshot structures now (the action server's warm-up), not on a request."""
+    shop_grid(catalog)
+    shop_menus(catalog)
+    _usable(catalog)
+    _dietary_rows(catalog)
+
+
+def _excluded(catalog: Catalog, ctx: FilterContext, rows: np.ndarray, shop_of: np.ndarray) -> np.ndarray | None:
+    if not (ctx.exclude_menu_ids or ctx.exclude_shop_ids):
+        return None
+    return np.isin(catalog.menu_ids[rows], list(ctx.exclude_menu_ids)) | np.isin(
+        catalog.shop_ids[shop_of], list(ctx.exclude_shop_ids))
+
+
+def _everywhere(catalog: Catalog, ctx: FilterContext) -> np.ndarray:
+    """Available, meal card, dietary and not excluded, at any distance (the full scan)."""
+    foodcard, _a, _f = _usable(catalog)
+    everywhere = catalog.menu_available & foodcard[catalog.menu_shop] & mask_dietary(catalog, ctx.dietary)
+    everything = np.arange(catalog.n_menus)
+    excluded = _excluded(catalog, ctx, everything, catalog.menu_shop)
+    return everywhere & ~excluded if excluded is not None else everywhere
+
+
+def _scatter(n: int, rows: np.ndarray | None, values: np.ndarray) -> np.ndarray:
+    if rows is None:
+        return values
+    full = np.zeros(n, dtype=bool)
+    full[rows] = values
+    return full
 
 
 def apply_hard_filters(catalog: Catalog, ctx: FilterContext) -> FilterOutcome:
-    """All hard filters at once; ``steps`` counts survivors after each, in order."""
-    steps: dict[str, int] = {"total": catalog.n_menus}
-    shop_ok = np.ones(catalog.n_shops, dtype=bool)
+    """All hard filters at once; ``steps`` counts survivors after each, in order.
 
-    mask = mask_available(catalog)
-    steps["available"] = int(mask.sum())
-
-    foodcard = shop_mask_foodcard(catalog)
-    shop_ok &= foodcard
-    mask &= foodcard[catalog.menu_shop]
-    steps["foodcard"] = int(mask.sum())
-
-    if ctx.exclude_menu_ids or ctx.exclude_shop_ids:
-        excluded = np.isin(catalog.menu_ids, list(ctx.exclude_menu_ids)) | np.isin(
-            catalog.shop_ids[catalog.menu_shop], list(ctx.exclude_shop_ids))
-    else:
-        excluded = None
-    everywhere = mask & mask_dietary(catalog, ctx.dietary)
-    if excluded is not None:
-        everywhere &= ~excluded
-
-    distances = shop_distances(catalog, ctx.location)
-    if distances is not None:
-        near = distances <= ctx.radius_m
-        shop_ok &= near
-        mask &= near[catalog.menu_shop]
+    With a location, the grid gives the shops within the radius first and every other
+    filter runs over their menus only; without one, over every menu.
+    """
+    foodcard, n_available, n_foodcard = _usable(catalog)
+    steps: dict[str, int] = {"total": catalog.n_menus, "available": n_available, "foodcard": n_foodcard}
+    if ctx.location is not None:
+        shops, near_m = shops_within(shop_grid(catalog), catalog.shop_lat, catalog.shop_lng,
+                                     ctx.location, ctx.radius_m)
+        distances = np.full(catalog.n_shops, np.inf)
+        distances[shops] = near_m
+        rows: np.ndarray | None = shop_menus(catalog).menus_of(shops)
+        shop_of = catalog.menu_shop[rows]
+        mask = catalog.menu_available[rows] & foodcard[shop_of]
         steps["radius"] = int(mask.sum())
+    else:
+        shops, distances, rows = None, None, None
+        shop_of = catalog.menu_shop
+        mask = catalog.menu_available & foodcard[shop_of]
+    selected = rows if rows is not None else np.arange(catalog.n_menus)
 
-    dietary = mask_dietary(catalog, ctx.dietary)
-    mask &= dietary
+    if ctx.dietary:
+        dietary = mask_dietary(catalog, ctx.dietary)
+        mask &= dietary[rows] if rows is not None else dietary
     steps["dietary"] = int(mask.sum())
 
+    excluded = _excluded(catalog, ctx, selected, shop_of)
     if excluded is not None:
         mask &= ~excluded
         steps["not_shown_before"] = int(mask.sum())
 
     before_open_and_budget = mask.copy()
-    open_shops = shop_mask_open(catalog, ctx.now)
+    open_shops = shop_mask_open(catalog, ctx.now, shops)
     if ctx.open_for_min:
-        open_shops = open_shops & shop_mask_open(catalog, ctx.now + timedelta(minutes=ctx.open_for_min))
-    open_now = open_shops[catalog.menu_shop]
+        open_shops = open_shops & shop_mask_open(catalog, ctx.now + timedelta(minutes=ctx.open_for_min), shops)
+    if shops is not None:
+        by_shop = np.zeros(catalog.n_shops, dtype=bool)
+        by_shop[shops] = open_shops
+        open_shops = by_shop
+    open_now = open_shops[shop_of]
+    prices = catalog.menu_prices[rows] if rows is not None else catalog.menu_prices
     if ctx.budget is None:
-        within = np.ones(catalog.n_menus, dtype=bool)
+        within = np.ones(len(prices), dtype=bool)
         loose = within
     else:
-        within = catalog.menu_prices <= ctx.budget
-        loose = catalog.menu_prices <= ctx.budget + max(0, ctx.coupon_slack)
+        within = prices <= ctx.budget
+        loose = prices <= ctx.budget + max(0, ctx.coupon_slack)
 
     mask &= open_now
     steps["open"] = int(mask.sum())
     mask &= loose
     steps["budget"] = int(mask.sum())
+    n = catalog.n_menus
     return FilterOutcome(
-        mask=mask, within_budget=within, distances=distances, steps=steps,
-        open_but_over_budget=before_open_and_budget & open_now & ~loose,
-        closed_but_in_budget=before_open_and_budget & ~open_now & within,
-        everywhere=everywhere, nearby=before_open_and_budget, open_now=open_now,
+        mask=_scatter(n, rows, mask), within_budget=_scatter(n, rows, within), distances=distances, steps=steps,
+        open_but_over_budget=_scatter(n, rows, before_open_and_budget & open_now & ~loose),
+        closed_but_in_budget=_scatter(n, rows, before_open_and_budget & ~open_now & within),
+        everywhere=lambda: _everywhere(catalog, ctx), nearby=_scatter(n, rows, before_open_and_budget),
+        open_now=_scatter(n, rows, open_now), rows=rows,
     )

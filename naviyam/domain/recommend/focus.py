@@ -26,6 +26,7 @@ Runs between the hard filters and retrieval (docs/RECOMMENDATION.md "Meals and f
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,17 +47,33 @@ class Focus:
     snack: bool                           # a drink/dessert/café/snack request: every kind may be shown
     kind: str                             # what the ranked pool holds: meal | side | any
     match: FoodTypeMatch | None
-    wanted: np.ndarray | None             # the real thing (tier 5) over the whole catalog
+    # the real thing (tier 5) over the whole catalog: computed on first use (``wanted``)
+    wanted_mask: Callable[[], np.ndarray] | np.ndarray | None = None
+    wanted_eligible: bool = False         # a real thing passes the hard filters
     steps: dict[str, int | str] = field(default_factory=dict)
 
     @property
     def word(self) -> str | None:
         return self.match.word if self.match else None
 
+    @property
+    def wanted(self) -> np.ndarray | None:
+        if callable(self.wanted_mask):
+            self.wanted_mask = self.wanted_mask()
+        return self.wanted_mask
+
     def missing_reason(self, outcome: FilterOutcome) -> str | None:
         """Why no real match passes the hard filters (None when one does or no food was named)."""
-        if self.wanted is None or (self.wanted & self.eligible).any():
+        if self.match is None or self.wanted_eligible:
             return None
+        if outcome.nearby is not None:
+            # nearby ⊆ everywhere: when the real thing is nearby, the whole-catalogue mask is not needed
+            near = self.wanted & outcome.nearby
+            if near.any():
+                return MISSING_BUDGET if outcome.open_now is not None and (near & outcome.open_now).any() \
+                    else MISSING_CLOSED
+            anywhere = self.wanted & outcome.everywhere if outcome.everywhere is not None else self.wanted
+            return MISSING_FAR if anywhere.any() else MISSING_NONE
         wanted = self.wanted & outcome.everywhere if outcome.everywhere is not None else self.wanted
         if not wanted.any():
             return MISSING_NONE
@@ -79,21 +96,37 @@ def tiers_for(levels: np.ndarray, primary: np.ndarray, secondary: np.ndarray) ->
 
 
 def plan(catalog: Catalog, outcome: FilterOutcome, food_type: str | None, text: str | None) -> Focus:
-    """Pick the menus to rank for this request (see the module docstring)."""
-    eligible = outcome.mask
+    """Pick the menus to rank for this request (see the module docstring).
+
+    Works over the menus the hard filters examined (``outcome.rows``: those of shops within
+    the radius; every menu without a location), so its cost follows the neighbourhood, not
+    the catalogue; ``tiers`` are set for those menus (0 elsewhere) and ``wanted`` is
+    computed over the whole catalogue only when ``missing_reason`` needs it.
+    """
+    rows = outcome.rows
+    n = catalog.n_menus
+
+    def sub(values: np.ndarray) -> np.ndarray:
+        return values[rows] if rows is not None else values
+
+    def full(values: np.ndarray, dtype=bool) -> np.ndarray:
+        if rows is None:
+            return values
+        out = np.zeros(n, dtype=dtype)
+        out[rows] = values
+        return out
+
+    eligible = sub(outcome.mask)
     snack = relevance.wants_snack(food_type, text)
-    if snack:
-        primary = np.ones(catalog.n_menus, dtype=bool)
-        secondary = np.zeros(catalog.n_menus, dtype=bool)
-    else:
-        primary = relevance.meal_mask(catalog)
-        secondary = relevance.side_mask(catalog)
     match = relevance.food_type_match(catalog, food_type)
     if match is not None and not snack and _names_only_snacks(catalog, match):
-        # "쿨피스", "아메리카노": the user named a drink or dessert itself
-        snack = True
-        primary = np.ones(catalog.n_menus, dtype=bool)
-        secondary = np.zeros(catalog.n_menus, dtype=bool)
+        snack = True                  # "쿨피스", "아메리카노": the user named a drink or dessert itself
+    if snack:
+        primary = np.ones(len(eligible), dtype=bool)
+        secondary = np.zeros(len(eligible), dtype=bool)
+    else:
+        primary = sub(relevance.meal_mask(catalog))
+        secondary = sub(relevance.side_mask(catalog))
     steps: dict[str, int | str] = {}
 
     def fallback() -> tuple[np.ndarray, str]:
@@ -106,29 +139,43 @@ def plan(catalog: Catalog, outcome: FilterOutcome, food_type: str | None, text: 
 
     if match is None:
         pool, kind = fallback()
-        tiers = np.zeros(catalog.n_menus, dtype=np.int8)
-        wanted = None
+        tiers = np.zeros(n, dtype=np.int8)
+        wanted, wanted_eligible = None, False
     else:
-        tiers = tiers_for(match.levels, primary, secondary)
-        wanted = tiers == TOP_TIER
-        matching = eligible & (tiers > 0)
+        local = tiers_for(sub(match.levels), primary, secondary)
+        tiers = full(local, np.int8)
+        wanted = _wanted(catalog, match, snack)
+        matching = eligible & (local > 0)
         if matching.any():
             pool, kind = matching, ("any" if snack else "meal" if (matching & primary).any() else "side")
         else:
             pool, kind = fallback()
         steps["food_type"] = int(matching.sum())
-        steps["food_type_exact"] = int((eligible & wanted).sum())
+        steps["food_type_exact"] = int((eligible & (local == TOP_TIER)).sum())
+        wanted_eligible = steps["food_type_exact"] > 0
     steps["menu_kind"] = kind
     steps["meal_menus"] = int(pool.sum())
-    return Focus(eligible=pool, tiers=tiers, snack=snack, kind=kind, match=match, wanted=wanted, steps=steps)
+    return Focus(eligible=full(pool), tiers=tiers, snack=snack, kind=kind, match=match, wanted_mask=wanted,
+                 wanted_eligible=wanted_eligible, steps=steps)
+
+
+def _wanted(catalog: Catalog, match: FoodTypeMatch, snack: bool) -> Callable[[], np.ndarray]:
+    """``tiers == TOP_TIER`` over the whole catalogue: exact matches of the allowed kind."""
+    def compute() -> np.ndarray:
+        exact = match.levels == EXACT
+        return exact if snack else exact & relevance.meal_mask(catalog)
+    return compute
 
 
 def _names_only_snacks(catalog: Catalog, match: FoodTypeMatch) -> bool:
-    """The named food is only ever a drink/dessert (by menu name), never a meal or side."""
+    """The named food is only ever a drink/dessert (by menu name), never a meal or side
+    (remembered with the word's matches: the same for every request on this snapshot)."""
     if match.names_category:
         return False
-    named = match.levels == EXACT
-    if not named.any():
-        return False
-    snacks = relevance.kind_mask(catalog, relevance.DRINK, relevance.DESSERT)
-    return bool((named & snacks).any() and not (named & ~snacks).any())
+    found = match.facts.get("names_only_snacks")
+    if found is None:
+        named = match.levels == EXACT
+        snacks = relevance.kind_mask(catalog, relevance.DRINK, relevance.DESSERT)
+        found = match.facts["names_only_snacks"] = bool(
+            named.any() and (named & snacks).any() and not (named & ~snacks).any())
+    return found

@@ -151,23 +151,31 @@ def portion_option(options: dict | None, size: str) -> tuple[str, int] | None:
     return min(matching, key=lambda pair: pair[1]) if matching else None
 
 
-def portion_marks(catalog: Catalog, size: str | None, budget: int | None) -> np.ndarray | None:
-    """Menus that serve the asked portion (None when no portion was asked)."""
+def portion_marks(catalog: Catalog, size: str | None, budget: int | None,
+                  rows: np.ndarray | None = None) -> np.ndarray | None:
+    """Menus that serve the asked portion (None when no portion was asked).
+
+    ``rows``: judge only these menus (those the hard filters examined; False elsewhere), so
+    the Python work follows the neighbourhood, not the catalogue.
+    """
     size = normalise_portion(size)
     if size is None:
         return None
     tags = _LARGE_TAGS if size == LARGE else _SMALL_TAGS
-    marks = np.array([any(t in tag for tag in menu_tags for t in tags) for menu_tags in catalog.menu_tags],
-                     dtype=bool).reshape(catalog.n_menus)
-    options = catalog.menu_options if len(catalog.menu_options) == catalog.n_menus else [None] * catalog.n_menus
-    for i, opts in enumerate(options):
-        if marks[i] or not opts:
-            continue
-        option = portion_option(opts, size)
-        if option is not None and (budget is None or int(catalog.menu_prices[i]) + option[1] <= budget):
+    has_options = len(catalog.menu_options) == catalog.n_menus
+    marks = np.zeros(catalog.n_menus, dtype=bool)
+    for i in (range(catalog.n_menus) if rows is None else rows.tolist()):
+        if any(t in tag for tag in catalog.menu_tags[i] for t in tags):
             marks[i] = True
-    if size == SMALL:
-        marks |= np.array([any(w in name for w in _SMALL_NAMES) for name in catalog.menu_names], dtype=bool)
+            continue
+        opts = catalog.menu_options[i] if has_options else None
+        if opts:
+            option = portion_option(opts, size)
+            if option is not None and (budget is None or int(catalog.menu_prices[i]) + option[1] <= budget):
+                marks[i] = True
+                continue
+        if size == SMALL and any(w in catalog.menu_names[i] for w in _SMALL_NAMES):
+            marks[i] = True
     return marks
 
 

@@ -26,7 +26,7 @@ breaks a hard filter (docs/RECOMMENDATION.md "Meals and food types").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -188,6 +188,7 @@ class FoodTypeMatch:
     category: str | None          # the shop category the word names or usually comes from
     names_category: bool          # the word IS a category ("치킨", "중국집")
     levels: np.ndarray            # int8 per menu
+    facts: dict = field(default_factory=dict, compare=False)   # per-snapshot answers about the word (focus)
 
     @property
     def scores(self) -> np.ndarray:
@@ -202,11 +203,28 @@ def _food_texts(catalog: Catalog) -> tuple[Distinct, Distinct, Distinct]:
     """Cleaned menu names, tags (joined) and descriptions, each distinct text once (per snapshot)."""
     cached = catalog.memo.get("food_texts")
     if cached is None:
-        cached = (distinct(_clean(x) for x in catalog.menu_names),
-                  distinct(joined(_clean(t) for t in ts) for ts in catalog.menu_tags),
-                  distinct(_clean(x) for x in catalog.menu_descriptions))
+        cached = (distinct(_once(_clean, catalog.menu_names)),
+                  distinct(_once(lambda ts: joined(_clean(t) for t in ts), catalog.menu_tags)),
+                  distinct(_once(_clean, catalog.menu_descriptions)))
         catalog.memo["food_texts"] = cached
     return cached
+
+
+def _once(clean, values):
+    """``clean(v)`` for every value, computed once per distinct value (menus repeat their texts)."""
+    memo: dict = {}
+    for value in values:
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = clean(value)
+        yield found
+
+
+def prepare(catalog: Catalog) -> None:
+    """Build the snapshot's menu kinds and distinct food texts now (at load), not on a request."""
+    meal_mask(catalog)
+    side_mask(catalog)
+    _food_texts(catalog)
 
 
 def _remember(catalog: Catalog, key: tuple, match: FoodTypeMatch) -> None:

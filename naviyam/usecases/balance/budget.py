@@ -21,8 +21,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from naviyam.config import get_balance_settings, get_settings
+from naviyam.adapters.cache import TTL_USER_MONEY
 from naviyam.adapters.db.models import FoodcardUser
+from naviyam.adapters.db.user_cache import read_through
+from naviyam.config import get_balance_settings, get_settings
+from naviyam.shared.cache_keys import card_key
 
 
 @dataclass(frozen=True)
@@ -123,3 +126,56 @@ def spendable_budget(session: Session, user_id: int, now: datetime) -> Spendable
     settings = get_balance_settings()
     breaker_open = operator_breaker_open() if card is not None else False
     return compute_budget(card, now, freshness_s=settings.freshness_s, breaker_open=breaker_open)
+
+
+@dataclass(frozen=True)
+class CardFigures:
+    """The columns of a ``foodcard_users`` row that :func:`compute_budget` reads (cacheable)."""
+
+    status: str
+    balance: int
+    daily_limit: int | None
+    monthly_limit: int | None
+    daily_spent: int | None
+    monthly_spent: int | None
+    spent_as_of: date | None
+    last_sync_at: datetime | None
+    balance_alert_threshold: int | None
+
+    @classmethod
+    def of(cls, card: Any) -> CardFigures:
+        return cls(card.status, card.balance, card.daily_limit, card.monthly_limit, card.daily_spent,
+                   card.monthly_spent, card.spent_as_of, _aware(card.last_sync_at), card.balance_alert_threshold)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["spent_as_of"] = self.spent_as_of.isoformat() if self.spent_as_of else None
+        data["last_sync_at"] = self.last_sync_at.isoformat() if self.last_sync_at else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CardFigures:
+        data = dict(data)
+        data["spent_as_of"] = date.fromisoformat(data["spent_as_of"]) if data["spent_as_of"] else None
+        data["last_sync_at"] = datetime.fromisoformat(data["last_sync_at"]) if data["last_sync_at"] else None
+        return cls(**data)
+
+
+def cached_spendable_budget(session: Session, user_id: int | None, now: datetime) -> SpendableBudget:
+    """:func:`spendable_budget` from the cached card figures (``user:{id}:card``).
+
+    For reads that only show or filter by the budget (a recommendation); every change of the
+    card row (sync, link, payment) drops the key. The operator's breaker state is read live.
+    """
+    def load() -> CardFigures | None:
+        card = session.scalar(select(FoodcardUser).where(FoodcardUser.user_id == user_id))
+        return CardFigures.of(card) if card is not None else None
+
+    if user_id is None:      # an anonymous sender (no consent): no card
+        return spendable_budget(session, user_id, now)
+    figures = read_through(session, user_id, card_key(user_id), load, ttl=TTL_USER_MONEY,
+                           encode=lambda f: f.to_json() if f is not None else None,
+                           decode=lambda d: CardFigures.from_json(d) if d is not None else None)
+    settings = get_balance_settings()
+    breaker_open = operator_breaker_open() if figures is not None else False
+    return compute_budget(figures, now, freshness_s=settings.freshness_s, breaker_open=breaker_open)

@@ -102,13 +102,18 @@ def _wallet_context(session: Session, user_id: int, now: datetime) -> tuple[list
     """Entries and facts for (user, now), memoised on the session for one use case.
 
     The recommender asks for many (shop, menu) pairs in one turn; this loads the wallet
-    once. Issuing or redeeming in the same session clears the memo.
+    once, from the cache when it is there (``wallet_cache``). Issuing or redeeming in the
+    same session clears the memo.
     """
+    from naviyam.usecases.coupons.wallet_cache import cached_wallet
+
     memo: dict = session.info.setdefault(_CONTEXT_KEY, {})
     key = (user_id, to_utc(now).isoformat())
     if key not in memo:
         memo.clear()
-        memo[key] = (load_active_entries(session, user_id, now), load_user_facts(session, user_id, now))
+        entries, facts = cached_wallet(session, user_id, now)
+        now_utc = to_utc(now)   # as load_active_entries: not past expires_at; a reserved row prices as active
+        memo[key] = ([replace(e, status="ACTIVE") for e in entries if e.expires_at > now_utc], facts)
     return memo[key]
 
 
