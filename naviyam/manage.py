@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import sys
 from pathlib import Path
 
@@ -80,17 +79,12 @@ def train_ranker(force: bool = False, extra_args: list[str] | None = None) -> in
         return 0
     if version and not force:
         print(f"ranker model {ranker_dir}/{version} was trained on other features; retraining")
-    # Training code is not part of the product (.importlinter): run it as its own process.
-    command = [sys.executable, "-m", "ml.ranking.train_wide_deep", "--ranker-dir", str(ranker_dir),
-               *(extra_args or [])]
-    code = subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
-    if code == 0 and (trained := latest_version(ranker_dir)):  # the registry (docs/LEARNING_LOOP.md)
-        from naviyam.usecases.learning.registry import record_trained_ranker
-        row = record_trained_ranker(ranker_dir, trained)
-        if row is not None:
-            print(f"registered ranker {row.version}: {row.deployment_status} "
-                  f"({float(row.traffic_percentage):.0f}% of users)")
-    return code
+    from naviyam.usecases.learning.retrain import retrain_ranker
+
+    outcome = retrain_ranker(extra_args, ranker_dir)  # trains, then registers (docs/LEARNING_LOOP.md)
+    if outcome.status is not None:
+        print(f"registered ranker {outcome.version}: {outcome.status} ({outcome.share_percent:.0f}% of users)")
+    return outcome.exit_code
 
 
 def check() -> int:

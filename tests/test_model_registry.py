@@ -93,3 +93,22 @@ def test_a_trained_ranker_is_registered_once(loaded_database_url, tmp_path):
     assert row is not None and row.performance_metrics["wide_deep"]["auc"] == 0.7
     assert row.training_data_stats == {"simulated_rows": 100, "logged_rows": 0}
     assert registry.record_trained_ranker(tmp_path, version) is None
+
+
+def test_weekly_retrain_job_trains_and_registers_and_the_canary_job_judges(loaded_database_url, recommender_env):
+    from naviyam.adapters.ranking_model import latest_version
+    from naviyam.config import get_recommend_settings
+    from naviyam.usecases.learning.jobs import JOBS, run_job
+
+    assert JOBS["ranker-retrain"].trigger["day_of_week"] == "mon" and "canary-judge" in JOBS
+    slot = datetime(2032, 5, 3, 3, 40, tzinfo=timezone.utc)  # a slot no other test uses
+    before = {r.version for r in registry.registry_rows() if r.model_type == "recommendation"}
+    outcome = run_job("ranker-retrain", slot)
+    assert outcome.status == "succeeded" and outcome.rows == 1, outcome
+    trained = latest_version(get_recommend_settings().ranker_dir)
+    rows = {r.version: r for r in registry.registry_rows() if r.model_type == "recommendation"}
+    assert trained in rows and trained not in before
+    assert rows[trained].deployment_status in ("production", "canary")
+    assert rows[trained].training_data_stats["simulated_rows"] > 0  # no logged lists in this database
+    assert run_job("ranker-retrain", slot).status == "skipped"  # once per slot, also with replicas
+    assert run_job("canary-judge", slot).status == "succeeded"

@@ -81,6 +81,21 @@ def _event_retention(slot: datetime) -> int:
     return prune(slot.astimezone(timezone.utc))
 
 
+def _canary(slot: datetime) -> int:
+    from naviyam.usecases.learning.registry import judge_canary
+    verdict = judge_canary()
+    log.info("canary: %s", verdict)
+    return int(verdict in ("promote", "rollback"))
+
+
+def _retrain(slot: datetime) -> int:
+    from naviyam.usecases.learning.retrain import retrain_ranker
+    outcome = retrain_ranker()
+    if outcome.exit_code != 0:
+        raise RuntimeError(f"ranker training exited with {outcome.exit_code}")
+    return int(outcome.status is not None)
+
+
 def _reminders(slot: datetime) -> int:
     from naviyam.usecases.learning.reminders import send_reminders
     return send_reminders(slot)
@@ -103,6 +118,11 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         {"trigger": "cron", "hour": 4, "minute": 30}, timedelta(days=1), _event_retention),
     Job("reminders", "low balance and coupons expiring within 24 hours (quiet hours, opt-out)",
         {"trigger": "cron", "minute": "2-59/10"}, timedelta(minutes=10), _reminders),
+    Job("canary-judge", "promote or roll back the canary ranker on its measured choice rate",
+        {"trigger": "cron", "minute": 20}, timedelta(hours=1), _canary),
+    Job("ranker-retrain", "train a ranker on the logged choices (simulated below the minimum) and "
+        "register it as the canary", {"trigger": "cron", "day_of_week": "mon", "hour": 3, "minute": 40},
+        timedelta(days=7), _retrain),
 )}
 
 
