@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from naviyam.adapters.db.models import RecommendationLog, Shop
 from naviyam.adapters.db.models.learning import JobRun, ShopDailyStat

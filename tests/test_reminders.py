@@ -2,7 +2,7 @@
 quiet hours (21:00-08:00) or to a user who opted out. The messenger is a fake (third party)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from helpers_coupons import give, make_card, make_coupon, make_user
