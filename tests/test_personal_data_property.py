@@ -129,3 +129,18 @@ def test_amounts_and_head_counts_are_left_alone(amount, people, lead):
     text = f"{lead}{amount} {people}".strip()
     assert mask_personal_data(text) == text
     assert numbers.parse_money(amount) is not None
+
+
+def test_values_copied_from_a_message_lose_what_masking_removed_from_it():
+    from naviyam.shared.personal_data import MASK_HIDDEN, mask_in_context
+
+    text = "제 이름은 김민수예요 010-1234-5678"
+    entities = {"food_type": "김민수", "budget": "5000", "note": "010-1234-5678", "intent": "김민수"}
+    masked = mask_in_context(entities, text, frozenset({"intent"}))
+    assert masked["food_type"] == MASK_HIDDEN          # a name known only from its context
+    assert masked["note"] == "[전화번호]"               # masked on its own, as before
+    assert masked["budget"] == "5000"                  # not in the text: left alone
+    assert masked["intent"] == "김민수"                # identifier keys are not touched
+    # nothing personal in the message: values stay as they are
+    assert mask_in_context({"food_type": "떡볶이"}, "떡볶이 먹고 싶어") == {"food_type": "떡볶이"}
+    assert mask_in_context([{"value": "김민수"}], None) == [{"value": "김민수"}]

@@ -297,3 +297,36 @@ def mask_values(value, skip_keys: frozenset = frozenset(), key=None):
     if isinstance(value, (list, tuple)):
         return [mask_values(item, skip_keys) for item in value]
     return value
+
+
+MASK_HIDDEN = "[가림]"
+
+
+def mask_in_context(value, text: str | None, skip_keys: frozenset = frozenset()):
+    """``mask_values(value)``, and every string in it that ``text`` contains but masked ``text``
+    no longer does replaced by ``[가림]``.
+
+    Some personal data is recognised only by its context: "제 이름은 김민수예요" masks 김민수 as
+    a name, but an entity value "김민수" on its own is just a word (the NLU once took it for a
+    dish). Entity values are copied out of the message, so what masking removed from the
+    message is removed from them too.
+    """
+    masked = mask_values(value, skip_keys)
+    if not text:
+        return masked
+    hidden = mask_personal_data(text)
+    if hidden == text:
+        return masked
+
+    def walk(item, key=None):
+        if key in skip_keys:
+            return item
+        if isinstance(item, str):
+            return MASK_HIDDEN if item and item in text and item not in hidden else item
+        if isinstance(item, dict):
+            return {k: walk(v, k) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [walk(v) for v in item]
+        return item
+
+    return walk(masked)

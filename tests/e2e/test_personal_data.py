@@ -67,10 +67,25 @@ def _leaks(dump: str, raw: str | None, digits: str | None) -> list[str]:
     return found
 
 
+def _engine_numbers_only(value, key=None) -> bool:
+    """``recommendations_log.policy_log`` holds ids, scores, propensities and feature values the
+    engine computed: numbers, plus the policy's and the ranker's names."""
+    if isinstance(value, dict):
+        return all(_engine_numbers_only(v, k) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_engine_numbers_only(v) for v in value)
+    return not isinstance(value, str) or key in ("policy", "ranker")
+
+
 def _stored(engine, client: redis.Redis) -> str:
+    """Every stored row and tracker as text. The policy log is checked to hold numbers only and
+    is left out of the text: its long feature lists read as digit runs (0.0, 1.0, 0.0, ...)."""
     with engine.connect() as conn:
         rows = [str(row[0]) for table in TABLES
-                for row in conn.execute(text(f"SELECT t::text FROM {table} t"))]
+                for row in conn.execute(text(f"SELECT (to_jsonb(t) - 'policy_log')::text FROM {table} t"))]
+        policies = [row[0] for row in conn.execute(
+            text("SELECT policy_log FROM recommendations_log WHERE policy_log IS NOT NULL"))]
+    assert all(_engine_numbers_only(policy) for policy in policies)
     tracker = [client.get(key).decode("utf-8") for key in client.scan_iter(f"{KEY_PREFIX}*")]
     return "\n".join(rows + tracker)
 

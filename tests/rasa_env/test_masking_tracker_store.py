@@ -187,3 +187,18 @@ def test_redis_save_falls_back_to_rasas_merge_when_the_stored_conversation_moved
     asyncio.run(store.save(stale))
     texts = [e.get("text") for e in _stored(client, store, sender) if e["event"] == "user"]
     assert sorted(texts) == sorted(["다른 서버가 받은 메시지", "늦게 저장하는 메시지"])
+
+
+def test_entities_lose_a_name_the_message_revealed_by_context():
+    store = MaskingTrackerStore(domain=DOMAIN)
+    tracker = asyncio.run(store.get_or_create_tracker("rest:privacy-name"))
+    text = "제 이름은 김민수예요"
+    tracker.update(UserUttered(text, intent={"name": "food_request", "confidence": 0.4}, parse_data={
+        "text": text, "intent": {"name": "food_request", "confidence": 0.4},
+        "entities": [{"entity": "food_type", "value": "김민수", "start": 6, "end": 9}]},
+        entities=[{"entity": "food_type", "value": "김민수", "start": 6, "end": 9}]))
+    asyncio.run(store.save(tracker))
+    dump = json.dumps([e.as_dict() for e in store.inner.store and
+                       asyncio.run(store.retrieve("rest:privacy-name")).events], ensure_ascii=False)
+    assert "김민수" not in dump and "[이름]" in dump and "[가림]" in dump
+    assert tracker.latest_message.entities[0]["value"] == "김민수"  # the live turn is untouched

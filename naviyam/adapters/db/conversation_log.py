@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.models import Conversation, PerformanceLog
 from naviyam.domain.vocabulary import SEED_INTENTS
-from naviyam.shared.personal_data import mask_personal_data, mask_values
+from naviyam.shared.personal_data import mask_in_context, mask_personal_data, mask_values
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def log_turn(session: Session, record: TurnRecord) -> Conversation:
         extracted_intent=seed_intent(record.rasa_intent),
         rasa_intent=record.rasa_intent,
         intent_confidence=confidence,
-        extracted_entities=mask_values(record.entities or {}),
+        extracted_entities=mask_in_context(record.entities or {}, record.input_text),
         conversation_turn=turn_number,
         previous_intent=seed_intent(record.previous_intent) if record.previous_intent else None,
         user_strategy=record.user_strategy,
