@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from naviyam.adapters.db.conversation_log import log_performance, session_uuid
 from naviyam.adapters.db.models import RecommendationLog
 from naviyam.domain.recommend.result import RecommendationResult
-from naviyam.shared.personal_data import mask_values
+from naviyam.shared.personal_data import mask_in_context
 
 # The request fields recommendations_log.request_entities keeps.
 LOGGED_REQUEST_FIELDS = ("stated_budget", "food_type", "food_type_source", "time_preference", "party_size",
@@ -24,8 +24,8 @@ def write_recommendation_log(session: Session, result: RecommendationResult) -> 
         user_id=request.user_id,
         session_id=session_uuid(request.session_key or f"anon-{id(request)}"),
         request_intent=(request.intent or "FOOD_REQUEST").upper()[:50],
-        request_entities=mask_values({k: v for k, v in request.to_log().items() if k in LOGGED_REQUEST_FIELDS},
-                                     skip_keys=frozenset({"now"})),
+        request_entities=mask_in_context({k: v for k, v in request.to_log().items() if k in LOGGED_REQUEST_FIELDS},
+                                         request.text, frozenset({"now"})),
         user_latitude=Decimal(f"{request.location[0]:.8f}") if request.location else None,
         user_longitude=Decimal(f"{request.location[1]:.8f}") if request.location else None,
         recommendations=[i.to_payload() for i in result.shown],
