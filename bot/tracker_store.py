@@ -51,7 +51,7 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from naviyam.shared.personal_data import mask_in_context, mask_values
+from naviyam.shared.personal_data import mask_in_context
 
 logger = logging.getLogger(__name__)
 
@@ -70,20 +70,15 @@ _IDENTIFIER_KEYS = frozenset({
 })
 
 
-def mask_structure(value: Any) -> Any:
-    """``value`` with every free-text string masked (dicts and lists walked)."""
-    return mask_values(value, _IDENTIFIER_KEYS)
+_FREE_TEXT_FIELDS = ("text", "parse_data", "metadata", "data", "value", "action_text", "entities")
 
 
 def mask_event(event: Dict[Text, Any]) -> Dict[Text, Any]:
     """A serialised Rasa event with its free text masked; values copied out of its text (a user
     message's entities) lose what masking removed from the text (``mask_in_context``)."""
-    masked = dict(event)
     text = event.get("text") if isinstance(event.get("text"), str) else None
-    for field in ("text", "parse_data", "metadata", "data", "value", "action_text", "entities"):
-        if field in masked and masked[field] is not None:
-            masked[field] = mask_in_context(masked[field], text, _IDENTIFIER_KEYS)
-    return masked
+    fields = {f: event[f] for f in _FREE_TEXT_FIELDS if event.get(f) is not None}
+    return {**event, **mask_in_context(fields, text, _IDENTIFIER_KEYS)}
 
 
 def erasure_requested(tracker: DialogueStateTracker) -> bool:

@@ -46,9 +46,9 @@ def warm_up() -> bool:
 def first_request(catalog) -> None:
     """One anonymous request beside the first shop, written nowhere (rolled back).
 
-    Loading is not enough: the ranker's first prediction traces its TensorFlow graph, the
-    encoder's first query and the index's first search allocate; measured, the first
-    recommendation after start took 2.6 s instead of about 0.1 s (docs/PERFORMANCE.md).
+    Loading is not enough: the first query through the encoder, the index and the ranker
+    paid one-off costs; measured, the first recommendation after start took 2.6 s instead of
+    about 0.1 s (docs/PERFORMANCE.md).
     """
     if not len(catalog.shop_lat):
         return

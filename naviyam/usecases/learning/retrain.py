@@ -37,9 +37,9 @@ def retrain_ranker(extra_args: list[str] | None = None, ranker_dir: Path | None 
     command = [sys.executable, "-m", "ml.ranking.train_wide_deep", "--ranker-dir", str(folder),
                *(extra_args or [])]
     code = subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode
-    trained = latest_version(folder) if code == 0 and folder.exists() else None
     if code != 0:
         return Retrained(exit_code=code)
+    trained = latest_version(folder) if folder.exists() else None
     if trained is None or trained == before:  # the training wrote no new model
         return Retrained(exit_code=1)
     row = record_trained_ranker(folder, trained)
