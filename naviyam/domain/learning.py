@@ -70,6 +70,12 @@ def in_canary(user_key: str, salt: str, share_percent: float) -> bool:
     return canary_bucket(user_key, salt) < share_percent
 
 
+def serves_canary(user_key: str, kind: str, canary_version: str, share_percent: float) -> bool:
+    """Whether ``user_key`` gets the canary ``canary_version`` of ``kind`` (the one split rule
+    of the registry and of serving)."""
+    return in_canary(user_key, f"{kind}:{canary_version}", share_percent)
+
+
 def canary_verdict(control_rate: float, candidate_rate: float, candidate_samples: int,
                    min_samples: int, tolerance: float = 0.0) -> str:
     """"promote" when the candidate's choice rate is not worse after ``min_samples``,

@@ -23,7 +23,7 @@ from naviyam.adapters.db.models import RecommendationLog
 from naviyam.adapters.db.models.learning import ModelVersion, TrainingJob
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.config import get_learning_settings
-from naviyam.domain.learning import canary_verdict, in_canary
+from naviyam.domain.learning import canary_verdict, serves_canary
 from naviyam.usecases.learning.serving import forget_snapshot
 
 
@@ -77,7 +77,7 @@ def serving(kind: str) -> Serving:
 def version_for(kind: str, user_key: str, state: Serving | None = None) -> str | None:
     """The model version that serves ``user_key``: the canary for its hashed share, else production."""
     state = state or serving(kind)
-    if state.canary and in_canary(user_key, f"{kind}:{state.canary}", state.canary_percent):
+    if state.canary and serves_canary(user_key, kind, state.canary, state.canary_percent):
         return state.canary
     return state.production
 

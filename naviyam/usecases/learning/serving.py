@@ -1,7 +1,7 @@
 """Which ranker serves a request: the model registry, read through a short-lived snapshot.
 
 ``ranker_for(user_key)``: production serves everyone except the hashed canary share, which
-gets the candidate (``naviyam.domain.learning.in_canary``, the split ``version_for`` uses).
+gets the candidate (``naviyam.domain.learning.serves_canary``, the split ``version_for`` uses too).
 The registry is not queried on every turn: its serving rows are cached as a small snapshot
 (``registry:recommendation``, NAVIYAM_REGISTRY_REFRESH_S, 30 s) in the cache layer (Redis
 when configured, so every process sees the same snapshot; ``register`` and ``judge_canary``
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from naviyam.adapters.cache import get_cache
 from naviyam.adapters.ranking_model import get_ranker, get_registered_ranker, keep_registered
 from naviyam.config import get_learning_settings, get_recommend_settings
-from naviyam.domain.learning import in_canary
+from naviyam.domain.learning import serves_canary
 from naviyam.shared.cache_keys import registry_key
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def forget_snapshot(kind: str = KIND) -> None:
 def served_version(state: dict[str, Any], user_key: str, kind: str = KIND) -> dict[str, Any] | None:
     """The snapshot entry (version, path) that serves ``user_key``."""
     canary = state.get("canary")
-    if canary and in_canary(user_key, f"{kind}:{canary['version']}", float(canary.get("percent") or 0)):
+    if canary and serves_canary(user_key, kind, canary["version"], float(canary.get("percent") or 0)):
         return canary
     return state.get("production")
 
