@@ -47,7 +47,7 @@ def _lists(ranker: str, chosen: int, total: int, at: datetime) -> None:
 
 
 def test_registry_rolls_back_a_worse_canary_and_promotes_a_better_one(loaded_database_url):
-    kind = "nlu"  # a kind no other test registers
+    kind = "rag"  # a kind no other test registers, judged by the rankers' measure
     tag = uuid.uuid4().hex[:6]
     v1, v2, v3 = (f"{tag}-{n}" for n in (1, 2, 3))
     assert registry.register(kind, v1, f"models/{v1}", {"auc": 0.7}).deployment_status == "production"
@@ -59,13 +59,14 @@ def test_registry_rolls_back_a_worse_canary_and_promotes_a_better_one(loaded_dat
     later = datetime.now(timezone.utc) + timedelta(seconds=5)
     _lists(f"wide-deep-{v1}", 40, 100, later)
     _lists(f"wide-deep-{v2}", 5, 30, later)
-    assert registry.judge_canary(kind, min_samples=50) == "wait"
+    measure = registry.ranker_choice_rate
+    assert registry.judge_canary(kind, min_samples=50, measure=measure) == "wait"
     _lists(f"wide-deep-{v2}", 0, 30, later)
-    assert registry.judge_canary(kind, min_samples=50) == "rollback"
+    assert registry.judge_canary(kind, min_samples=50, measure=measure) == "rollback"
     assert registry.serving(kind).canary is None and registry.version_for(kind, user) == v1
     registry.register(kind, v3, f"models/{v3}", {"auc": 0.75})
     _lists(f"wide-deep-{v3}", 40, 60, later + timedelta(seconds=5))
-    assert registry.judge_canary(kind, min_samples=50) == "promote"
+    assert registry.judge_canary(kind, min_samples=50, measure=measure) == "promote"
     state = registry.serving(kind)
     assert (state.production, state.canary) == (v3, None)
     statuses = {r.version: r.deployment_status for r in registry.registry_rows() if r.model_type == kind}

@@ -52,6 +52,7 @@ from bot.channels.common import (
     location_from,
     parse_json,
     post_json,
+    with_canary_key,
 )
 from bot.channels.door import Door
 from bot.settings import KakaoSettings, pseudonym_key
@@ -159,7 +160,7 @@ class KakaoInput(InputChannel):
 
         collector = CollectingOutputChannel()
         message = UserMessage(verdict.text, collector, sender_id, input_channel=self.name(),
-                              metadata=self.metadata(payload))
+                              metadata=with_canary_key(sender_id, self.metadata(payload)))
         task = asyncio.ensure_future(on_new_message(message))
         callback_url = self._allowed_callback(user_request.get("callbackUrl"))
         budget = (self.settings.callback_budget_seconds if callback_url

@@ -34,6 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.common import with_canary_key
 from bot.channels.door import Door
 from bot.settings import SecuritySettings
 from naviyam.shared.cache_keys import PLATFORM_PREFIXES
@@ -120,8 +121,8 @@ class GuardedRestInput(RestInput):
                 return response.json([{"recipient_id": sender, "text": verdict.reply}])
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(verdict.text, collector, sender,
-                                                 input_channel=self.name(), metadata=metadata))
+                await on_new_message(UserMessage(verdict.text, collector, sender, input_channel=self.name(),
+                                                 metadata=with_canary_key(sender, metadata)))
             except Exception:  # noqa: BLE001 - the user gets an apology, operators the trace
                 log.exception("REST message from %s failed: %s", sender,
                               mask_personal_data(verdict.text)[:200])

@@ -55,6 +55,7 @@ from bot.channels.common import (
     cache_call,
     location_from,
     post_json,
+    with_canary_key,
 )
 from bot.channels.door import Door
 from bot.settings import TelegramSettings
@@ -251,8 +252,9 @@ class TelegramInput(InputChannel):
 
         collector = CollectingOutputChannel()
         try:
-            await on_new_message(UserMessage(verdict.text, collector, f"telegram:{chat_id}",
-                                             input_channel=self.name(), metadata=metadata))
+            sender_id = f"telegram:{chat_id}"
+            await on_new_message(UserMessage(verdict.text, collector, sender_id, input_channel=self.name(),
+                                             metadata=with_canary_key(sender_id, metadata)))
         except Exception:  # noqa: BLE001 - the user still hears from us
             log.exception("Rasa failed on a Telegram message from chat %s", chat_id)
         await self.send_reply(chat_id, collector.messages)

@@ -72,10 +72,12 @@ class NaviyamBackend:
         self.session = session
 
     def parse(self, text: Text, intents: Sequence[Text], context: Optional[Dict], entities: bool,
-              timeout: float) -> Dict[Text, Any]:
+              timeout: float, adapter: Optional[Text] = None) -> Dict[Text, Any]:
         payload = {"text": text, "intents": list(intents), "entities": entities}
         if context:
             payload["context"] = context
+        if adapter:  # one of the registry's serving adapters (bot/nlu/llm_canary.py)
+            payload["adapter"] = adapter
         body = _post(self.session, self.url, payload, timeout, {})
         return {"intents": body.get("intents") or [], "entities": body.get("entities") or [],
                 "model": body.get("model")}

@@ -76,9 +76,11 @@ class LLMClient:
         self._cache = None
         self._cache_broken = False
 
-    def answer(self, text: Text, intents: Sequence[Text], context: Optional[Dict]) -> Tuple[Dict[Text, Any], bool]:
-        """``(answer, cached)`` with the ranking normalised over ``intents``."""
-        key = cache_key(self.key_parts, text, intents, self.entities, context)
+    def answer(self, text: Text, intents: Sequence[Text], context: Optional[Dict],
+               adapter: Optional[Text] = None) -> Tuple[Dict[Text, Any], bool]:
+        """``(answer, cached)`` with the ranking normalised over ``intents``; ``adapter``: the
+        registry version to ask for (the naviyam model server; part of the cache key)."""
+        key = cache_key((*self.key_parts, adapter or ""), text, intents, self.entities, context)
         cached = self._cache_call("get", key)
         if cached is not None:
             return cached, True
@@ -86,7 +88,7 @@ class LLMClient:
             with self.breaker.calling():
                 with self._lock:
                     self.calls += 1
-                answer = self._ask(text, intents, context)
+                answer = self._ask(text, intents, context, adapter)
                 answer["intents"] = normalise_ranking(answer.get("intents") or [], intents)
         except pybreaker.CircuitBreakerError as exc:
             with self._lock:
@@ -102,11 +104,14 @@ class LLMClient:
         self._cache_call("set", key, answer, self.cache_ttl)
         return answer, False
 
-    def _ask(self, text: Text, intents: Sequence[Text], context: Optional[Dict]) -> Dict[Text, Any]:
+    def _ask(self, text: Text, intents: Sequence[Text], context: Optional[Dict],
+             adapter: Optional[Text] = None) -> Dict[Text, Any]:
         if self.backend is None:
             self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm-nlu")
             self.backend = self._make_backend(requests.Session())
-        future = self._executor.submit(self.backend.parse, text, intents, context, self.entities, self.timeout)
+        extra = {"adapter": adapter} if adapter else {}
+        future = self._executor.submit(self.backend.parse, text, intents, context, self.entities, self.timeout,
+                                       **extra)
         try:
             return future.result(timeout=self.timeout)
         except FutureTimeout as exc:

@@ -57,6 +57,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from naviyam.shared import llm_prompts as prompts  # stdlib-only: the prompt format the adapter was trained on
 
 from bot.nlu.llm_backends import BACKENDS, OPENAI_MODES, LLMUnavailable, base_url, build_backend
+from bot.nlu.llm_canary import AdapterRouter, canary_key_of
 from bot.nlu.llm_client import LLMClient
 from bot.nlu.llm_merge import (
     EXTRACTOR_NAME,
@@ -153,6 +154,9 @@ class LLMIntentClassifier(GraphComponent, IntentClassifier):
             "failure_threshold": 3,
             # Seconds the LLM is skipped once the circuit is open
             "failure_cooldown_s": 30,
+            # naviyam backend: how often to re-read which registry adapters the server serves
+            # (production + canary, routed per user by metadata "canary_key"); 0: no routing
+            "adapter_refresh_s": 30,
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -174,6 +178,9 @@ class LLMIntentClassifier(GraphComponent, IntentClassifier):
             redis_url=cfg["redis_url"], failure_threshold=int(cfg["failure_threshold"]),
             failure_cooldown_s=float(cfg["failure_cooldown_s"]),
         )
+        refresh = float(cfg.get("adapter_refresh_s") or 0)
+        self.router = (AdapterRouter(base_url(self.url), refresh_s=refresh, timeout_s=min(0.5, self.timeout))
+                       if self.url and self.backend_name == "naviyam" and refresh > 0 else None)
 
     # ----------------------------------------------------------- graph component API
 
@@ -271,7 +278,8 @@ class LLMIntentClassifier(GraphComponent, IntentClassifier):
             context = (message.get("metadata") or {}).get("llm_context") or None
         started = time.perf_counter()
         try:
-            answer, cached = self.client.answer(str(text), intents, context)
+            adapter = self.router.version_for(canary_key_of(message.get("metadata"))) if self.router else None
+            answer, cached = self.client.answer(str(text), intents, context, adapter)
         except LLMUnavailable as exc:
             mark_fallback(message, str(exc))
             return

@@ -28,13 +28,15 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from naviyam.shared import llm_prompts as prompts
+
 from bot.nlu.llm_backends import LLMUnavailable
 
 logger = logging.getLogger(__name__)
 
 EXTRACTOR_NAME = "LLMIntentClassifier"  # the component's name, recorded on the entities it adds
 INTENT_SOURCE_KEY = "intent_source"
-LLM_RESULT_KEY = "llm_nlu"
+LLM_RESULT_KEY = prompts.PARSE_DATA_KEY
 POLICIES = ("llm_if_confident", "weighted", "llm_only", "diet_only")
 
 

@@ -93,6 +93,8 @@ class TrainConfig:
     device: str = "cpu"  # "cuda" on a GPU box (ignored with --load-in-4bit: device_map="auto")
     model_name: str = ""  # name the server reports (default: output dir name)
     metrics_path: str = ""  # extra copy of metrics.json (default: only in output)
+    register: bool = False  # add the adapter to the model registry (production or canary)
+    version: str = ""  # registry version (default: the training's UTC time, YYYYmmddHHMMSS)
 
 
 def _set_seed(seed: int) -> None:
@@ -231,6 +233,9 @@ def train(config: TrainConfig) -> dict:
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "config": asdict(config),
         "metrics": {k: metrics[k] for k in ("intent_accuracy", "macro_f1", "validation_loss", "held_out_examples")},
+        # The data window the registry records: which files, how many examples of each kind
+        "data": {"nlu": list(config.nlu), "collected": list(config.collected), "examples": len(examples),
+                 "train_examples": len(train_set), "held_out_examples": len(held_out)},
     }
     from ml.llm.inference import ADAPTER_METADATA
 
@@ -279,14 +284,43 @@ def parse_args(argv: Sequence[str] | None = None) -> TrainConfig:
     parser.add_argument("--device", default=defaults.device, help="cpu, cuda, cuda:1...")
     parser.add_argument("--model-name", default="", help="name the model server reports")
     parser.add_argument("--metrics", dest="metrics_path", default="", help="also write metrics JSON here")
+    parser.add_argument("--register", action="store_true",
+                        help="add the adapter to the model registry (DATABASE_URL): production when none "
+                             "serves, else the canary; without --output it goes to models/llm/adapters/VERSION")
+    parser.add_argument("--version", default="", help="registry version (default: UTC time YYYYmmddHHMMSS)")
     args = vars(parser.parse_args(argv))
+    if args["register"]:
+        args["version"] = args["version"] or datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        if "--output" not in (argv if argv is not None else sys.argv[1:]):
+            args["output"] = str(get_llm_settings().default_adapter_dir.parent / "adapters" / args["version"])
+        args["model_name"] = args["version"]  # the server and the logs name the adapter by its version
     return TrainConfig(**args)
+
+
+def train_and_register(config: TrainConfig) -> dict:
+    """``train`` inside a training_jobs row, then register the adapter (``--register``)."""
+    from ml.llm.inference import ADAPTER_METADATA
+    from naviyam.usecases.learning.registry import finish_training_job, record_trained_adapter, start_training_job
+
+    job_id = start_training_job(f"adapter_{config.version}", asdict(config), kind="llm_adapter")
+    try:
+        metrics = train(config)
+    except BaseException as exc:
+        finish_training_job(job_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    data = json.loads((Path(config.output) / ADAPTER_METADATA).read_text(encoding="utf-8")).get("data") or {}
+    finish_training_job(job_id, path=config.output, metrics={
+        "data": data, **{k: v for k, v in metrics.items() if k not in ("per_intent", "history")}})
+    row = record_trained_adapter(Path(config.output), config.version, training_job_id=job_id)
+    status = f"{row.deployment_status} ({float(row.traffic_percentage):.0f} % of users)" if row else "already registered"
+    print(f"Registered adapter {config.version}: {status}", file=sys.stderr)
+    return metrics
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
     config = parse_args(argv)
-    metrics = train(config)
+    metrics = train_and_register(config) if config.register else train(config)
     summary = {k: metrics[k] for k in ("intent_accuracy", "macro_f1", "validation_loss",
                                        "train_examples", "held_out_examples", "seconds")}
     print(json.dumps(json_safe(summary), ensure_ascii=False))

@@ -41,6 +41,10 @@ class LLMSettings(_EnvSection):
     dtype: Literal["float32", "bfloat16", "float16"] = Field("float32", validation_alias="NAVIYAM_LLM_DTYPE",
                                                               description="weights' dtype on the device")
     log_level: str = Field("INFO", validation_alias="NAVIYAM_LOG_LEVEL", description="the server's log level")
+    registry: Literal["auto", "on", "off"] = Field(
+        "auto", validation_alias="NAVIYAM_LLM_REGISTRY",
+        description="serve the model registry's NLU adapters (production + canary); auto: when no adapter "
+                    "is pinned (--adapter / NAVIYAM_LLM_ADAPTER) and the registry holds one")
 
     @property
     def default_adapter_dir(self) -> Path:

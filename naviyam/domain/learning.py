@@ -5,8 +5,10 @@ and write the results; unit tests call these directly on fixed data.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+# The split rule lives in naviyam.shared.canary (the Rasa environment applies it too); re-exported here.
+from naviyam.shared.canary import canary_bucket, in_canary, serves_canary  # noqa: F401
 
 # Seed 001 §3.1.2: views 40 %, selection rate 40 %, average rating 20 %; EMA 0.7 old + 0.3 new.
 VIEW_WEIGHT, SELECT_WEIGHT, RATING_WEIGHT = 0.4, 0.4, 0.2
@@ -58,22 +60,6 @@ def quality_score(old: float, rating_sum: float, rating_count: int) -> float:
     prior_rating = 1.0 + 4.0 * old
     mean = (QUALITY_PRIOR_WEIGHT * prior_rating + rating_sum) / (QUALITY_PRIOR_WEIGHT + rating_count)
     return round(min(1.0, max(0.0, (mean - 1.0) / 4.0)), 3)
-
-
-def canary_bucket(user_key: str, salt: str) -> float:
-    """A stable number in [0, 100) for a user and a candidate model (the hashed split)."""
-    digest = hashlib.sha256(f"{salt}:{user_key}".encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % 10000 / 100.0
-
-
-def in_canary(user_key: str, salt: str, share_percent: float) -> bool:
-    return canary_bucket(user_key, salt) < share_percent
-
-
-def serves_canary(user_key: str, kind: str, canary_version: str, share_percent: float) -> bool:
-    """Whether ``user_key`` gets the canary ``canary_version`` of ``kind`` (the one split rule
-    of the registry and of serving)."""
-    return in_canary(user_key, f"{kind}:{canary_version}", share_percent)
 
 
 def canary_verdict(control_rate: float, candidate_rate: float, candidate_samples: int,

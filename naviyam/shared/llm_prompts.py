@@ -26,6 +26,8 @@ INSTRUCTION = "나비얌 챗봇 사용자의 문장을 보고 의도와 개체�
 ENTITY_PREFIX = "개체:"
 NO_ENTITIES = "-"
 ENTITY_SEPARATOR = "|"
+# Where the Rasa component puts the LLM's answer in a message's parse data (the event consumer reads it)
+PARSE_DATA_KEY = "llm_nlu"
 
 _WHITESPACE = re.compile(r"\s+")
 # Rasa training-data entity annotations: [text](entity), [text](entity:value),

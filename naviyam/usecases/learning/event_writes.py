@@ -22,6 +22,7 @@ from naviyam.adapters.db.models import Conversation, User
 from naviyam.adapters.db.models.learning import NluTrainingRow, TrainingDataQueue
 from naviyam.adapters.db.users import split_sender
 from naviyam.config import get_learning_settings
+from naviyam.shared import llm_prompts as prompts
 from naviyam.shared.personal_data import mask_personal_data, mask_values
 
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_][\w-]*)")
@@ -65,6 +66,7 @@ def _user(session: Session, key: str, sender: str, event: dict[str, Any]) -> Non
     else:
         confident = (confidence is not None and float(confidence) >= get_learning_settings().nlu_confident
                      and intent != FALLBACK_INTENT)
+        llm_intent, llm_model = _llm_answer(parse)
         session.add(NluTrainingRow(
             event_key=key, session_id=sid, input_text=mask_personal_data(text)[:2000],
             true_intent=intent if confident else None, true_entities=mask_values(entities),
@@ -73,12 +75,23 @@ def _user(session: Session, key: str, sender: str, event: dict[str, Any]) -> Non
                                    if confidence is not None else None),
             label_source="confident" if confident else "weak",
             labeler_id="nlu" if confident else None,
-            review_status="none" if confident else "pending"))
+            review_status="none" if confident else "pending", llm_intent=llm_intent, llm_model=llm_model))
     if get_learning_settings().conversation_log == "events":
         log_turn(session, TurnRecord(
             session_key=sender, input_text=text, response_text="", user_id=_known_user(session, sender),
             rasa_intent=intent, intent_confidence=float(confidence) if confidence is not None else None,
             entities={e["entity"]: e["value"] for e in entities if e["entity"]}, timestamp=_when(event)))
+
+
+def _llm_answer(parse: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The LLM NLU component's top intent and the adapter that answered (shadow or merged),
+    from the parse data's ``llm_nlu`` (bot/nlu/llm_merge.py); (None, None) when it did not answer."""
+    answer = parse.get(prompts.PARSE_DATA_KEY)
+    if not isinstance(answer, dict) or answer.get("error"):
+        return None, None
+    top = answer.get("intent") if isinstance(answer.get("intent"), dict) else {}
+    name, model = top.get("name"), answer.get("model")
+    return (str(name)[:80] if name else None), (str(model)[:80] if model else None)
 
 
 def _resolve_clarification(session: Session, sid, chosen_intent: str) -> None:

@@ -2,10 +2,12 @@
 
 The first model of a kind serves everyone (production, 100 %). A later one becomes the
 canary: a hashed NAVIYAM_CANARY_PERCENT (10 %) of users, stable per user and model
-(``naviyam.domain.learning.canary_bucket``). ``judge_canary`` compares the choice rate of the
-lists each model ranked (``recommendations_log.filtering_steps.ranker`` names it) once the
-canary has a minimum sample: not worse → promoted (the old production model is
-deprecated), worse → rolled back (the canary stops serving). docs/LEARNING_LOOP.md.
+(``naviyam.shared.canary``). ``judge_canary`` compares the two versions' measured rates once
+the canary has a minimum sample: for rankers the choice rate of the lists each ranked
+(``recommendations_log.filtering_steps.ranker`` names it), for NLU adapters the share of
+labelled messages whose label is the intent the adapter gave (``nlu_training_data.llm_model``
+names it). Not worse → promoted (the old production model is deprecated), worse → rolled
+back (the canary stops serving). docs/LEARNING_LOOP.md.
 """
 from __future__ import annotations
 
@@ -15,12 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.models import RecommendationLog
-from naviyam.adapters.db.models.learning import ModelVersion, TrainingJob
+from naviyam.adapters.db.models.learning import ModelVersion, NluTrainingRow, PerformanceMetric, TrainingJob
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.config import get_learning_settings
 from naviyam.domain.learning import canary_verdict, serves_canary
@@ -95,19 +98,50 @@ def choice_rate(session: Session, ranker_name: str, since: datetime | None) -> t
     return (chosen / lists if lists else 0.0), lists
 
 
-def judge_canary(kind: str = "recommendation", min_samples: int = 200, name_of=lambda v: f"wide-deep-{v}") -> str:
-    """Promote or roll back the canary on its measured choice rate; "wait" below ``min_samples``."""
+def ranker_choice_rate(session: Session, version: str, since: datetime | None) -> tuple[float, int]:
+    """A ranker version's measure: the choice rate of the lists it ranked."""
+    return choice_rate(session, f"wide-deep-{version}", since)
+
+
+def adapter_agreement(session: Session, version: str, since: datetime | None) -> tuple[float, int]:
+    """An NLU adapter version's measure: the share of the labelled messages it answered
+    (label confident, clarified by the user or corrected by a designer) whose label is the
+    intent it gave, and how many such messages. In shadow mode the "confident" labels are
+    DIET's; that bias is the same for both versions, so the comparison stays fair."""
+    query = select(NluTrainingRow.llm_intent, NluTrainingRow.true_intent).where(
+        NluTrainingRow.llm_model == version, NluTrainingRow.true_intent.is_not(None),
+        NluTrainingRow.label_source.in_(("confident", "clarified", "corrected")))
+    if since is not None:
+        query = query.where(NluTrainingRow.created_at >= since)
+    rows = session.execute(query).all()
+    agreed = sum(1 for llm_intent, label in rows if llm_intent == label)
+    return (agreed / len(rows) if rows else 0.0), len(rows)
+
+
+Measure = Callable[[Session, str, "datetime | None"], tuple[float, int]]
+# What "not worse" means per kind: lists chosen from (rankers), labels matched (NLU adapters).
+MEASURES: dict[str, Measure] = {"recommendation": ranker_choice_rate, "llm_adapter": adapter_agreement,
+                                "nlu": adapter_agreement}
+
+
+def judge_canary(kind: str = "recommendation", min_samples: int = 200, measure: Measure | None = None) -> str:
+    """Promote or roll back the canary on its measured rate (``MEASURES``); "wait" below
+    ``min_samples``. Each judgement is a performance_metrics row of the canary."""
+    measure = measure or MEASURES[kind]
     with unit_of_work() as session:
         production, canary = _serving(session, kind)
         if canary is None or production is None:
             return "none"
-        control, _n = choice_rate(session, name_of(production.version), canary.deployed_at)
-        rate, samples = choice_rate(session, name_of(canary.version), canary.deployed_at)
+        control, control_n = measure(session, production.version, canary.deployed_at)
+        rate, samples = measure(session, canary.version, canary.deployed_at)
         verdict = canary_verdict(control, rate, samples, min_samples)
         now = datetime.now(timezone.utc)
-        metrics = {**(canary.performance_metrics or {}),
-                   "canary": {"choice_rate": round(rate, 4), "lists": samples, "control_choice_rate": round(control, 4)}}
-        canary.performance_metrics = metrics
+        measured = {"rate": round(rate, 4), "samples": samples, "control_rate": round(control, 4),
+                    "control_samples": control_n, "measure": measure.__name__, "verdict": verdict}
+        canary.performance_metrics = {**(canary.performance_metrics or {}), "canary": measured}
+        session.add(PerformanceMetric(model_type=kind, model_version_id=canary.id, window_start=canary.deployed_at,
+                                      window_end=now, request_count=samples, success_count=round(rate * samples),
+                                      model_specific_metrics=measured))
         if verdict == "promote":
             production.deployment_status, production.is_active = "deprecated", False
             production.traffic_percentage, production.retired_at = Decimal(0), now
@@ -160,6 +194,9 @@ def finish_training_job(job_id: int, *, metrics: dict | None = None, path: str |
         data = (metrics or {}).get("data") or {}
         job.status, job.model_path = "completed", path
         job.metrics = json_safe({k: v for k, v in (metrics or {}).items() if k not in ("data", "pruned_versions")})
+        if "examples" in data:  # an NLU adapter's run: files and example counts
+            job.data_count, job.data_window = int(data["examples"]), json_safe(data)
+            return
         job.data_count = int(data.get("logged_rows", 0)) + int(data.get("simulated_rows", 0))
         job.data_window = json_safe({"logged": data.get("logged_rows", 0), "simulated": data.get("simulated_rows", 0),
                                      **data})
@@ -198,3 +235,36 @@ def record_trained_ranker(ranker_dir: Path, version: str) -> ModelVersion | None
     return register("recommendation", version, str(folder), {k: v for k, v in metrics.items() if k != "data"},
                     data_stats=stats, training_job_id=job_id,
                     notes=f"trained on {source} rows (logged {stats['logged_rows']}, simulated {stats['simulated_rows']})")
+
+
+ADAPTER_KIND = "llm_adapter"
+
+
+def record_trained_adapter(adapter_dir: Path, version: str, *, training_job_id: int | None = None) -> ModelVersion | None:
+    """Register a LoRA adapter that ``ml.llm.finetune_lora`` saved (its ``naviyam_adapter.json``
+    and ``metrics.json``): production when no adapter serves, otherwise the canary. A
+    training_jobs row is made when the run had none. Nothing when the version exists already."""
+    folder = Path(adapter_dir)
+    meta_file, metrics_file = folder / "naviyam_adapter.json", folder / "metrics.json"
+    if not (folder / "adapter_config.json").is_file() or not meta_file.is_file():
+        raise ValueError(f"{folder} is not a fine-tuned adapter (adapter_config.json / naviyam_adapter.json missing)")
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    full = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
+    metrics = json_safe({k: full.get(k, (meta.get("metrics") or {}).get(k))
+                         for k in ("intent_accuracy", "macro_f1", "validation_loss", "held_out_examples")})
+    data = json_safe(meta.get("data") or {"train_examples": full.get("train_examples"),
+                                          "held_out_examples": full.get("held_out_examples")})
+    with unit_of_work() as session:
+        if session.scalar(select(ModelVersion.id).where(ModelVersion.model_type == ADAPTER_KIND,
+                                                        ModelVersion.version == version)):
+            return None
+        if training_job_id is None or session.get(TrainingJob, training_job_id) is None:
+            job = TrainingJob(job_name=f"adapter_{version}"[:100], model_type=ADAPTER_KIND, status="completed",
+                              training_config=json_safe(meta.get("config") or {}),
+                              data_count=int(full.get("train_examples") or 0), data_window=data, metrics=metrics,
+                              model_path=str(folder), triggered_by="manual", end_time=datetime.now(timezone.utc))
+            session.add(job)
+            session.flush()
+            training_job_id = job.id
+    return register(ADAPTER_KIND, version, str(folder), metrics, data_stats=data, training_job_id=training_job_id,
+                    notes=f"LoRA adapter on {meta.get('base_model')} (prompt v{meta.get('prompt_version')})")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.cache import get_cache
+from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.ranking_model import get_ranker, get_registered_ranker, keep_registered
 from naviyam.config import get_learning_settings, get_recommend_settings
 from naviyam.domain.learning import serves_canary
@@ -58,6 +59,12 @@ def snapshot(session: Session, kind: str = KIND) -> dict[str, Any]:
         except Exception:  # noqa: BLE001
             log.warning("Could not cache the registry snapshot", exc_info=True)
     return state
+
+
+def read_snapshot(kind: str) -> dict[str, Any]:
+    """``snapshot`` for a process outside a request (the LLM model server's refresh)."""
+    with unit_of_work() as session:
+        return snapshot(session, kind)
 
 
 def forget_snapshot(kind: str = KIND) -> None:
