@@ -262,6 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("name")
     p_run.add_argument("--at", help="ISO time of the slot (default: now)")
     sub.add_parser("models", help="the model registry")
+    p_adapter = sub.add_parser("register-adapter", help="add a fine-tuned NLU adapter dir to the registry "
+                                                        "(production when none serves, else the canary)")
+    p_adapter.add_argument("path")
+    p_adapter.add_argument("--version", help="registry version (default: the adapter's training time)")
     p_review = sub.add_parser("nlu-review", help="export/import the NLU review queue (Rasa YAML)")
     p_review.add_argument("action", choices=("export", "import", "training"))
     p_review.add_argument("path")
@@ -295,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
 
         for name, value in new_keys(args.kid).items():
             print(f"{name}={value}")
-    elif args.command in ("consume-events", "jobs", "run-job", "models", "nlu-review"):
+    elif args.command in ("consume-events", "jobs", "run-job", "models", "register-adapter", "nlu-review"):
         from naviyam import manage_learning  # the learning loop's commands (docs/LEARNING_LOOP.md)
 
         return manage_learning.run(args)

@@ -77,6 +77,34 @@ def models() -> int:
     return 0
 
 
+def register_adapter(path: str, version: str | None) -> int:
+    """Register an adapter trained elsewhere (a GPU box; ``finetune_lora --register`` does it itself)."""
+    import json
+    from datetime import datetime
+
+    from naviyam.usecases.learning.registry import record_trained_adapter
+
+    folder = Path(path)
+    if version is None:
+        try:
+            trained_at = json.loads((folder / "naviyam_adapter.json").read_text(encoding="utf-8"))["trained_at"]
+            version = datetime.fromisoformat(trained_at).strftime("%Y%m%d%H%M%S")
+        except (OSError, ValueError, KeyError):
+            print(f"error: {folder} has no readable naviyam_adapter.json with trained_at; pass --version",
+                  file=sys.stderr)
+            return 2
+    try:
+        row = record_trained_adapter(folder, version)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if row is None:
+        print(f"llm_adapter {version} is registered already")
+        return 1
+    print(f"registered llm_adapter {version}: {row.deployment_status} ({float(row.traffic_percentage):.0f} % of users)")
+    return 0
+
+
 def nlu_review(action: str, path: str) -> int:
     from naviyam.usecases.learning.nlu_review import export_queue, export_training, import_corrections
 
@@ -103,4 +131,6 @@ def run(args: argparse.Namespace) -> int:
         return run_job(args.name, args.at)
     if args.command == "models":
         return models()
+    if args.command == "register-adapter":
+        return register_adapter(args.path, args.version)
     return nlu_review(args.action, args.path)

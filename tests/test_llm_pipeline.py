@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -147,11 +148,8 @@ def test_fine_tuning_saves_adapter_metadata_and_metrics(fine_tuned):
     assert history[-1]["train_loss"] < history[0]["train_loss"] / 3  # it learned
 
 
-@pytest.fixture(scope="module")
-def server(fine_tuned):
-    base, adapter, _, _ = fine_tuned
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "OMP_NUM_THREADS": "1",
-           "NAVIYAM_LLM_BASE_MODEL": str(base), "NAVIYAM_LLM_ADAPTER": str(adapter)}
+def _serve(env: dict):
+    """Run ml.llm.model_server on a free port with ``env``; yield its URL, stop it afterwards."""
     process = subprocess.Popen([sys.executable, "-m", "ml.llm.model_server", "--port", "0"],
                                cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
@@ -175,6 +173,13 @@ def server(fine_tuned):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(fine_tuned):
+    base, adapter, _, _ = fine_tuned
+    yield from _serve({**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "OMP_NUM_THREADS": "1",
+                       "NAVIYAM_LLM_BASE_MODEL": str(base), "NAVIYAM_LLM_ADAPTER": str(adapter)})
 
 
 @pytest.mark.slow
@@ -203,3 +208,99 @@ def test_server_scores_only_the_given_intents_and_rejects_bad_requests(server):
     assert requests.post(server + "/v1/nlu/parse", json={"text": "  "}, timeout=5).status_code == 400
     assert requests.post(server + "/v1/nlu/parse", data="not json", timeout=5).status_code == 400
     assert requests.post(server + "/v1/nlu/parse", json={"text": "x" * 600}, timeout=5).status_code == 413
+
+
+# ------------------------------------------------------------------ registry: production + canary adapters
+
+
+@pytest.fixture(scope="module")
+def registered(fine_tuned, database_url):
+    """Two registered adapters: a briefly trained one through ``--register`` (production, the
+    first of its kind) and the fixture's well trained one (the canary)."""
+    from ml.llm.finetune_lora import TrainConfig, train_and_register
+    from naviyam.usecases.learning import registry
+
+    base, adapter, _, root = fine_tuned
+    tag = uuid.uuid4().hex[:6]
+    weak, strong = f"{tag}-weak", f"{tag}-strong"
+    config = TrainConfig(base_model=str(base), output=str(root / "adapter-weak"), nlu=[str(FIXTURE_NLU)],
+                         lr=2e-3, batch_size=8, grad_accum=1, epochs=1, eval_fraction=0.2, select="last",
+                         model_name=weak, register=True, version=weak)
+    train_and_register(config)
+    row = registry.record_trained_adapter(adapter, strong)
+    assert row is not None and row.deployment_status == "canary"
+    return base, weak, strong
+
+
+@pytest.fixture(scope="module")
+def registry_server(registered, database_url):
+    base, _, _ = registered
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "OMP_NUM_THREADS": "1", "DATABASE_URL": database_url,
+           "NAVIYAM_LLM_BASE_MODEL": str(base), "NAVIYAM_LLM_REGISTRY": "on", "NAVIYAM_REGISTRY_REFRESH_S": "1"}
+    env.pop("NAVIYAM_LLM_ADAPTER", None)
+    env.pop("REDIS_URL", None)  # the server's registry snapshot in its own process cache (1 s)
+    yield from _serve(env)
+
+
+@pytest.mark.slow
+def test_registering_records_the_training_run(registered):
+    from naviyam.adapters.db.models.learning import ModelVersion, TrainingJob
+    from naviyam.adapters.db.session import unit_of_work
+
+    _, weak, strong = registered
+    with unit_of_work() as session:
+        rows = {r.version: r for r in session.query(ModelVersion).filter(ModelVersion.model_type == "llm_adapter")}
+        assert (rows[weak].deployment_status, rows[strong].deployment_status) == ("production", "canary")
+        job = session.get(TrainingJob, rows[weak].training_job_id)
+        assert (job.status, job.model_type) == ("completed", "llm_adapter")
+        assert job.data_count == job.data_window["examples"] > 0 and job.data_window["nlu"] == [str(FIXTURE_NLU)]
+        assert 0 <= rows[weak].performance_metrics["intent_accuracy"] <= 1
+
+
+@pytest.mark.slow
+def test_server_serves_production_and_canary_and_follows_the_registry(registry_server, registered, server):
+    from naviyam.usecases.learning import registry
+
+    _, weak, strong = registered
+    serving = requests.get(registry_server + "/v1/nlu/adapters", timeout=5).json()
+    assert serving == {"production": {"version": weak}, "canary": {"version": strong, "percent": 10.0}}
+    examples = read_rasa_nlu([FIXTURE_NLU])[:12]
+
+    def ask(adapter: str | None, text: str) -> dict:
+        body = {"text": text, "entities": False, **({"adapter": adapter} if adapter else {})}
+        return requests.post(registry_server + "/v1/nlu/parse", json=body, timeout=30).json()
+
+    answers = {name: [ask(name, e.text) for e in examples] for name in (weak, strong)}
+    assert {a["model"] for a in answers[strong]} == {strong} and {a["model"] for a in answers[weak]} == {weak}
+    # each request ran on its own adapter's weights: the two give different confidences
+    assert any(abs(a["intents"][0]["confidence"] - b["intents"][0]["confidence"]) > 1e-4
+               for a, b in zip(answers[weak], answers[strong]))
+    # the canary answers exactly as a server pinned to that adapter (merged there, unmerged here)
+    for answer, example in zip(answers[strong], examples):
+        pinned = requests.post(server + "/v1/nlu/parse", json={"text": example.text, "entities": False},
+                               timeout=30).json()
+        assert answer["intents"][0]["name"] == pinned["intents"][0]["name"]
+        assert math.isclose(answer["intents"][0]["confidence"], pinned["intents"][0]["confidence"], abs_tol=1e-3)
+    assert ask("no-such-version", "쿠폰 있어?")["model"] == weak and ask(None, "쿠폰 있어?")["model"] == weak
+    assert requests.post(registry_server + "/v1/nlu/parse", json={"text": "x", "adapter": 7}, timeout=5).status_code == 400
+
+    # The canary agrees with the labels more often: promoted; the server drops the old production.
+    with_labels = [(weak, 5), (strong, 20)]
+    from naviyam.adapters.db.models.learning import NluTrainingRow
+    from naviyam.adapters.db.session import unit_of_work
+    with unit_of_work() as session:
+        for model, agreed in with_labels:
+            for i in range(20):
+                session.add(NluTrainingRow(event_key=f"t-{uuid.uuid4().hex}", input_text="쿠폰 있어?",
+                                           true_intent="coupon_inquiry", label_source="confident",
+                                           review_status="none", llm_model=model,
+                                           llm_intent="coupon_inquiry" if i < agreed else "greet"))
+    assert registry.judge_canary("llm_adapter", min_samples=20) == "promote"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the server re-reads the registry every second
+        serving = requests.get(registry_server + "/v1/nlu/adapters", timeout=5).json()
+        if serving["production"] == {"version": strong}:
+            break
+        time.sleep(0.2)  # polling interval, bounded by the deadline
+    assert serving == {"production": {"version": strong}, "canary": None}
+    assert ask(weak, "쿠폰 있어?")["model"] == strong  # the retired version is no longer served

@@ -82,10 +82,13 @@ def _event_retention(slot: datetime) -> int:
 
 
 def _canary(slot: datetime) -> int:
-    from naviyam.usecases.learning.registry import judge_canary
-    verdict = judge_canary()
-    log.info("canary: %s", verdict)
-    return int(verdict in ("promote", "rollback"))
+    from naviyam.usecases.learning.registry import ADAPTER_KIND, judge_canary
+    decided = 0
+    for kind in ("recommendation", ADAPTER_KIND):
+        verdict = judge_canary(kind)
+        log.info("canary %s: %s", kind, verdict)
+        decided += verdict in ("promote", "rollback")
+    return decided
 
 
 def _retrain(slot: datetime) -> int:
@@ -118,7 +121,7 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         {"trigger": "cron", "hour": 4, "minute": 30}, timedelta(days=1), _event_retention),
     Job("reminders", "low balance and coupons expiring within 24 hours (quiet hours, opt-out)",
         {"trigger": "cron", "minute": "2-59/10"}, timedelta(minutes=10), _reminders),
-    Job("canary-judge", "promote or roll back the canary ranker on its measured choice rate",
+    Job("canary-judge", "promote or roll back the canary ranker (choice rate) and NLU adapter (label agreement)",
         {"trigger": "cron", "minute": 20}, timedelta(hours=1), _canary),
     Job("ranker-retrain", "train a ranker on the logged choices (simulated below the minimum) and "
         "register it as the canary", {"trigger": "cron", "day_of_week": "mon", "hour": 3, "minute": 40},

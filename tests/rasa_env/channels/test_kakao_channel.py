@@ -5,6 +5,8 @@ import asyncio
 
 import pytest
 
+from naviyam.shared.canary import canary_key
+
 from bot.channels.door import Door
 from bot.channels.kakao import SLOW_NOTE, WAIT_TEXT, KakaoInput
 from bot.settings import KakaoSettings
@@ -50,7 +52,9 @@ def test_message_reaches_rasa_with_platform_sender_and_metadata(memory_cache, bo
     assert message.sender_id == "kakao:abc123"
     assert message.text == "떡볶이 먹고 싶어"
     assert message.input_channel == "kakao"
-    assert message.metadata == {"platform": "kakao"}
+    # the NLU routes the user to an adapter by a pseudonym of the sender, never the id itself
+    assert message.metadata == {"platform": "kakao", "canary_key": canary_key("kakao:abc123")}
+    assert "abc123" not in message.metadata["canary_key"]
     assert body == {"version": "2.0", "template": {"outputs": [
         {"simpleText": {"text": "안녕하세요! 무엇을 도와드릴까요?"}}]}}
 

@@ -5,6 +5,8 @@ import asyncio
 
 import pytest
 
+from naviyam.shared.canary import canary_key
+
 from bot.channels.door import Door
 from bot.settings import TelegramSettings
 from bot.channels.telegram import HELP_TEXT, TelegramInput, parse_command
@@ -49,7 +51,7 @@ def test_commands_become_intents(channel, bot_stub, api, command, payload):
     handle(channel, text_update(555, command), bot_stub)
     message = bot_stub.received[0]
     assert (message.text, message.sender_id, message.input_channel) == (payload, "telegram:555", "telegram")
-    assert message.metadata == {"platform": "telegram"}
+    assert message.metadata == {"platform": "telegram", "canary_key": canary_key("telegram:555")}
     assert api.sent() == [{"chat_id": 555, "text": "안녕하세요! 무엇을 도와드릴까요?", "parse_mode": "HTML"}]
 
 
@@ -80,7 +82,8 @@ def test_location_is_used_now_and_remembered(channel, bot_stub, api):
     handle(channel, location_update(888, 37.5404, 127.0693), bot_stub)
     first = bot_stub.received[0]
     assert first.text == "/location_inquiry"
-    assert first.metadata == {"platform": "telegram", "location": {"lat": 37.5404, "lng": 127.0693}}
+    assert first.metadata == {"platform": "telegram", "location": {"lat": 37.5404, "lng": 127.0693},
+                              "canary_key": canary_key("telegram:888")}
     handle(channel, text_update(888, "떡볶이 먹고 싶어"), bot_stub)
     assert bot_stub.received[1].metadata["location"] == {"lat": 37.5404, "lng": 127.0693}
 

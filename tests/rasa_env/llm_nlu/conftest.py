@@ -70,14 +70,11 @@ def wait_for_health(url: str, process: subprocess.Popen | None, deadline_s: floa
     raise AssertionError(f"{url} not healthy within {deadline_s} s: {last_error}")
 
 
-@pytest.fixture(scope="session")
-def model_server(tiny_llm) -> str:
-    """Base URL of ml.llm.model_server serving the tiny model (app env subprocess)."""
-    base, adapter = tiny_llm
+def _model_server(args: list[str], env: dict):
+    """Run ml.llm.model_server (app env) on a free port; yield its base URL, stop it afterwards."""
     process = subprocess.Popen(
-        [APP_PYTHON, "-m", "ml.llm.model_server", "--base-model", base, "--adapter", adapter,
-         "--port", "0", "--threads", "1", "--log-level", "WARNING"],
-        cwd=PROJECT_ROOT, env=_app_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [APP_PYTHON, "-m", "ml.llm.model_server", *args, "--port", "0", "--threads", "1", "--log-level", "WARNING"],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         port = None
@@ -99,6 +96,35 @@ def model_server(tiny_llm) -> str:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def model_server(tiny_llm) -> str:
+    """Base URL of ml.llm.model_server serving the tiny model (app env subprocess)."""
+    base, adapter = tiny_llm
+    yield from _model_server(["--base-model", base, "--adapter", adapter], _app_env())
+
+
+REGISTERED = ("prod-1", "canary-1")  # versions of the tiny adapter in the registry server's registry
+
+
+@pytest.fixture(scope="session")
+def registry_model_server(tiny_llm, tmp_path_factory) -> str:
+    """The model server in registry mode: the tiny adapter registered twice in an SQLite
+    registry (``naviyam.manage register-adapter``), production and a 50 % canary."""
+    base, adapter = tiny_llm
+    database = tmp_path_factory.mktemp("registry") / "registry.db"
+    env = {**_app_env(), "DATABASE_URL": f"sqlite:///{database}", "NAVIYAM_CANARY_PERCENT": "50",
+           "NAVIYAM_LLM_REGISTRY": "on"}
+    env.pop("REDIS_URL", None)
+    env.pop("NAVIYAM_LLM_ADAPTER", None)
+    env["PYTHONPATH"] = str(PROJECT_ROOT)
+    for args in (["migrate"], *(["register-adapter", adapter, "--version", v] for v in REGISTERED)):
+        result = subprocess.run([APP_PYTHON, "-m", "naviyam.manage", *args], cwd=PROJECT_ROOT, env=env,
+                                capture_output=True, text=True, timeout=300)
+        if result.returncode != 0:
+            raise AssertionError(f"naviyam.manage {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    yield from _model_server(["--base-model", base], env)
 
 
 @pytest.fixture()
@@ -124,3 +150,31 @@ def fakes():
     servers.start()
     yield servers
     servers.stop()
+
+
+@pytest.fixture()
+def make_component(tmp_path, monkeypatch):
+    """Builds the component as Rasa does (create, train on the fixture data, load) with ``config``."""
+    from rasa.engine.graph import ExecutionContext
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from bot.nlu.llm_intent_classifier import LLMIntentClassifier
+
+    monkeypatch.delenv("NAVIYAM_LLM_URL", raising=False)
+    storage = LocalModelStorage(tmp_path)
+    counter = iter(range(1000))
+
+    def make(trained: bool = True, **config) -> LLMIntentClassifier:
+        resource = Resource(f"llm_{next(counter)}")
+        context = ExecutionContext(graph_schema=None, model_id="test")
+        component = LLMIntentClassifier.create(
+            {**LLMIntentClassifier.get_default_config(), **config}, storage, resource, context)
+        if trained:
+            component.train(load_data(str(FIXTURE_NLU)))
+            component = LLMIntentClassifier.load(
+                {**LLMIntentClassifier.get_default_config(), **config}, storage, resource, context)
+        return component
+
+    return make

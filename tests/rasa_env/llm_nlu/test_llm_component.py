@@ -11,45 +11,11 @@ import socket
 import time
 
 import pytest
-from rasa.engine.graph import ExecutionContext
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.training_data.loading import load_data
-from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.llm_intent_classifier import LLMIntentClassifier, merge_entities, merge_intents
-from llm_nlu.support import FIXTURE_NLU
+from bot.nlu.llm_intent_classifier import merge_entities, merge_intents
+from llm_nlu.support import FIXTURE_NLU, diet_message
 
 INTENTS = ["balance_check", "budget_inquiry", "coupon_inquiry", "food_request", "goodbye", "greet"]
-
-
-@pytest.fixture()
-def make_component(tmp_path, monkeypatch):
-    monkeypatch.delenv("NAVIYAM_LLM_URL", raising=False)
-    storage = LocalModelStorage(tmp_path)
-    counter = iter(range(1000))
-
-    def make(trained: bool = True, **config) -> LLMIntentClassifier:
-        resource = Resource(f"llm_{next(counter)}")
-        context = ExecutionContext(graph_schema=None, model_id="test")
-        component = LLMIntentClassifier.create(
-            {**LLMIntentClassifier.get_default_config(), **config}, storage, resource, context)
-        if trained:
-            component.train(load_data(str(FIXTURE_NLU)))
-            component = LLMIntentClassifier.load(
-                {**LLMIntentClassifier.get_default_config(), **config}, storage, resource, context)
-        return component
-
-    return make
-
-
-def diet_message(text: str, intent: str = "greet", confidence: float = 0.4, entities=None) -> Message:
-    message = Message(data={"text": text})
-    message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
-    message.set("intent_ranking", [{"name": intent, "confidence": confidence},
-                                   {"name": "goodbye", "confidence": 1 - confidence}], add_to_output=True)
-    message.set("entities", list(entities or []), add_to_output=True)
-    return message
 
 
 def free_port() -> int:
