@@ -16,7 +16,10 @@ fills) and a plain Rasa bot: ``rasa init``'s moodbot, same Rasa version, same ma
   run at once: turns per second, p50/p95/max, errors, and answers that took longer than the
   Kakao channel's callback budget (3.5 s: they would have gone through Kakao's callback);
 - the first request after start (new user) of each bot;
-- the resident memory of every server process.
+- the resident memory of every server process;
+- with ``--py-spy``: a py-spy profile of our Rasa server during the timed sequential turns.
+
+Every figure is printed with the machine's load average (other work on the shared machine).
 
 Our requests are Kakao-shaped SkillPayloads (the strict case: no callbackUrl). It prints figures
 only; it asserts nothing (tests never time anything).
@@ -27,6 +30,7 @@ import argparse
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -89,10 +93,16 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
+def load() -> str:
+    """The machine's load average (1, 5 min): other work beside the run, printed with every figure."""
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}"
+
+
 def line(name: str, seconds: list[float]) -> str:
     ms = [s * 1000 for s in seconds]
     return (f"  {name:<28} n={len(ms):4d}  p50 {pct(ms, 50):7.1f} ms  p95 {pct(ms, 95):7.1f} ms  "
-            f"max {max(ms):7.1f} ms")
+            f"max {max(ms):7.1f} ms  ({load()})")
 
 
 def build_moodbot(folder: Path) -> Path:
@@ -123,23 +133,76 @@ def start_moodbot(folder: Path, log: Path) -> tuple[subprocess.Popen, str, float
     raise RuntimeError("moodbot did not answer")
 
 
-def sequential(rasa_url: str, mood_url: str, n: int) -> None:
+def start_profile(py_spy: Path | None, pid: int, out: Path | None) -> subprocess.Popen | None:
+    """py-spy sampling the Rasa server's process tree (``--py-spy``; not a project dependency)."""
+    if py_spy is None or out is None:
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([str(py_spy), "record", "--nonblocking", "--subprocesses", "--pid", str(pid),
+                             "--format", "raw", "--output", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# Where the Rasa server's CPU goes: a sample counts for every group one of whose markers is in
+# its stack (py-spy's raw format: "frame;frame;... count", a frame "function (path:line)").
+PROFILE_GROUPS = {
+    "TED policy": ("ted_policy.py",),
+    "NLU pipeline": ("rasa/nlu/", "bot/nlu/"),
+    "  of which DIET": ("diet_classifier.py",),
+    "Rule + Memoization policies": ("rule_policy.py", "memoization.py"),
+    "HTTP to the action server": ("rasa/utils/endpoints.py", "aiohttp/client", "aiohttp/connector",
+                                  "bot/action_endpoint.py"),
+    "action-response check": ("_validate_action_result", "jsonschema/"),
+    "tracker store": ("tracker_store.py",),
+    "lock store": ("lock_store.py",),
+    "channel (Kakao door)": ("bot/channels/",),
+}
+
+
+def profile_shares(out: Path) -> dict[str, float]:
+    total, counts = 0, dict.fromkeys(PROFILE_GROUPS, 0)
+    for row in out.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, number = row.rpartition(" ")
+        if not number.isdigit():
+            continue
+        total += int(number)
+        for group, markers in PROFILE_GROUPS.items():
+            if any(marker in stack for marker in markers):
+                counts[group] += int(number)
+    return {group: 100 * n / total for group, n in counts.items()} if total else {}
+
+
+def stop_profile(profiler: subprocess.Popen | None, out: Path | None) -> None:
+    if profiler is None or out is None:
+        return
+    profiler.send_signal(signal.SIGINT)   # py-spy writes its file on Ctrl-C
+    profiler.wait(timeout=120)
+    print(f"py-spy profile of our Rasa server during the timed turns ({out}); share of its CPU samples:")
+    for group, share in profile_shares(out).items():
+        print(f"  {group:<30} {share:5.1f} %")
+    print(flush=True)
+
+
+def sequential(rasa_url: str, mood_url: str, n: int, profile: tuple = (None, 0, None)) -> None:
     new, returning, plain = [], [], []
     run = time.time_ns()
     regulars = [f"regular-{run}-{i}" for i in range(n)]
     onboard(rasa_url, regulars)
+    print(f"sequential part starts ({load()})", flush=True)
+    profiler = start_profile(*profile)
     for i in range(n):
         new.append(ours(rasa_url, f"bench-{run}-{i}", ASKS[i % len(ASKS)]))
         plain.append(moodbot(mood_url, f"mood-{run}-{i}"))
         returning.append(ours(rasa_url, regulars[i], ASKS[(i + 1) % len(ASKS)]))
         plain.append(moodbot(mood_url, f"mood-{run}-{i}"))
+    stop_profile(profiler, profile[2])
     print("sequential (alternating requests)")
     print(line("naviyam: new user, 1st turn", new))
     print(line("naviyam: returning user", returning))
     print(line("moodbot: 'hello'", plain))
     for name, ours_p95 in (("new user", pct(new, 95)), ("returning user", pct(returning, 95)),
                            ("all", pct(new + returning, 95))):
-        print(f"  naviyam p95 ({name}) / moodbot p95 = {ours_p95 / pct(plain, 95):.2f} (target <= 2)")
+        print(f"  naviyam p95 ({name}) / moodbot p95 = {ours_p95 / pct(plain, 95):.2f} (target <= 2)  ({load()})")
     print(flush=True)
 
 
@@ -207,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sequential", type=int, default=60, help="pairs of turns per bot")
     parser.add_argument("--users", default="20,50", help="concurrent user counts")
     parser.add_argument("--turns", type=int, default=4, help="turns per user in the concurrent runs")
+    parser.add_argument("--py-spy", type=Path, help="py-spy executable: profile our Rasa server during the "
+                        "timed sequential turns (raw collapsed stacks into --profile-out)")
+    parser.add_argument("--profile-out", type=Path, default=ROOT / "benchmarks" / "out" / "rasa_profile.txt")
     parser.add_argument("--workers", type=int, default=1,
                         help="SANIC_WORKERS of our Rasa and action servers (above 1 needs REDIS_URL)")
     args = parser.parse_args(argv)
@@ -224,11 +290,12 @@ def main(argv: list[str] | None = None) -> int:
         mood, mood_url, mood_first = start_moodbot(mood_dir, Path(logs) / "moodbot.log")
         try:
             print("first request after start (new user)")
-            print(f"  naviyam {first * 1000:7.1f} ms   moodbot {mood_first * 1000:7.1f} ms", flush=True)
+            print(f"  naviyam {first * 1000:7.1f} ms   moodbot {mood_first * 1000:7.1f} ms  ({load()})", flush=True)
             for i in range(6):  # the same short warm-up for both
                 ours(servers.rasa_url, f"warm-{i}", ASKS[i])
                 moodbot(mood_url, f"warm-{i}")
-            sequential(servers.rasa_url, mood_url, args.sequential)
+            sequential(servers.rasa_url, mood_url, args.sequential,
+                       (args.py_spy, servers.processes[1].pid, args.profile_out))
             print(f"concurrent ({args.turns} turns per user, no pause between a user's turns; naviyam: returning "
                   "children, Kakao-shaped requests)")
             for users in [int(u) for u in args.users.split(",") if u]:

@@ -1,12 +1,13 @@
-"""The Rasa server as we run it: ``rasa`` 's own CLI with two start-up changes (issue 11).
+"""The Rasa server as we run it: ``rasa`` 's own CLI with three start-up changes (issue 11).
 
     .venv-rasa/bin/python -m bot.server run --model models/naviyam.tar.gz --endpoints ...
 
 Every argument goes to Rasa's CLI unchanged (``rasa.__main__.main``); ``scripts/serve.sh``
-and the test harness start Rasa this way. Before handing over it changes two things that
+and the test harness start Rasa this way. Before handing over it changes three things that
 Rasa Open Source 3.6 offers no extension point for (its plugin hooks are Rasa Pro's), so
 they are replaced at the one place Rasa looks them up. Re-check both on every Rasa upgrade
-(pinned 3.6.x); ``tests/rasa_env/test_server_start.py`` fails if their shapes change.
+(pinned 3.6.x); ``tests/rasa_env/test_server_start.py`` and ``test_action_endpoint.py`` fail if
+their shapes change.
 
 1. **The action server's answer is checked against a validator compiled once.**
    ``RemoteAction._validate_action_result`` calls ``jsonschema.validate`` for every action
@@ -20,18 +21,25 @@ they are replaced at the one place Rasa looks them up. Re-check both on every Ra
    TensorFlow's graph tracing of DIET and TED and Kiwi's first analysis (3.1 s against
    0.4 s for a plain bot). The listener now also parses a few messages and predicts the next
    action on a throw-away tracker (nothing is stored), so the server accepts requests warm.
+3. **One HTTP session to the action server per worker.** Rasa opens a new aiohttp session (and
+   TCP connection) for every action call; the same listener replaces the action endpoint by
+   ``bot.action_endpoint.PooledEndpointConfig`` (Rasa's ``request``, one kept-open session per
+   worker: pooled, kept-alive connections), and Rasa's ``close_resources`` listener closes
+   that session when the worker stops.
 """
 from __future__ import annotations
 
 import logging
 import sys
 from functools import lru_cache
-from typing import Any, Dict, Text
+from typing import Any, Dict, Optional, Text
 
 import rasa.core.run
+from bot.action_endpoint import PooledEndpointConfig
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
+from rasa.core.utils import AvailableEndpoints
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -83,11 +91,22 @@ async def warm_up(agent: Agent) -> None:
 
 
 _load_agent_on_start = rasa.core.run.load_agent_on_start
+_close_resources = rasa.core.run.close_resources
 
 
-async def load_and_warm_agent_on_start(*args: Any, **kwargs: Any) -> Agent:
-    """Rasa's ``load_agent_on_start``, then a warm-up before the server accepts requests."""
-    agent = await _load_agent_on_start(*args, **kwargs)
+def pool_action_endpoint(endpoints: Optional[AvailableEndpoints]) -> None:
+    """Give the agent-to-be a pooled action endpoint (same URL, headers, auth, token, cafile)."""
+    action = endpoints.action if endpoints is not None else None
+    if action is not None and not isinstance(action, PooledEndpointConfig):
+        endpoints.action = PooledEndpointConfig.from_endpoint(action)
+
+
+async def load_and_warm_agent_on_start(model_path: Text, endpoints: Optional[AvailableEndpoints],
+                                       *args: Any, **kwargs: Any) -> Agent:
+    """Rasa's ``load_agent_on_start`` with a pooled action endpoint, then a warm-up before the
+    server accepts requests."""
+    pool_action_endpoint(endpoints)
+    agent = await _load_agent_on_start(model_path, endpoints, *args, **kwargs)
     try:
         await warm_up(agent)
     except Exception:  # noqa: BLE001 - a failed warm-up costs speed, never the start
@@ -95,10 +114,21 @@ async def load_and_warm_agent_on_start(*args: Any, **kwargs: Any) -> Agent:
     return agent
 
 
+async def close_resources_and_action_session(app: Any, loop: Any) -> None:
+    """Rasa's ``close_resources`` (after the server stopped), then the action endpoint's session."""
+    try:
+        await _close_resources(app, loop)
+    finally:
+        endpoint = getattr(getattr(app.ctx, "agent", None), "action_endpoint", None)
+        if isinstance(endpoint, PooledEndpointConfig):
+            await endpoint.close()
+
+
 def install() -> None:
-    """Put both changes in place (idempotent)."""
+    """Put the three changes in place (idempotent)."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     rasa.core.run.load_agent_on_start = load_and_warm_agent_on_start
+    rasa.core.run.close_resources = close_resources_and_action_session
 
 
 def main() -> None:

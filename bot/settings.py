@@ -36,6 +36,7 @@ environment only.
 | NAVIYAM_LLM_API_KEY | (unset) | bearer token for OpenAI-compatible servers |
 | RASA_PORT | 5005 | port of the Rasa server (the Telegram poller forwards to it) |
 | REDIS_URL | (unset: in-process cache) | Redis for rate limits, channel state and the LLM cache |
+| NAVIYAM_ACTION_KEEPALIVE_SECONDS | 15 | an idle connection to the action server is kept this long for the next action call (below the action server's keep-alive timeout) |
 """
 from __future__ import annotations
 
@@ -215,6 +216,9 @@ class ServerSettings(_EnvSettings):
     rasa_port: int = Field(5005, env="RASA_PORT")
     # Redis for rate limits, channel state and the LLM cache; None: in-process cache
     redis_url: str | None = Field(None, env="REDIS_URL")
+    # Seconds an idle connection to the action server stays open for the next action call
+    # (bot/action_endpoint.py); keep it below the action server's KEEP_ALIVE_TIMEOUT
+    action_keepalive_seconds: float = Field(15.0, env="NAVIYAM_ACTION_KEEPALIVE_SECONDS", gt=0)
 
 
 _CACHE_LOCK = threading.Lock()

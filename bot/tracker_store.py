@@ -32,7 +32,8 @@ child keeps using the bot. A tracker this store returned remembers how many even
 (``STORED_EVENTS``); Rasa only appends to a tracker during a turn (turns of one sender are
 serialised by the lock store), so saving masks only the events after that count, appends them
 to the stored JSON (same format as Rasa's: ``{"events": [...], "name": ...}``) and publishes
-them to the event broker as Rasa's ``_stream_new_events`` does. When anything does not line up
+them to the event broker as Rasa's ``_stream_new_events`` does (Rasa's SQL broker: the turn's
+rows in one transaction, ``publish_turn``). When anything does not line up
 (a new conversation, a tracker not from ``retrieve``, the stored conversation changed since:
 its last event is not the tracker's) it falls back to Rasa's own save of the masked tracker.
 """
@@ -43,6 +44,7 @@ import logging
 from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
+from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.tracker_store import (
     InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore, create_tracker_store,
 )
@@ -99,6 +101,27 @@ def masked_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
     )
     copy.model_id, copy.assistant_id = tracker.model_id, tracker.assistant_id
     return copy
+
+
+def publish_turn(broker: EventBroker, sender_id: Text, events: List[Dict[Text, Any]]) -> None:
+    """Publish a turn's new events as Rasa's ``_stream_new_events`` does (one message each,
+    ``{"sender_id": ..., **event}``, in order).
+
+    Rasa's ``SQLEventBroker.publish`` opens a session and commits once per event, on the
+    server's event loop: 8-10 commits for one recommendation turn. For that broker the turn's
+    rows go in one transaction instead: the same rows (same ``sender_id`` and ``data``), in
+    the same order (ascending ids, which the event consumer reads by), committed before the
+    save returns as before, and now all or none. Other brokers (pika) publish one by one.
+    """
+    messages = [{"sender_id": sender_id, **event} for event in events]
+    if isinstance(broker, SQLEventBroker):
+        with broker.session_scope() as session:
+            for message in messages:   # one add per row keeps the insert order
+                session.add(broker.SQLBrokerEvent(sender_id=message.get("sender_id"), data=json.dumps(message)))
+            session.commit()
+        return
+    for message in messages:
+        broker.publish(message)
 
 
 class MaskingTrackerStore(TrackerStore):
@@ -172,10 +195,8 @@ class MaskingTrackerStore(TrackerStore):
             stored_events.extend(new)
             stored["events"] = stored_events
             inner.red.set(key, json.dumps(stored), ex=inner.record_exp or None)
-            broker = inner.event_broker
-            for event in new:  # as Rasa's TrackerStore._stream_new_events publishes them
-                if broker is not None:
-                    broker.publish({"sender_id": tracker.sender_id, **event})
+            if inner.event_broker is not None:
+                publish_turn(inner.event_broker, tracker.sender_id, new)
         setattr(tracker, STORED_EVENTS, len(events))
         return True
 

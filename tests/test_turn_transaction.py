@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from naviyam.adapters.db.conversation_log import session_uuid
 from naviyam.adapters.db.models import Conversation, RecommendationLog, User
 from naviyam.domain.recommend.request import RecommendationRequest
 from naviyam.usecases.consent import record_consent
@@ -66,3 +67,41 @@ def test_a_failing_render_writes_nothing(loaded_database_url, engine):
     with pytest.raises(RuntimeError):
         recommend_turn(sender, _request(), broken)
     assert _rows(engine, sender.sender_id) == (0, 0)
+
+
+def _as_written(session, model, row_id: int) -> dict:
+    row = session.get(model, row_id)
+    return {c.key: getattr(row, c.key) for c in model.__table__.columns if c.key not in ("id", "timestamp")}
+
+
+@pytest.mark.parametrize("details", [{"method": "HYBRID", "items": 3}, None])
+def test_the_log_rows_written_in_one_statement_are_the_orms_rows(db_session, details):
+    """``insert_returning_id`` (one statement on PostgreSQL) writes what the ORM writes."""
+    from naviyam.adapters.db.conversation_log import insert_returning_id, performance_row
+    from naviyam.adapters.db.models import PerformanceLog
+
+    def rows(key: str):
+        log = RecommendationLog(session_id=session_uuid(key), request_intent="FOOD_REQUEST",
+                                request_entities={"stated_budget": 6000, "food_type": None},
+                                recommendations=[{"shop_id": 1, "menu": "김밥"}], recommendation_count=1,
+                                recommendation_method="HYBRID", filtering_steps={"timings_ms": {"filters": 1.5}},
+                                total_candidates=7, policy_log=None)
+        return log, performance_row("recommend", 12.345, {"filters": 1.5}, session_key=key, details=details)
+
+    orm_log, orm_perf = rows("one-statement-orm")
+    db_session.add_all([orm_log, orm_perf])
+    db_session.flush()
+    log_id = insert_returning_id(db_session, *rows("one-statement-cte"))
+    db_session.expire_all()
+    perf_id = db_session.scalar(select(PerformanceLog.id).where(
+        PerformanceLog.session_id == session_uuid("one-statement-cte")))
+    assert log_id is not None and perf_id is not None
+    written, expected = _as_written(db_session, RecommendationLog, log_id), \
+        _as_written(db_session, RecommendationLog, orm_log.id)
+    assert written.pop("session_id") != expected.pop("session_id") and written == expected
+    written, expected = _as_written(db_session, PerformanceLog, perf_id), \
+        _as_written(db_session, PerformanceLog, orm_perf.id)
+    assert written.pop("session_id") != expected.pop("session_id") and written == expected
+    stored_null = db_session.execute(select(PerformanceLog.id).where(
+        PerformanceLog.id.in_([perf_id, orm_perf.id]), PerformanceLog.details.is_(None))).all()
+    assert len(stored_null) in (0, 2)   # JSON null or SQL NULL, the same way for both

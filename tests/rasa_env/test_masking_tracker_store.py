@@ -155,6 +155,42 @@ def test_redis_save_appends_only_the_turns_events_masked():
     assert [e.as_dict() for e in full.events] == _stored(client, store, sender)
 
 
+def test_rasas_sql_broker_gets_a_turns_events_in_one_transaction_as_rasa_writes_them(tmp_path):
+    """The append path writes the rows Rasa's per-event ``publish`` writes, in one commit."""
+    from rasa.core.brokers.sql import SQLEventBroker
+    from sqlalchemy import event as sa_event
+
+    broker = SQLEventBroker(dialect="sqlite", db=str(tmp_path / "events.db"))
+    commits = []
+    sa_event.listen(broker.engine, "commit", lambda _conn: commits.append(1))
+    store, _client = _redis_store("appendbroker", broker)
+    sender = "rest:append-broker"
+    asyncio.run(store.get_or_create_tracker(sender))   # new conversation: Rasa's own save
+    tracker = asyncio.run(store.retrieve(sender))
+    tracker.update(user(f"제 번호는 {PHONE}"))
+    tracker.update(ActionExecuted("action_recommend"))
+    tracker.update(BotUttered("추천이에요"))
+    commits.clear()
+    asyncio.run(store.save(tracker))
+    assert len(commits) == 1
+    with broker.session_scope() as session:
+        ours = [row.data for row in session.query(broker.SQLBrokerEvent)
+                .filter_by(sender_id=sender).order_by(broker.SQLBrokerEvent.id)][-3:]
+    # Rasa's own publish of the same (stored, masked) events, one commit each
+    stored = _stored(_client, store, sender)[-3:]
+    commits.clear()
+    for stored_event in stored:
+        broker.publish({"sender_id": "rasa:" + sender, **stored_event})
+    assert len(commits) == 3
+    with broker.session_scope() as session:
+        rasas = [row.data for row in session.query(broker.SQLBrokerEvent)
+                 .filter_by(sender_id="rasa:" + sender).order_by(broker.SQLBrokerEvent.id)]
+    assert [json.loads(d)["event"] for d in ours] == ["user", "action", "bot"]
+    assert [d.replace('"sender_id": "' + sender + '"', "") for d in ours] == \
+        [d.replace('"sender_id": "rasa:' + sender + '"', "") for d in rasas]
+    assert PHONE not in "".join(ours)
+
+
 def test_redis_append_keeps_earlier_sessions():
     store, client = _redis_store("appendsessions")
     sender = "rest:append-2"

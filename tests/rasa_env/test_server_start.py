@@ -63,14 +63,16 @@ def test_install_replaces_the_places_rasa_looks_up():
     assert "partial(load_agent_on_start" in inspect.getsource(rasa.core.run.configure_app) or \
         "partial(load_agent_on_start" in inspect.getsource(rasa.core.run.serve_application)
     assert "self._validate_action_result(" in inspect.getsource(RemoteAction.run)
-    before = (RemoteAction._validate_action_result, rasa.core.run.load_agent_on_start)
+    before = (RemoteAction._validate_action_result, rasa.core.run.load_agent_on_start,
+              rasa.core.run.close_resources)
     try:
         server.install()
         server.install()  # idempotent
         assert RemoteAction._validate_action_result is server.validate_action_result
         assert rasa.core.run.load_agent_on_start is server.load_and_warm_agent_on_start
     finally:
-        RemoteAction._validate_action_result, rasa.core.run.load_agent_on_start = before
+        (RemoteAction._validate_action_result, rasa.core.run.load_agent_on_start,
+         rasa.core.run.close_resources) = before
 
 
 def test_warm_up_parses_and_predicts_and_stores_nothing():

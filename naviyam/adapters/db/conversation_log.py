@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from naviyam.adapters.db.models import Conversation, PerformanceLog
@@ -95,14 +95,55 @@ def log_turn(session: Session, record: TurnRecord) -> Conversation:
     return row
 
 
-def log_performance(session: Session, operation: str, total_ms: float,
-                    component_ms: dict[str, float], *, session_key: str | None = None,
-                    user_id: int | None = None, details: dict | None = None) -> None:
-    session.add(PerformanceLog(
+def performance_row(operation: str, total_ms: float, component_ms: dict[str, float], *,
+                    session_key: str | None = None, user_id: int | None = None,
+                    details: dict | None = None) -> PerformanceLog:
+    """One performance_logs row (personal data masked in ``details``), not yet added."""
+    return PerformanceLog(
         operation=operation,
         total_ms=Decimal(str(round(total_ms, 2))),
         component_ms={k: round(v, 2) for k, v in component_ms.items()},
         session_id=session_uuid(session_key) if session_key else None,
         user_id=user_id,
         details=mask_values(details) if details else details,
-    ))
+    )
+
+
+def log_performance(session: Session, operation: str, total_ms: float,
+                    component_ms: dict[str, float], *, session_key: str | None = None,
+                    user_id: int | None = None, details: dict | None = None) -> None:
+    session.add(performance_row(operation, total_ms, component_ms, session_key=session_key,
+                                user_id=user_id, details=details))
+
+
+def _set_columns(row: Any) -> dict[str, Any]:
+    """The column values set on a new ORM object (what the ORM's INSERT would send)."""
+    state = inspect(row)
+    values = {}
+    for key, value in state.dict.items():
+        prop = state.mapper.attrs.get(key)
+        columns = getattr(prop, "columns", None)
+        if columns:
+            values[columns[0].key] = value
+    return values
+
+
+def insert_returning_id(session: Session, row: Any, *riders: Any) -> int:
+    """INSERT ``row`` and the ``riders`` (new ORM objects of other tables) in the caller's
+    transaction; returns ``row``'s id.
+
+    On PostgreSQL in one statement, one round trip: the riders are data-modifying CTEs
+    (``WITH r0 AS (INSERT INTO ...) INSERT INTO ... RETURNING id``), which PostgreSQL runs
+    exactly once each, whether referenced or not. The values are the ones the ORM would send
+    (the attributes set; the columns' Python defaults apply to the rest, server defaults in
+    the database). Elsewhere (SQLite, the embedded default) the ORM's statements.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        session.add_all([row, *riders])
+        session.flush()
+        return row.id
+    table = row.__table__
+    statement = insert(table).values(**_set_columns(row)).returning(table.c.id)
+    for n, rider in enumerate(riders):
+        statement = statement.add_cte(insert(rider.__table__).values(**_set_columns(rider)).cte(f"rider_{n}"))
+    return session.execute(statement).scalar_one()
