@@ -64,6 +64,14 @@ class AdapterRouter:
             return self._state
 
 
+def router_for(backend: Text, url: Text, refresh_s: Optional[float], timeout_s: float) -> Optional[AdapterRouter]:
+    """The component's router: only for the naviyam model server, and only with a refresh period."""
+    refresh = float(refresh_s or 0)
+    if not url or backend != "naviyam" or refresh <= 0:
+        return None
+    return AdapterRouter(url, refresh_s=refresh, timeout_s=min(0.5, timeout_s))
+
+
 def canary_key_of(metadata: Optional[Dict[Text, Any]]) -> Optional[Text]:
     value = (metadata or {}).get(METADATA_KEY)
     return str(value) if isinstance(value, str) and value else None

@@ -32,7 +32,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple
 
 import numpy as np
 
@@ -174,6 +174,14 @@ class ExampleIndex:
             groups.append((picked[0][2], picked[::-1]))
         groups.sort(key=lambda group: group[0])
         return [example for _, picked in groups for example in picked]
+
+
+def few_shot_k(config: Dict[Text, Any], component: Text) -> int:
+    """The component's ``few_shot_k``, checked with its ``few_shot_encoder``."""
+    k = int(config.get("few_shot_k") or 0)
+    if k < 0 or config.get("few_shot_encoder", "auto") not in ENCODERS:
+        raise ValueError(f"{component}: few_shot_k must be >= 0 and few_shot_encoder one of {ENCODERS}")
+    return k
 
 
 def retriever(k: int, index: Optional[ExampleIndex], backend: Text,

@@ -62,9 +62,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from naviyam.shared import llm_prompts as prompts  # stdlib-only: the prompt format the adapter was trained on
 
 from bot.nlu.llm_backends import BACKENDS, OPENAI_MODES, LLMUnavailable, base_url, build_backend
-from bot.nlu.llm_canary import AdapterRouter, canary_key_of
+from bot.nlu.llm_canary import canary_key_of, router_for
 from bot.nlu.llm_client import LLMClient
-from bot.nlu.llm_few_shot import ENCODERS, ExampleIndex, retriever
+from bot.nlu.llm_few_shot import ExampleIndex, few_shot_k, retriever
 from bot.nlu.llm_merge import (
     EXTRACTOR_NAME,
     POLICIES,
@@ -179,9 +179,7 @@ class LLMIntentClassifier(GraphComponent, IntentClassifier):
         self.examples = examples
         cfg = self.component_config
         options = resolve_options(cfg)
-        self.few_shot_k = int(cfg["few_shot_k"] or 0)
-        if self.few_shot_k < 0 or cfg["few_shot_encoder"] not in ENCODERS:
-            raise ValueError(f"{EXTRACTOR_NAME}: few_shot_k must be >= 0 and few_shot_encoder one of {ENCODERS}")
+        self.few_shot_k = few_shot_k(cfg, EXTRACTOR_NAME)
         # (text, candidates) → the prompt's examples; None unless few-shot applies (llm_few_shot.py)
         self.few_shot = retriever(self.few_shot_k, examples, options["backend"], options["url"])
         self.backend_name, self.url, self.model_name = options["backend"], options["url"], options["model"]
@@ -198,9 +196,7 @@ class LLMIntentClassifier(GraphComponent, IntentClassifier):
             redis_url=cfg["redis_url"], failure_threshold=int(cfg["failure_threshold"]),
             failure_cooldown_s=float(cfg["failure_cooldown_s"]),
         )
-        refresh = float(cfg.get("adapter_refresh_s") or 0)
-        self.router = (AdapterRouter(base_url(self.url), refresh_s=refresh, timeout_s=min(0.5, self.timeout))
-                       if self.url and self.backend_name == "naviyam" and refresh > 0 else None)
+        self.router = router_for(self.backend_name, base_url(self.url), cfg.get("adapter_refresh_s"), self.timeout)
 
     # ----------------------------------------------------------- graph component API
 
