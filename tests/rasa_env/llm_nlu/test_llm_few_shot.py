@@ -35,27 +35,6 @@ def training_data() -> TrainingData:
 
 
 @pytest.fixture()
-def fakes():
-    from llm_nlu.llm_fakes import FakeServers
-
-    servers = FakeServers()
-    servers.start()
-    yield servers
-    servers.stop()
-
-
-@pytest.fixture()
-def cache():
-    from naviyam.shared import cache as cache_module
-
-    cache_module.configure_cache(None)
-    instance = cache_module.InProcessCache()
-    cache_module.set_cache(instance)
-    yield instance
-    cache_module.set_cache(None)
-
-
-@pytest.fixture()
 def make_component(tmp_path, monkeypatch):
     """Trains the component on EXAMPLES, persists it, and loads it back as Rasa does."""
     monkeypatch.delenv("NAVIYAM_LLM_URL", raising=False)
