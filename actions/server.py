@@ -2,12 +2,15 @@
 
 Start it with ``python -m actions.server --actions actions --port 5055`` (scripts/serve.sh);
 it takes rasa-sdk's own command-line options. rasa-sdk has no start-up hook, so this
-module builds the same Sanic app as ``rasa_sdk.endpoint.run`` and adds one listener:
-before each worker process starts accepting requests, it loads the gazetteer, the catalog,
-Kiwi, the encoder, the index and the ranker (``naviyam.usecases.warm_up``, on a thread so
-the loop stays free), so the server reports ready (``/health``) only once the first request
-is as fast as the rest (issue 11). Warm-up is best effort: a failure is logged and the
-first request loads lazily.
+module builds the same Sanic app as ``rasa_sdk.endpoint.run`` and adds a listener and a
+middleware: once each worker process serves, it loads the gazetteer, the catalog, Kiwi, the
+encoder, the index and the ranker (``naviyam.usecases.warm_up``, on a thread so the loop
+stays free); until that is done ``/health`` answers 503 ("warming up") and an action call
+waits for it, so the server reports ready only once the first request is as fast as the
+rest (issue 11). The warm-up starts after the worker is up, not in ``before_server_start``:
+Sanic gives a worker 30 s to acknowledge its start and kills the process group otherwise,
+and under load the warm-up took longer than that. Warm-up is best effort: a failure is
+logged, ``/health`` turns ready and the first request loads lazily.
 ``NAVIYAM_WARMUP=0`` turns it off; ``python -m rasa_sdk --actions actions`` still serves
 the same actions, without the warm-up and without the thread pool below.
 
@@ -31,7 +34,7 @@ from rasa_sdk.__main__ import main_from_args
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import create_app_for_serve, create_argument_parser, create_ssl_config
 from rasa_sdk.executor import ActionExecutor
-from sanic import Sanic
+from sanic import HTTPResponse, Request, Sanic, response
 from sanic.worker.loader import AppLoader
 
 from naviyam.config import ConfigurationError, get_recommend_settings, get_settings
@@ -65,19 +68,31 @@ class ThreadedActionExecutor(ActionExecutor):
         return await asyncio.get_running_loop().run_in_executor(action_pool(), on_worker_thread)
 
 
-async def warm_up_before_start(app: Sanic) -> None:
-    """Listener (each worker, before it accepts requests): warm the engine up on a thread."""
-    await asyncio.get_running_loop().run_in_executor(None, warm_up)
+async def start_warm_up(app: Sanic) -> None:
+    """Listener (each worker, once it serves): warm the engine up on a thread, in the background."""
+    app.ctx.warming = asyncio.get_running_loop().run_in_executor(None, warm_up)
+
+
+async def wait_until_warm(request: Request) -> HTTPResponse | None:
+    """Middleware: ``/health`` is 503 while this worker warms up; an action call waits for it."""
+    warming = getattr(request.app.ctx, "warming", None)
+    if warming is None or warming.done():
+        return None
+    if request.path.rstrip("/") == "/health":
+        return response.json({"status": "warming up"}, status=503)
+    await asyncio.wait({warming})   # never raises; a failed warm-up leaves lazy loading
+    return None
 
 
 def create_app(action_executor: ActionExecutor, **options: Any) -> Sanic:
-    """rasa-sdk's app for the primary process and each worker, plus the warm-up listener.
+    """rasa-sdk's app for the primary process and each worker, plus the warm-up.
 
     Module-level so Sanic's ``AppLoader`` can pickle it for the worker processes.
     """
     app = create_app_for_serve(action_executor, **options)
     if get_recommend_settings().warm_up:
-        app.register_listener(warm_up_before_start, "before_server_start")
+        app.register_listener(start_warm_up, "after_server_start")
+        app.register_middleware(wait_until_warm, "request")
     return app
 
 

@@ -188,6 +188,17 @@ def redis_url() -> str | None:
     return None
 
 
+def fresh_redis_db(redis_url: str, db: int) -> str:
+    """``redis_url`` pointed at database ``db``, emptied: servers started by a test session see
+    no keys from an earlier run (its user ids restart with the fresh PostgreSQL database, so
+    per-user counters such as card-link attempts of the same day would otherwise carry over)."""
+    import redis
+
+    url = redis_url.rsplit("/", 1)[0] + f"/{db}"
+    redis.Redis.from_url(url, socket_timeout=5).flushdb()
+    return url
+
+
 @pytest.fixture()
 def cache(redis_url: str | None) -> Iterator[cache_module.Cache]:
     """The cache the code under test sees (Redis in CI), emptied before each test."""

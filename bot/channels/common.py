@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import aiohttp
 
-from naviyam.shared.canary import canary_key
+from naviyam.shared.canary import CANARY_METADATA_KEY, canary_key
 from naviyam.shared.coordinates import parse_location
 from naviyam.shared.cache import Cache
 
@@ -65,9 +65,6 @@ def location_from(raw: Any) -> dict[str, float] | None:
     """``{"lat", "lng"}`` from a dict with lat/lng or latitude/longitude, if valid."""
     parsed = parse_location(raw)
     return {"lat": parsed[0], "lng": parsed[1]} if parsed else None
-
-
-CANARY_METADATA_KEY = "canary_key"  # bot.nlu.llm_canary reads it
 
 
 def with_canary_key(sender_id: str, metadata: dict[str, Any] | None) -> dict[str, Any]:

@@ -16,12 +16,10 @@ from typing import Any, Dict, Optional, Text
 
 import requests
 
-from naviyam.shared.canary import serves_canary
+from naviyam.shared.canary import ADAPTER_KIND, CANARY_METADATA_KEY, served_version
 
 logger = logging.getLogger(__name__)
 
-ADAPTER_KIND = "llm_adapter"
-METADATA_KEY = "canary_key"
 
 
 class AdapterRouter:
@@ -40,12 +38,8 @@ class AdapterRouter:
         state = self.state()
         if not state:
             return None
-        canary = state.get("canary")
-        if key and isinstance(canary, dict) and canary.get("version") and serves_canary(
-                key, ADAPTER_KIND, str(canary["version"]), float(canary.get("percent") or 0)):
-            return str(canary["version"])
-        production = state.get("production")
-        return str(production["version"]) if isinstance(production, dict) and production.get("version") else None
+        entry = served_version(state, key, ADAPTER_KIND)
+        return str(entry["version"]) if entry and entry.get("version") else None
 
     def state(self) -> Optional[Dict[Text, Any]]:
         with self._lock:
@@ -73,5 +67,5 @@ def router_for(backend: Text, url: Text, refresh_s: Optional[float], timeout_s: 
 
 
 def canary_key_of(metadata: Optional[Dict[Text, Any]]) -> Optional[Text]:
-    value = (metadata or {}).get(METADATA_KEY)
+    value = (metadata or {}).get(CANARY_METADATA_KEY)
     return str(value) if isinstance(value, str) and value else None

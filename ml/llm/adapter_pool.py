@@ -24,7 +24,6 @@ from ml.llm.inference import IntentScorer, ParseResult, read_adapter_metadata
 
 logger = logging.getLogger(__name__)
 
-ADAPTER_KIND = "llm_adapter"
 
 
 class AdapterPool:

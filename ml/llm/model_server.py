@@ -46,7 +46,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
-from ml.llm.adapter_pool import ADAPTER_KIND, AdapterPool, FixedScorer
+from ml.llm.adapter_pool import AdapterPool, FixedScorer
+from naviyam.shared.canary import ADAPTER_KIND
 from naviyam.config import LLMSettings, get_learning_settings, get_llm_settings
 
 logger = logging.getLogger("naviyam.llm.server")

@@ -7,6 +7,10 @@ path) apply the same rule. ``naviyam.domain.learning`` re-exports it for the app
 from __future__ import annotations
 
 import hashlib
+from typing import Any, Optional
+
+ADAPTER_KIND = "llm_adapter"      # the registry's kind for NLU (LLM LoRA) adapters
+CANARY_METADATA_KEY = "canary_key"  # the message metadata key the channels set (see canary_key)
 
 
 def canary_bucket(user_key: str, salt: str) -> float:
@@ -29,3 +33,15 @@ def canary_key(sender_id: str) -> str:
     """The pseudonymous key a channel puts in a message's metadata (``canary_key``) so that the
     NLU can route a user's messages without seeing the sender id: a hash, stable per sender."""
     return hashlib.sha256(f"naviyam-canary:{sender_id}".encode("utf-8")).hexdigest()[:24]
+
+
+def served_version(state: dict[str, Any], user_key: Optional[str], kind: str) -> Optional[dict[str, Any]]:
+    """The serving snapshot's entry (``{"version", ...}``) that serves ``user_key``: the canary for
+    its hashed share, else production (also when there is no key). ``state`` has the shape of the
+    registry snapshot and of the model server's ``/v1/nlu/adapters``."""
+    canary = state.get("canary")
+    if user_key and isinstance(canary, dict) and canary.get("version") and serves_canary(
+            user_key, kind, str(canary["version"]), float(canary.get("percent") or 0)):
+        return canary
+    production = state.get("production")
+    return production if isinstance(production, dict) else None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, fresh_redis_db
 from tests.e2e.harness import APP_ENV, PROJECT_ROOT, BotServers, ensure_model, free_port, start_servers, wait_for
 
 CHROMIUM = os.environ.get("NAVIYAM_CHROMIUM", "/usr/bin/chromium")
@@ -30,7 +30,7 @@ class Stack:
 def stack(loaded_database_url: str, redis_url: str | None, tmp_path_factory) -> Iterator[Stack]:
     env = {"DATABASE_URL": loaded_database_url, "NAVIYAM_CATALOG_REFRESH_S": "1"}
     if redis_url:
-        env["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/14"
+        env["REDIS_URL"] = fresh_redis_db(redis_url, 10)
     logs = tmp_path_factory.mktemp("browser-servers")
     bot = start_servers(ensure_model(), env, logs)
     port = free_port()

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import fresh_redis_db
 from tests.e2e.harness import BotServers, ensure_model, start_servers
 from tests.fakes.kakao import TEST_BOT_ID, TEST_SKILL_SECRET, FakeKakaoCallback
 from tests.fakes.telegram import TEST_SECRET, TEST_TOKEN, FakeTelegramAPI
@@ -46,18 +47,14 @@ def channel_env(fake_telegram, fake_kakao, redis_url) -> dict[str, str]:
         "TELEGRAM_WEBHOOK_SECRET": TEST_SECRET,
         "TELEGRAM_API_BASE": fake_telegram.url,
     }
-    if redis_url:
-        env["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/12"
+    if redis_url:  # fresh rate-limit counters and choice maps
+        env["REDIS_URL"] = fresh_redis_db(redis_url, 12)
     return env
 
 
 @pytest.fixture(scope="session")
 def channel_servers(loaded_database_url: str, channel_env: dict[str, str],
                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServers]:
-    if "REDIS_URL" in channel_env:  # fresh rate-limit counters and choice maps
-        import redis
-
-        redis.Redis.from_url(channel_env["REDIS_URL"]).flushdb()
     servers = start_servers(ensure_model(), {"DATABASE_URL": loaded_database_url, **channel_env},
                             tmp_path_factory.mktemp("channel-servers"))
     try:

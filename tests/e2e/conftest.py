@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import fresh_redis_db
 from tests.e2e.harness import BotServers, ensure_model, start_servers
 
 
@@ -19,7 +20,7 @@ def bot(rasa_model, loaded_database_url: str, redis_url: str | None,
     """Both servers, sharing the session's migrated database with the sample data loaded."""
     env = {"DATABASE_URL": loaded_database_url, "KAKAO_BOT_IDS": "naviyam-test-bot"}
     if redis_url:
-        env["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/14"
+        env["REDIS_URL"] = fresh_redis_db(redis_url, 14)
     servers = start_servers(rasa_model, env, tmp_path_factory.mktemp("servers"))
     try:
         yield servers

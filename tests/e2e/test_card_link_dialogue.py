@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from devtools.operator_simulator import OperatorSimulator, SimulatorThread
+from tests.conftest import fresh_redis_db
 from tests.e2e.harness import BotServers, agreed_user, start_servers
 
 pytestmark = pytest.mark.e2e
@@ -47,8 +48,8 @@ def card_bot(rasa_model, loaded_database_url: str, redis_url: str | None, operat
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServers]:
     env = {"DATABASE_URL": loaded_database_url, "NAVIYAM_CARD_OPERATOR_URL": operator[1],
            "NAVIYAM_CARD_OPERATOR_BREAKER_FAILURES": "50"}
-    if redis_url:
-        env["REDIS_URL"] = redis_url
+    if redis_url:  # today's attempt counters of an earlier run's same user ids start empty
+        env["REDIS_URL"] = fresh_redis_db(redis_url, 9)
     servers = start_servers(rasa_model, env, tmp_path_factory.mktemp("card_link"))
     try:
         yield servers

@@ -82,7 +82,8 @@ def _event_retention(slot: datetime) -> int:
 
 
 def _canary(slot: datetime) -> int:
-    from naviyam.usecases.learning.registry import ADAPTER_KIND, judge_canary
+    from naviyam.shared.canary import ADAPTER_KIND
+    from naviyam.usecases.learning.registry import judge_canary
     decided = 0
     for kind in ("recommendation", ADAPTER_KIND):
         verdict = judge_canary(kind)

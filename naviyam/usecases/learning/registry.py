@@ -27,6 +27,7 @@ from naviyam.adapters.db.models.learning import ModelVersion, NluTrainingRow, Pe
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.config import get_learning_settings
 from naviyam.domain.learning import canary_verdict, serves_canary
+from naviyam.shared.canary import ADAPTER_KIND
 from naviyam.usecases.learning.serving import forget_snapshot
 
 
@@ -237,7 +238,6 @@ def record_trained_ranker(ranker_dir: Path, version: str) -> ModelVersion | None
                     notes=f"trained on {source} rows (logged {stats['logged_rows']}, simulated {stats['simulated_rows']})")
 
 
-ADAPTER_KIND = "llm_adapter"
 
 
 def record_trained_adapter(adapter_dir: Path, version: str, *, training_job_id: int | None = None) -> ModelVersion | None:

@@ -1,7 +1,8 @@
 """Which ranker serves a request: the model registry, read through a short-lived snapshot.
 
 ``ranker_for(user_key)``: production serves everyone except the hashed canary share, which
-gets the candidate (``naviyam.domain.learning.serves_canary``, the split ``version_for`` uses too).
+gets the candidate (``naviyam.shared.canary.served_version``: the split that ``version_for``
+and the NLU adapter router apply too).
 The registry is not queried on every turn: its serving rows are cached as a small snapshot
 (``registry:recommendation``, NAVIYAM_REGISTRY_REFRESH_S, 30 s) in the cache layer (Redis
 when configured, so every process sees the same snapshot; ``register`` and ``judge_canary``
@@ -21,7 +22,7 @@ from naviyam.adapters.cache import get_cache
 from naviyam.adapters.db.session import unit_of_work
 from naviyam.adapters.ranking_model import get_ranker, get_registered_ranker, keep_registered
 from naviyam.config import get_learning_settings, get_recommend_settings
-from naviyam.domain.learning import serves_canary
+from naviyam.shared.canary import served_version
 from naviyam.shared.cache_keys import registry_key
 
 log = logging.getLogger(__name__)
@@ -75,14 +76,6 @@ def forget_snapshot(kind: str = KIND) -> None:
         log.warning("Could not drop the registry snapshot", exc_info=True)
 
 
-def served_version(state: dict[str, Any], user_key: str, kind: str = KIND) -> dict[str, Any] | None:
-    """The snapshot entry (version, path) that serves ``user_key``."""
-    canary = state.get("canary")
-    if canary and serves_canary(user_key, kind, canary["version"], float(canary.get("percent") or 0)):
-        return canary
-    return state.get("production")
-
-
 def ranker_for(session: Session, user_key: str | None):
     """The ranker for this user: the registry's production or canary version (see module doc)."""
     rsettings = get_recommend_settings()
@@ -93,7 +86,7 @@ def ranker_for(session: Session, user_key: str | None):
     if not entries:
         return get_ranker(rsettings.ranker_dir, None)
     keep_registered({(str(e["path"]), str(e["version"])) for e in entries})
-    chosen = served_version(state, user_key or "anonymous")
+    chosen = served_version(state, user_key or "anonymous", KIND)
     for entry in ([chosen] if chosen else []) + [state.get("production")]:
         if entry:
             scorer = get_registered_ranker(entry["path"], entry["version"])
