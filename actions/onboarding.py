@@ -172,8 +172,13 @@ class ValidateOnboardingForm(FormValidationAction):
 
     def validate_consent(self, slot_value: Any, dispatcher: CollectingDispatcher,
                          tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        """Agreement is recorded the moment it is given (users.terms_agreed_at/privacy_agreed_at)."""
-        if slot_value != AGREED:
+        """Agreement is recorded the moment it is given (users.terms_agreed_at/privacy_agreed_at).
+
+        Rasa also validates slots that are already filled when the form activates: an agreement
+        given earlier ("동의해요" outside the form, or carried over from the last session) was
+        recorded and thanked for then, so it is kept without a second thank-you.
+        """
+        if slot_value != AGREED or tracker.get_slot("requested_slot") != CONSENT_SLOT:
             return {CONSENT_SLOT: slot_value}
         ctx = TurnContext.from_tracker(tracker)
         reply = Reply(dispatcher, domain)

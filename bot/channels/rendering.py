@@ -34,7 +34,7 @@ SHARE_LOCATION_LABEL = "📍 내 위치 보내기"
 
 FOODCARD_LINES = {"Y": "💳 급식카드 사용 가능", "P": "💳 급식카드 일부 메뉴만 가능"}
 REASON_LABELS = {
-    "BUDGET_FIT": "예산에 딱 맞아요",
+    "BUDGET_FIT": "예산 안이에요",
     "NEARBY": "가까워요",
     "POPULAR": "인기가 많아요",
     "FOODCARD_OK": "급식카드로 결제돼요",

@@ -9,7 +9,7 @@ BUDGET_FIT, NEARBY, POPULAR = "BUDGET_FIT", "NEARBY", "POPULAR"
 FOODCARD_OK, HIGH_QUALITY, USER_PREFERENCE = "FOODCARD_OK", "HIGH_QUALITY", "USER_PREFERENCE"
 
 REASON_TEXT = {
-    BUDGET_FIT: "예산에 딱 맞아요",
+    BUDGET_FIT: "예산 안이에요",
     NEARBY: "가까워요",
     POPULAR: "인기가 많아요",
     FOODCARD_OK: "급식카드 OK",
@@ -43,6 +43,6 @@ def reasons_for(*, final_price: int, budget: int | None, distance_m: float | Non
 
 
 def reasons_text(codes: list[str], limit: int = 2) -> str:
-    """``["BUDGET_FIT", "NEARBY"]`` → ``"예산에 딱 맞아요 · 가까워요"`` (급식카드 is shown apart)."""
+    """``["BUDGET_FIT", "NEARBY"]`` → ``"예산 안이에요 · 가까워요"`` (급식카드 is shown apart)."""
     words = [REASON_TEXT[c] for c in codes if c in REASON_TEXT and c != FOODCARD_OK]
     return " · ".join(words[:limit])

@@ -26,7 +26,7 @@ def test_recommendations_become_a_kakao_carousel_with_buttons(recommendation_ans
     assert first["title"] == "1. 김밥천국 건대점"
     assert first["description"].splitlines() == [
         "🍽 참치김밥 · 4,000원 (원래 4,500원)", "🚶 걸어서 4분", "💳 급식카드 사용 가능",
-        "✨ 예산에 딱 맞아요, 가까워요"]
+        "✨ 예산 안이에요, 가까워요"]
     assert first["buttons"] == [
         {"label": "이걸로 할게요", "action": "message", "messageText": "1번 김밥천국 건대점 선택할게요"},
         {"label": "메뉴 보기", "action": "message", "messageText": "김밥천국 건대점 메뉴 보여주세요"},

@@ -7,10 +7,11 @@ the seed are listed in docs/DATA_MODEL.md.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, Text, func, text
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -20,6 +21,31 @@ IntArray = JSON().with_variant(ARRAY(Integer()), "postgresql")
 # SQLite only auto-increments INTEGER PRIMARY KEY, so BIGSERIAL ids are BIGINT on
 # PostgreSQL and INTEGER on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class AwareDateTime(TypeDecorator):
+    """``DateTime(timezone=True)`` that reads back timezone-aware on every backend.
+
+    PostgreSQL keeps the instant (``timestamptz``). SQLite has no time zone type: SQLAlchemy
+    writes the wall time and drops the offset, and reads a naive value back, so a time
+    written in KST and ``CURRENT_TIMESTAMP`` (UTC) were mixed in one column and comparing a
+    stored time with an aware "now" raised ``TypeError``. On SQLite this type writes UTC and
+    reads UTC back as aware (SQLAlchemy's documented ``TypeDecorator`` recipe); the DDL is
+    unchanged, so no migration.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None and dialect.name == "sqlite":
+            return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:
@@ -38,7 +64,7 @@ def tz_now() -> Any:
 # the right adds to them (``Mapped[DefaultNow] = mapped_column(index=True)``).
 BigIdKey = Annotated[int, mapped_column(BigId, primary_key=True, autoincrement=True)]
 """A BIGSERIAL-style surrogate key (see ``BigId``)."""
-DefaultNow = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=tz_now(), nullable=False)]
+DefaultNow = Annotated[datetime, mapped_column(AwareDateTime(), server_default=tz_now(), nullable=False)]
 """A timestamp the database sets to now when the row is written (created_at, logged at)."""
 UserIdOrNull = Annotated[int | None, mapped_column(ForeignKey("users.id", ondelete="SET NULL"))]
 """The user a log row is about; NULL once the user is gone."""

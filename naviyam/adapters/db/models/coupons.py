@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from naviyam.adapters.db.models.base import Base, BigIdKey, DefaultNow, IntArray, JsonType, TextArray, one_of
+from naviyam.adapters.db.models.base import (
+    AwareDateTime, Base, BigIdKey, DefaultNow, IntArray, JsonType, TextArray, one_of,
+)
 from naviyam.domain.vocabulary import ACQUISITION_SOURCES, COUPON_TYPES, COUPON_USAGE_TYPES, WALLET_STATUSES
 
 
@@ -81,21 +83,21 @@ class UserCouponWallet(Base):
     issued_by: Mapped[str] = mapped_column(String(100), nullable=False, default="SYSTEM")
     acquisition_source: Mapped[str] = mapped_column(String(50), nullable=False)
     acquisition_context: Mapped[dict | None] = mapped_column(JsonType)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     used_shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"))
     used_order_amount: Mapped[int | None] = mapped_column(Integer)
     discount_applied: Mapped[int | None] = mapped_column(Integer)
     # Idempotency key of the redemption that used this coupon (issue 4).
     redemption_key: Mapped[str | None] = mapped_column(String(100), unique=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(AwareDateTime(), nullable=False)
     expiry_notified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     usage_probability: Mapped[Decimal] = mapped_column(Numeric(4, 3), nullable=False, default=Decimal("0.5"))
     recommended_usage_date: Mapped[date | None] = mapped_column(Date)
     # The reservation made when the child chose an option (issue 13). The code stays after a
     # release or a redemption so a late scan answers "already used/expired", not "unknown".
     reservation_code: Mapped[str | None] = mapped_column(String(12), unique=True)
-    reserved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    reservation_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    reserved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    reservation_expires_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
     reserved_shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"))
     reserved_menu_id: Mapped[int | None] = mapped_column(Integer)
 

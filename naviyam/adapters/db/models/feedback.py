@@ -15,11 +15,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, Uuid,
+    Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from naviyam.adapters.db.models.base import Base, BigIdKey, DefaultNow, JsonType, UserIdOrNull, one_of
+from naviyam.adapters.db.models.base import AwareDateTime, Base, BigIdKey, DefaultNow, JsonType, UserIdOrNull, one_of
 from naviyam.domain.feedback import CLOSURE_STATUSES, FEEDBACK_KINDS, USER_ACTIONS
 
 
@@ -51,7 +51,7 @@ class RecommendationFeedback(Base):
     selected_shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     feedback_shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), nullable=False)
     feedback_kind: Mapped[str] = mapped_column(String(20), nullable=False)
-    action_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    action_timestamp: Mapped[datetime] = mapped_column(AwareDateTime(), nullable=False)
     time_to_action_ms: Mapped[int | None] = mapped_column(Integer)
     interaction_details: Mapped[dict | None] = mapped_column(JsonType)
     context_features: Mapped[dict] = mapped_column(JsonType, nullable=False)
@@ -60,9 +60,9 @@ class RecommendationFeedback(Base):
     implicit_satisfaction: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
     learning_value: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
     is_outlier: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    excluded_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    excluded_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
     created_at: Mapped[DefaultNow]
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     device_type: Mapped[str | None] = mapped_column(String(50))
     app_version: Mapped[str | None] = mapped_column(String(20))
 
@@ -81,7 +81,7 @@ class ShopClosureReport(Base):
     user_id: Mapped[UserIdOrNull]
     feedback_id: Mapped[int | None] = mapped_column(
         ForeignKey("recommendation_feedback.id", ondelete="SET NULL"))
-    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    reported_at: Mapped[datetime] = mapped_column(AwareDateTime(), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     operator_note: Mapped[str | None] = mapped_column(Text)

@@ -13,11 +13,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, Uuid,
+    Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from naviyam.adapters.db.models.base import Base, BigId, BigIdKey, DefaultNow, IntArray, JsonType, UserIdOrNull, one_of
+from naviyam.adapters.db.models.base import (
+    AwareDateTime, Base, BigId, BigIdKey, DefaultNow, IntArray, JsonType, UserIdOrNull, one_of,
+)
 
 MODEL_TYPES = ("nlu", "llm_adapter", "rag", "recommendation")
 QUEUE_STATUSES = ("pending", "processing", "ready", "training", "completed", "rejected", "error")
@@ -55,7 +57,7 @@ class TrainingDataQueue(Base):
     user_id: Mapped[UserIdOrNull]
     session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[DefaultNow] = mapped_column(index=True)
-    trained_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    trained_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
 
 class TrainingJob(Base):
@@ -74,8 +76,8 @@ class TrainingJob(Base):
     data_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # where the examples came from: {"logged": n, "simulated": m, "window": [from, to]}
     data_window: Mapped[dict | None] = mapped_column(JsonType)
-    start_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    start_time: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    end_time: Mapped[datetime | None] = mapped_column(AwareDateTime())
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="scheduled")
     metrics: Mapped[dict | None] = mapped_column(JsonType)
     model_path: Mapped[str | None] = mapped_column(Text)
@@ -107,8 +109,8 @@ class ModelVersion(Base):
     checksum: Mapped[str | None] = mapped_column(String(64))
     traffic_percentage: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False, default=Decimal("0"))
     created_at: Mapped[DefaultNow]
-    deployed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deployed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     notes: Mapped[str | None] = mapped_column(Text)
 
 
@@ -121,8 +123,8 @@ class PerformanceMetric(Base):
     model_type: Mapped[str] = mapped_column(String(50), nullable=False)
     model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id", ondelete="CASCADE"))
     measured_at: Mapped[DefaultNow]
-    window_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    window_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    window_start: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    window_end: Mapped[datetime | None] = mapped_column(AwareDateTime())
     request_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     success_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     model_specific_metrics: Mapped[dict | None] = mapped_column(JsonType)
@@ -155,7 +157,7 @@ class NluTrainingRow(Base):
     is_used_for_training: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     training_job_ids: Mapped[list[int] | None] = mapped_column(IntArray)
     created_at: Mapped[DefaultNow]
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
 
 class ProcessedEvent(Base):
@@ -203,8 +205,8 @@ class JobRun(Base):
     id: Mapped[BigIdKey]
     job_name: Mapped[str] = mapped_column(String(80), nullable=False)
     slot: Mapped[str] = mapped_column(String(40), nullable=False)  # the scheduled time, ISO, truncated
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(AwareDateTime(), nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="running")
     rows: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)

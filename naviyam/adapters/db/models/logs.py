@@ -5,11 +5,11 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from naviyam.adapters.db.models.base import (
-    Base, BigIdKey, DefaultNow, IntArray, JsonType, TextArray, TimestampMixin, UserIdOrNull, one_of,
+    AwareDateTime, Base, BigIdKey, DefaultNow, IntArray, JsonType, TextArray, TimestampMixin, UserIdOrNull, one_of,
 )
 from naviyam.domain.vocabulary import RECOMMENDATION_METHODS, SEED_INTENTS, USER_STRATEGIES
 
@@ -128,4 +128,4 @@ class ConversationContext(TimestampMixin, Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     context: Mapped[dict] = mapped_column(JsonType, nullable=False, default=dict)
     turn_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(AwareDateTime())

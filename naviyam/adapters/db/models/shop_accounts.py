@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from naviyam.adapters.db.models.base import Base, DefaultNow
+from naviyam.adapters.db.models.base import AwareDateTime, Base, DefaultNow
 
 
 class ShopAccount(Base):
@@ -17,8 +17,8 @@ class ShopAccount(Base):
     username: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     created_at: Mapped[DefaultNow]
 
 
@@ -31,5 +31,5 @@ class ShopSession(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("shop_accounts.id", ondelete="CASCADE"), nullable=False,
                                             index=True)
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(AwareDateTime(), nullable=False)
     created_at: Mapped[DefaultNow]

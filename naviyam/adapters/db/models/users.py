@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from naviyam.adapters.db.models.encrypted import EncryptedString, card_number_hash_default
 from naviyam.adapters.db.models.base import (
-    Base, DefaultNow, IntArray, JsonType, TextArray, TimestampMixin, one_of,
+    AwareDateTime, Base, DefaultNow, IntArray, JsonType, TextArray, TimestampMixin, one_of,
 )
 from naviyam.domain.vocabulary import AGE_GROUPS, CARD_STATUSES, CARD_TYPES, CONVERSATION_STYLES, PLATFORMS, USER_STATUSES
 
@@ -33,15 +33,15 @@ class User(TimestampMixin, Base):
     current_address: Mapped[str | None] = mapped_column(Text)
     preferred_location: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="ACTIVE")
-    terms_agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    privacy_agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    marketing_agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    terms_agreed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    privacy_agreed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    marketing_agreed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     # The last confirmed place (a gazetteer area and its centre, never a shared position; migration 0006)
     last_place_name: Mapped[str | None] = mapped_column(String(100))
     last_place_lat: Mapped[float | None] = mapped_column(Float)
     last_place_lng: Mapped[float | None] = mapped_column(Float)
-    last_place_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_place_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     foodcard: Mapped[FoodcardUser | None] = relationship(back_populates="user", uselist=False)
     profile: Mapped[UserProfile | None] = relationship(back_populates="user", uselist=False)
@@ -82,8 +82,8 @@ class FoodcardUser(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="ACTIVE")
     balance_alert_threshold: Mapped[int] = mapped_column(Integer, nullable=False, default=5000)
     balance_alert_sent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    last_balance_alert_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_balance_alert_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    last_sync_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     user: Mapped[User] = relationship(back_populates="foodcard")
 
@@ -123,7 +123,7 @@ class UserProfile(TimestampMixin, Base):
         Numeric(3, 2), nullable=False, default=Decimal("0.00")
     )
     recent_orders: Mapped[list[dict]] = mapped_column(JsonType, nullable=False, default=list)
-    onboarding_completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    onboarding_completed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     last_updated: Mapped[DefaultNow]
 
     user: Mapped[User] = relationship(back_populates="profile")
