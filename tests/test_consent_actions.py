@@ -99,6 +99,20 @@ def test_agreeing_in_the_onboarding_records_both_times_then_asks_the_first_quest
         assert user.terms_agreed_at is not None and user.privacy_agreed_at is not None
 
 
+def test_an_earlier_agreement_is_not_thanked_for_again_when_the_form_starts(database_url, domain):
+    """동의해요 outside the form, then a request that starts the onboarding form: Rasa validates
+    the prefilled consent slot (requested_slot not yet set); found by chatting, the thanks
+    was said a second time under the recommendation."""
+    who = stranger()
+    run(ActionConsentAgree(), make_tracker(who, "동의해요", "consent_agree"), domain)
+    trk = make_tracker(who, "감자탕 먹고 싶어", "food_request", slots={"consent": "agreed", "onboarding_pending": True},
+                       active_loop={"name": "onboarding_form"})
+    trk.events.append({"event": "slot", "name": "consent", "value": "agreed"})   # Rasa's prefill check
+    events, messages = run(ValidateOnboardingForm(), trk, domain)
+    assert slots_of(events).get("consent", "agreed") == "agreed"
+    assert "고마워요" not in texts(messages)
+
+
 @pytest.mark.parametrize(("text", "intent"), [("동의하지 않아요", "consent_decline"), ("아니요", "deny")])
 def test_declining_in_the_onboarding_ends_it_and_stores_nothing(database_url, domain, text, intent):
     who = stranger()
