@@ -71,7 +71,7 @@ def build_request(ctx: TurnContext, tracker: Tracker) -> RecommendationRequest:
         time_preference=_value(ctx, tracker, "time_preference"),
         party_size=group_dialogue.party_size(ctx, tracker),
         location=ctx.location, location_source="metadata" if ctx.location else None,
-        place_name=_value(ctx, tracker, "location"),
+        place_name=_value(ctx, tracker, "location"), place_said=ctx.entity("location") not in (None, "", []),
         taste_preference=_value(ctx, tracker, "taste_preference"),
         companions=_value(ctx, tracker, "companions"), urgency=_value(ctx, tracker, "urgency"),
         dietary_restrictions=dietary, portion_size=group_dialogue.portion_size(ctx, tracker),

@@ -97,6 +97,22 @@ def test_metadata_location_wins_and_radius_holds(session):
         check_item(session, item, budget=8000, now=TUESDAY_LUNCH, location=sinchon)
 
 
+def test_a_place_said_in_this_message_wins_over_the_attached_position(session):
+    """Found by chatting: "부산 서면인데 돈까스 먹을래" from a client that attaches its position
+    (건대입구) got shops near 건대입구, a silent swap; an earlier turn's place still yields."""
+    geondae = (37.5404, 127.0693)
+    said = recommend(session, RecommendationRequest(
+        now=TUESDAY_LUNCH, user_id=None, session_key="t-said", stated_budget=8000, location=geondae,
+        location_source="metadata", place_name="노량진역", place_said=True))
+    assert said.location_source == "place" and said.request.place_name == "노량진"   # the gazetteer's name
+    for item in said.items:
+        check_item(session, item, budget=8000, now=TUESDAY_LUNCH, location=(37.5133, 126.9426))
+    unknown = recommend(session, RecommendationRequest(
+        now=TUESDAY_LUNCH, user_id=None, session_key="t-said2", stated_budget=8000, location=geondae,
+        location_source="metadata", place_name="아무데나없는동네", place_said=True))
+    assert unknown.location_source == "metadata"      # a name the gazetteer does not know: the position
+
+
 def test_named_place_is_used_without_metadata(session):
     result = recommend(session, RecommendationRequest(
         now=TUESDAY_LUNCH, user_id=None, session_key="t-place", stated_budget=8000, place_name="노량진역"))

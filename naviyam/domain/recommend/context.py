@@ -27,11 +27,19 @@ from naviyam.domain.recommend.result import RecommendedItem
 
 def resolve_location(request: RecommendationRequest, profile: dict[str, Any], gazetteer: Gazetteer,
                      remembered: tuple[str, float, float] | None = None) -> None:
-    """metadata location → named place (NLU) → remembered place → profile's area → none.
+    """place named in this message → metadata location → named place of an earlier turn (NLU
+    slot) → remembered place → profile's area → none.
 
-    A shared position is named by the gazetteer's nearest area (``place_name``);
-    ``remembered`` is the user's last confirmed place while it has not expired.
+    A place the child names now ("부산 서면인데 돈까스") is where they want to eat, even when
+    the client attached its position to the message (the web chat and REST clients do on every
+    message); an unknown name leaves the position in charge. A shared position is named by
+    the gazetteer's nearest area (``place_name``); ``remembered`` is the user's last confirmed
+    place while it has not expired.
     """
+    said = resolve_place(request.place_name, gazetteer) if request.place_said and request.place_name else None
+    if said is not None:
+        request.location, request.location_source, request.place_name = (said.lat, said.lng), "place", said.name
+        return
     if request.location is not None:
         request.location_source = request.location_source or "metadata"
         if not request.place_name or request.location_source == "metadata":

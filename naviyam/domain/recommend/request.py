@@ -44,6 +44,7 @@ class RecommendationRequest:
     location: tuple[float, float] | None = None
     location_source: str | None = None       # metadata | place | remembered | profile | None
     place_name: str | None = None
+    place_said: bool = False                 # place_name was said in this message (not an earlier slot)
     taste_preference: str | None = None
     companions: str | None = None
     urgency: str | None = None
