@@ -117,6 +117,22 @@ def test_named_food_over_budget_is_said_honestly(loaded_database_url, domain):
     assert f"{n_alt}번 선택" in buttons
 
 
+def test_a_place_with_no_meal_card_shop_is_said_by_name(loaded_database_url, domain):
+    """Found by chatting: "부산 서면인데 돈까스 먹을래" got "근처에는 돈까스 파는 곳이 없어요" and
+    "예산이나 장소를 바꿔서": true, but the child could not tell that 서면 has no shop at all."""
+    meta = {"now": "2026-11-23T12:30:00+09:00", "location": {"lat": 37.5404, "lng": 127.0693}}
+    d = CollectingDispatcher()
+    run(ActionRecommend(), d, tracker("demo_kid_01", "부산 서면인데 돈까스 먹을래", "food_request",
+                                      [{"entity": "location", "value": "부산"}, {"entity": "food_type", "value": "돈까스"}],
+                                      metadata=meta), domain)
+    messages = said(d, domain)
+    text = "\n".join(m["text"] for m in messages if m.get("text"))
+    custom = [m["custom"] for m in messages if m.get("custom")][0]
+    assert custom["kind"] == "no_results" and custom["place"]["source"] == "place"
+    assert "부산 근처에는 아직 나비얌이 아는 급식카드 가게가 없어요" in text, text
+    assert "돈까스 파는 곳이 없어요" not in text
+
+
 def test_tteokbokki_while_onboarding_gets_tteokbokki(loaded_database_url, domain):
     d = CollectingDispatcher()
     run(ActionRecommend(), d, tracker("demo_new_01", "떡볶이 먹고싶어", "food_request",
