@@ -7,8 +7,9 @@ Designers write sentence patterns ("{장소} 가는데 {음식} 맛집 알려줘
 data/nlu_templates.yml (its header documents the format); dishes come from data/food_lexicon.yml
 and places from data/places/gazetteer.csv, so the training data names dishes and towns from all
 over the vocabulary, not only the sample menus. Deterministic (seeded). A sentence already in the
-hand-written training data or in a held-out test file (tests/nlu_test) is skipped, so the
-held-out files stay held out; so is a sentence whose entity does not start and end on a token
+hand-written training data or in a held-out test file (tests/nlu_test) is skipped, and so is a
+near-copy of a held-out sentence (the same but for a leading filler, trailing ㅋㅋ/ㅠㅠ/!/~ or
+spaces), so the held-out files stay held out; so is a sentence whose entity does not start and end on a token
 of the bot's Kiwi tokenizer (bot/nlu/kiwi_tokenizer.py: "충무김밥집" is one token, so
 [충무김밥](food_type)집 could never be learnt). Never edit the generated file by hand.
 """
@@ -179,13 +180,33 @@ class Filler:
         return " ".join(text.split())
 
 
-def generate(spec: dict, skip: set[str]) -> dict[str, list[str]]:
-    """intent → annotated sentences, deterministic for a given spec."""
+# Marks people end with; a sentence that differs from a held-out one only by them, by spaces
+# or by a leading filler word is that held-out sentence and is never generated.
+_TRAILING_MARKS = re.compile(r"[\sㅋㅎㅠㅜ!~.?]+$")
+
+
+def near_key(text: str, fillers: list[str]) -> str:
+    """``text`` without a leading filler, trailing marks and spaces (how near-copies are found)."""
+    text = plain(text)
+    for filler in sorted((f.strip() for f in fillers if f.strip()), key=len, reverse=True):
+        if text.startswith(filler + " "):
+            text = text[len(filler) + 1:]
+            break
+    return "".join(_TRAILING_MARKS.sub("", text).split())
+
+
+def generate(spec: dict, skip: set[str], held_out: set[str] = frozenset()) -> dict[str, list[str]]:
+    """intent → annotated sentences, deterministic for a given spec.
+
+    A block's sentences go to its ``intent`` (default: the block's name). Sentences in ``skip``
+    and near-copies of ``held_out`` sentences (:func:`near_key`) are not generated."""
     seed = spec.get("seed", 0)
-    seen = set(skip)
+    fillers = list((spec.get("lists") or {}).get("말머리") or [])
+    seen = set(skip) | set(held_out)
+    held_out_keys = {near_key(text, fillers) for text in held_out}
     result: dict[str, list[str]] = {}
-    for intent, body in (spec.get("intents") or {}).items():
-        rng = random.Random(f"{seed}-{intent}")
+    for block, body in (spec.get("intents") or {}).items():
+        rng = random.Random(f"{seed}-{block}")
         filler = Filler(spec, rng)
         patterns, count = list(body["patterns"]), int(body["count"])
         sentences: list[str] = []
@@ -194,10 +215,10 @@ def generate(spec: dict, skip: set[str]) -> dict[str, list[str]]:
             text = filler.fill(patterns[attempts % len(patterns)])
             attempts += 1
             key = plain(text)
-            if key and key not in seen and aligned(text):
+            if key and key not in seen and near_key(key, fillers) not in held_out_keys and aligned(text):
                 seen.add(key)
                 sentences.append(text)
-        result[intent] = sentences
+        result.setdefault(str(body.get("intent") or block), []).extend(sentences)
     return result
 
 
@@ -212,8 +233,7 @@ def render(generated: dict[str, list[str]]) -> str:
 def build() -> str:
     spec = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
     hand_written = [p for p in (ROOT / "data" / "nlu").glob("*.yml") if p != OUTPUT]
-    skip = existing_sentences(hand_written) | existing_sentences(HELD_OUT.glob("*.yml"))
-    return render(generate(spec, skip))
+    return render(generate(spec, existing_sentences(hand_written), existing_sentences(HELD_OUT.glob("*.yml"))))
 
 
 def main(argv: list[str] | None = None) -> int:

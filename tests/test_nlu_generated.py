@@ -33,3 +33,24 @@ def test_no_held_out_sentence_is_generated():
     generated = gen_nlu_varied.existing_sentences([gen_nlu_varied.OUTPUT])
     held_out = gen_nlu_varied.existing_sentences(gen_nlu_varied.HELD_OUT.glob("*.yml"))
     assert generated and not generated & held_out
+
+
+def test_near_copies_of_held_out_sentences_are_not_generated():
+    fillers = ["", "그럼 ", "아 "]
+    key = gen_nlu_varied.near_key("카드 재발급 방법 알려줘", fillers)
+    assert gen_nlu_varied.near_key("그럼 카드 재발급 방법 알려줘 ㅋㅋ", fillers) == key
+    assert gen_nlu_varied.near_key("카드 재발급  방법 알려줘!!", fillers) == key
+    assert gen_nlu_varied.near_key("급식카드 재발급 방법 알려줘", fillers) != key
+    spec = {"seed": 1, "lists": {"말머리": fillers, "끝": ["", " ㅋㅋ", "!"]},
+            "intents": {"howto": {"intent": "balance_charge", "count": 5,
+                                  "patterns": ["{말머리}카드 재발급 방법 알려줘{끝}"]}}}
+    generated = gen_nlu_varied.generate(spec, set(), {"카드 재발급 방법 알려줘"})
+    assert generated == {"balance_charge": []}
+
+
+def test_several_blocks_can_feed_one_intent():
+    data = yaml.safe_load(gen_nlu_varied.OUTPUT.read_text(encoding="utf-8"))
+    intents = [item["intent"] for item in data["nlu"]]
+    assert len(intents) == len(set(intents))
+    spec = yaml.safe_load(gen_nlu_varied.TEMPLATES.read_text(encoding="utf-8"))
+    assert spec["intents"]["out_of_scope_howto"]["intent"] == "out_of_scope"
