@@ -9,7 +9,8 @@ and places from data/places/gazetteer.csv, so the training data names dishes and
 over the vocabulary, not only the sample menus. Deterministic (seeded). A sentence already in the
 hand-written training data or in a held-out test file (tests/nlu_test) is skipped, and so is a
 near-copy of a held-out sentence (the same but for a leading filler, trailing ㅋㅋ/ㅠㅠ/!/~ or
-spaces), so the held-out files stay held out; so is a sentence whose entity does not start and end on a token
+spaces, or nearly the same: difflib ratio >= 0.85, so "혹시 카드 등록하는 법 알려줄래?" is not
+generated while "카드 등록하는 법 알려줘" is held out), so the held-out files stay held out; so is a sentence whose entity does not start and end on a token
 of the bot's Kiwi tokenizer (bot/nlu/kiwi_tokenizer.py: "충무김밥집" is one token, so
 [충무김밥](food_type)집 could never be learnt). Never edit the generated file by hand.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import random
 import re
 import sys
@@ -183,6 +185,21 @@ class Filler:
 # Marks people end with; a sentence that differs from a held-out one only by them, by spaces
 # or by a leading filler word is that held-out sentence and is never generated.
 _TRAILING_MARKS = re.compile(r"[\sㅋㅎㅠㅜ!~.?]+$")
+# ... and so is one whose near_key is this similar (difflib ratio) to a held-out one's: a one-word
+# change ("혹시 카드 등록하는 법 알려줄래?" for "카드 등록하는 법 알려줘") is a trivial paraphrase.
+NEAR_COPY_RATIO = 0.85
+
+
+def near_copy(key: str, held_out_keys: set[str]) -> bool:
+    """``key`` (a :func:`near_key`) equals or nearly equals a held-out sentence's key."""
+    if key in held_out_keys:
+        return True
+    for other in held_out_keys:
+        matcher = difflib.SequenceMatcher(None, key, other)
+        if matcher.real_quick_ratio() >= NEAR_COPY_RATIO and matcher.quick_ratio() >= NEAR_COPY_RATIO \
+                and matcher.ratio() >= NEAR_COPY_RATIO:
+            return True
+    return False
 
 
 def near_key(text: str, fillers: list[str]) -> str:
@@ -215,7 +232,7 @@ def generate(spec: dict, skip: set[str], held_out: set[str] = frozenset()) -> di
             text = filler.fill(patterns[attempts % len(patterns)])
             attempts += 1
             key = plain(text)
-            if key and key not in seen and near_key(key, fillers) not in held_out_keys and aligned(text):
+            if key and key not in seen and not near_copy(near_key(key, fillers), held_out_keys) and aligned(text):
                 seen.add(key)
                 sentences.append(text)
         result.setdefault(str(body.get("intent") or block), []).extend(sentences)

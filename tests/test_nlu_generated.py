@@ -41,6 +41,9 @@ def test_near_copies_of_held_out_sentences_are_not_generated():
     assert gen_nlu_varied.near_key("그럼 카드 재발급 방법 알려줘 ㅋㅋ", fillers) == key
     assert gen_nlu_varied.near_key("카드 재발급  방법 알려줘!!", fillers) == key
     assert gen_nlu_varied.near_key("급식카드 재발급 방법 알려줘", fillers) != key
+    held_out = {gen_nlu_varied.near_key("카드 등록하는 법 알려줘", fillers)}
+    assert gen_nlu_varied.near_copy(gen_nlu_varied.near_key("혹시 카드 등록하는 법 알려줄래?", fillers), held_out)
+    assert not gen_nlu_varied.near_copy(gen_nlu_varied.near_key("교통카드 충전 방법 알려줘", fillers), held_out)
     spec = {"seed": 1, "lists": {"말머리": fillers, "끝": ["", " ㅋㅋ", "!"]},
             "intents": {"howto": {"intent": "balance_charge", "count": 5,
                                   "patterns": ["{말머리}카드 재발급 방법 알려줘{끝}"]}}}
