@@ -36,7 +36,7 @@ def test_no_held_out_sentence_is_generated():
 
 
 def test_near_copies_of_held_out_sentences_are_not_generated():
-    fillers = ["", "그럼 ", "아 "]
+    fillers = ["", "그럼 ", "아 ", "혹시 "]
     key = gen_nlu_varied.near_key("카드 재발급 방법 알려줘", fillers)
     assert gen_nlu_varied.near_key("그럼 카드 재발급 방법 알려줘 ㅋㅋ", fillers) == key
     assert gen_nlu_varied.near_key("카드 재발급  방법 알려줘!!", fillers) == key
