@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 from rasa_sdk import Tracker
@@ -122,7 +123,8 @@ def test_a_place_with_no_meal_card_shop_is_said_by_name(loaded_database_url, dom
     "예산이나 장소를 바꿔서": true, but the child could not tell that 서면 has no shop at all."""
     meta = {"now": "2026-11-23T12:30:00+09:00", "location": {"lat": 37.5404, "lng": 127.0693}}
     d = CollectingDispatcher()
-    run(ActionRecommend(), d, tracker("demo_kid_01", "부산 서면인데 돈까스 먹을래", "food_request",
+    stranger = f"kakao:place-{uuid.uuid4().hex[:10]}"   # stores nothing (a demo user would remember 부산)
+    run(ActionRecommend(), d, tracker(stranger, "부산 서면인데 돈까스 먹을래", "food_request",
                                       [{"entity": "location", "value": "부산"}, {"entity": "food_type", "value": "돈까스"}],
                                       metadata=meta), domain)
     messages = said(d, domain)
