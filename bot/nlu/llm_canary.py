@@ -21,7 +21,6 @@ from naviyam.shared.canary import ADAPTER_KIND, CANARY_METADATA_KEY, served_vers
 logger = logging.getLogger(__name__)
 
 
-
 class AdapterRouter:
     """The model server's serving adapters, cached, and the split by user."""
 

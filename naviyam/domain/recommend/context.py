@@ -36,19 +36,15 @@ def resolve_location(request: RecommendationRequest, profile: dict[str, Any], ga
     the gazetteer's nearest area (``place_name``); ``remembered`` is the user's last confirmed
     place while it has not expired.
     """
-    said = resolve_place(request.place_name, gazetteer) if request.place_said and request.place_name else None
-    if said is not None:
-        request.location, request.location_source, request.place_name = (said.lat, said.lng), "place", said.name
+    named = resolve_place(request.place_name, gazetteer) if request.place_name else None
+    if named is not None and (request.place_said or request.location is None):
+        request.location, request.location_source, request.place_name = (named.lat, named.lng), "place", named.name
         return
     if request.location is not None:
         request.location_source = request.location_source or "metadata"
         if not request.place_name or request.location_source == "metadata":
             area = gazetteer.area_at(*request.location)
             request.place_name = area.name if area is not None else None
-        return
-    place = resolve_place(request.place_name, gazetteer) if request.place_name else None
-    if place is not None:
-        request.location, request.location_source, request.place_name = (place.lat, place.lng), "place", place.name
         return
     if remembered is not None:
         request.place_name, lat, lng = remembered
