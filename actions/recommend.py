@@ -23,7 +23,7 @@ from actions.calls import call_use_case
 from actions.common import (
     Reply, TurnContext, as_list, money, parse_datetime, positive_int, record_turn, sent_entry, won,
 )
-from naviyam.domain.recommend.reasons import reasons_text
+from naviyam.domain.recommend.reasons import FOODCARD_OK, REASON_TEXT, reasons_text
 from naviyam.domain.recommend.request import RecommendationRequest
 from naviyam.domain.recommend.result import RecommendationResult, RecommendedItem
 from naviyam.domain.recommend.wording import food_values
@@ -114,7 +114,7 @@ def item_line(reply: Reply, n: int, item: RecommendedItem) -> str:
     if item.final_price < item.price:
         price = f"{won(item.price)} (쿠폰을 쓰면 {won(item.final_price)})"
     walk = f" · 도보 {item.walk_minutes}분" if item.walk_minutes is not None else ""
-    card = "급식카드 OK" if item.foodcard == "Y" else "급식카드 일부 가능"
+    card = REASON_TEXT[FOODCARD_OK] if item.foodcard == "Y" else "급식카드 일부 메뉴만 가능"
     reasons = reasons_text(item.reasons)
     return reply.line("utter_recommend_item", n=n, shop_name=item.shop_name, menu_name=item.menu_name,
                       price=price, walk=walk, foodcard=card,

@@ -17,7 +17,8 @@ fills) and a plain Rasa bot: ``rasa init``'s moodbot, same Rasa version, same ma
   Kakao channel's callback budget (3.5 s: they would have gone through Kakao's callback);
 - the first request after start (new user) of each bot;
 - the resident memory of every server process;
-- with ``--py-spy``: a py-spy profile of our Rasa server during the timed sequential turns.
+- with ``--py-spy``: py-spy profiles of our Rasa and action servers during the timed sequential turns;
+- in the concurrent runs: the CPU time per turn of each part (Rasa, actions, PostgreSQL, Redis; moodbot).
 
 Every figure is printed with the machine's load average (other work on the shared machine).
 
@@ -159,43 +160,60 @@ PROFILE_GROUPS = {
 }
 
 
-def profile_shares(out: Path) -> dict[str, float]:
-    total, counts = 0, dict.fromkeys(PROFILE_GROUPS, 0)
+# The same for the action server (``--py-spy`` samples both servers).
+ACTION_PROFILE_GROUPS = {
+    "the engine (filters, retrieval, ranking)": ("naviyam/domain/recommend/", "naviyam/adapters/ranking_model.py",
+                                                 "faiss", "usecases/recommend_ranking.py"),
+    "PostgreSQL (SQLAlchemy, psycopg)": ("sqlalchemy/", "psycopg/"),
+    "Redis": ("redis/",),
+    "rasa-sdk and Sanic (request, tracker JSON)": ("rasa_sdk/", "sanic/"),
+    "wording and rendering": ("naviyam/domain/recommend/wording.py", "actions/rendering"),
+}
+
+
+def profile_shares(out: Path, groups: dict = PROFILE_GROUPS) -> dict[str, float]:
+    total, counts = 0, dict.fromkeys(groups, 0)
     for row in out.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, number = row.rpartition(" ")
         if not number.isdigit():
             continue
         total += int(number)
-        for group, markers in PROFILE_GROUPS.items():
+        for group, markers in groups.items():
             if any(marker in stack for marker in markers):
                 counts[group] += int(number)
     return {group: 100 * n / total for group, n in counts.items()} if total else {}
 
 
-def stop_profile(profiler: subprocess.Popen | None, out: Path | None) -> None:
+def stop_profile(profiler: subprocess.Popen | None, out: Path | None, server: str = "Rasa server",
+                 groups: dict = PROFILE_GROUPS) -> None:
     if profiler is None or out is None:
         return
     profiler.send_signal(signal.SIGINT)   # py-spy writes its file on Ctrl-C
     profiler.wait(timeout=120)
-    print(f"py-spy profile of our Rasa server during the timed turns ({out}); share of its CPU samples:")
-    for group, share in profile_shares(out).items():
-        print(f"  {group:<30} {share:5.1f} %")
+    print(f"py-spy profile of our {server} during the timed turns ({out}); share of its CPU samples:")
+    for group, share in profile_shares(out, groups).items():
+        print(f"  {group:<42} {share:5.1f} %")
     print(flush=True)
 
 
-def sequential(rasa_url: str, mood_url: str, n: int, profile: tuple = (None, 0, None)) -> None:
+def sequential(rasa_url: str, mood_url: str, n: int, profile: tuple = (None, 0, None),
+               action_pid: int = 0) -> None:
     new, returning, plain = [], [], []
     run = time.time_ns()
     regulars = [f"regular-{run}-{i}" for i in range(n)]
     onboard(rasa_url, regulars)
     print(f"sequential part starts ({load()})", flush=True)
     profiler = start_profile(*profile)
+    py_spy, _, out = profile
+    action_out = out.with_name("actions_profile.txt") if out else None
+    action_profiler = start_profile(py_spy, action_pid, action_out) if action_pid else None
     for i in range(n):
         new.append(ours(rasa_url, f"bench-{run}-{i}", ASKS[i % len(ASKS)]))
         plain.append(moodbot(mood_url, f"mood-{run}-{i}"))
         returning.append(ours(rasa_url, regulars[i], ASKS[(i + 1) % len(ASKS)]))
         plain.append(moodbot(mood_url, f"mood-{run}-{i}"))
-    stop_profile(profiler, profile[2])
+    stop_profile(profiler, out)
+    stop_profile(action_profiler, action_out, "action server", ACTION_PROFILE_GROUPS)
     print("sequential (alternating requests)")
     print(line("naviyam: new user, 1st turn", new))
     print(line("naviyam: returning user", returning))
@@ -206,7 +224,32 @@ def sequential(rasa_url: str, mood_url: str, n: int, profile: tuple = (None, 0, 
     print(flush=True)
 
 
-def concurrent(send, users: int, turns: int, label: str, prepare=None) -> None:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time consumed so far by ``pids`` (from /proc/<pid>/stat; gone pids count 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def named(*names: str) -> list[int]:
+    """Every process whose command name is one of ``names`` (PostgreSQL's and Redis's servers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if stat.read_text().strip() in names:
+                found.append(int(stat.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def concurrent(send, users: int, turns: int, label: str, prepare=None, cpu=None) -> None:
+    """``cpu``: {part: function giving its pids}; prints each part's CPU time per turn of the run."""
     timings: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -225,6 +268,8 @@ def concurrent(send, users: int, turns: int, label: str, prepare=None) -> None:
                 with lock:
                     errors += 1
 
+    parts = {name: pids() for name, pids in (cpu or {}).items()}
+    before = {name: cpu_seconds(pids) for name, pids in parts.items()}
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=users) as pool:
         list(pool.map(one_user, range(users)))
@@ -232,6 +277,10 @@ def concurrent(send, users: int, turns: int, label: str, prepare=None) -> None:
     callback = sum(t > KAKAO_CALLBACK_BUDGET_S for t in timings)
     print(f"{line(f'{label} x{users} users', timings)}  {len(timings) / wall:5.1f} turns/s  "
           f"errors {errors}  over {KAKAO_CALLBACK_BUDGET_S:g} s (callback) {callback}", flush=True)
+    if parts and timings:  # CPU is what bounds throughput on a saturated machine
+        spent = {name: (cpu_seconds(pids) - before[name]) * 1000 / len(timings) for name, pids in parts.items()}
+        print("    CPU per turn: " + ", ".join(f"{name} {ms:.1f} ms" for name, ms in spent.items())
+              + f"; total {sum(spent.values()):.1f} ms", flush=True)
 
 
 def production_stores(redis_url: str) -> str:
@@ -270,8 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sequential", type=int, default=60, help="pairs of turns per bot")
     parser.add_argument("--users", default="20,50", help="concurrent user counts")
     parser.add_argument("--turns", type=int, default=4, help="turns per user in the concurrent runs")
-    parser.add_argument("--py-spy", type=Path, help="py-spy executable: profile our Rasa server during the "
-                        "timed sequential turns (raw collapsed stacks into --profile-out)")
+    parser.add_argument("--py-spy", type=Path, help="py-spy executable: profile our Rasa and action servers during the "
+                        "timed sequential turns (raw collapsed stacks into --profile-out and actions_profile.txt beside it)")
     parser.add_argument("--profile-out", type=Path, default=ROOT / "benchmarks" / "out" / "rasa_profile.txt")
     parser.add_argument("--workers", type=int, default=1,
                         help="SANIC_WORKERS of our Rasa and action servers (above 1 needs REDIS_URL)")
@@ -295,13 +344,17 @@ def main(argv: list[str] | None = None) -> int:
                 ours(servers.rasa_url, f"warm-{i}", ASKS[i])
                 moodbot(mood_url, f"warm-{i}")
             sequential(servers.rasa_url, mood_url, args.sequential,
-                       (args.py_spy, servers.processes[1].pid, args.profile_out))
+                       (args.py_spy, servers.processes[1].pid, args.profile_out), servers.processes[0].pid)
             print(f"concurrent ({args.turns} turns per user, no pause between a user's turns; naviyam: returning "
                   "children, Kakao-shaped requests)")
             for users in [int(u) for u in args.users.split(",") if u]:
                 concurrent(lambda user, text: ours(servers.rasa_url, user, text), users, args.turns, "naviyam",
-                           prepare=lambda names: onboard(servers.rasa_url, names))
-                concurrent(lambda user, text: moodbot(mood_url, user), users, args.turns, "moodbot")
+                           prepare=lambda names: onboard(servers.rasa_url, names),
+                           cpu={"Rasa": lambda: tree(servers.processes[1].pid),
+                                "actions": lambda: tree(servers.processes[0].pid),
+                                "PostgreSQL": lambda: named("postgres"), "Redis": lambda: named("redis-server")})
+                concurrent(lambda user, text: moodbot(mood_url, user), users, args.turns, "moodbot",
+                           cpu={"Rasa": lambda: tree(mood.pid)})
             print(f"answers that asked for a place instead of recommending: {asked_place} (should be 0)")
             print("resident memory")
             for name, process in (("naviyam action server", servers.processes[0]),

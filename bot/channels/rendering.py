@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from naviyam.shared.text_safety import escape_html
+from naviyam.shared.reason_words import REASON_TEXT
 
 CHOOSE_PAYLOAD = "/choose_option"
 MENU_PAYLOAD = "/shop_menu"
@@ -33,14 +34,7 @@ SHARE_LOCATION_PROMPT = "아래 📍 버튼으로 지금 위치를 보내 주셔
 SHARE_LOCATION_LABEL = "📍 내 위치 보내기"
 
 FOODCARD_LINES = {"Y": "💳 급식카드 사용 가능", "P": "💳 급식카드 일부 메뉴만 가능"}
-REASON_LABELS = {
-    "BUDGET_FIT": "예산 안이에요",
-    "NEARBY": "가까워요",
-    "POPULAR": "인기가 많아요",
-    "FOODCARD_OK": "급식카드로 결제돼요",
-    "HIGH_QUALITY": "평이 좋아요",
-    "USER_PREFERENCE": "좋아하실 것 같아요",
-}
+REASON_LABELS = REASON_TEXT  # one table with the action's text answer
 
 KAKAO_MAX_OUTPUTS = 3
 KAKAO_MAX_CAROUSEL_ITEMS = 10

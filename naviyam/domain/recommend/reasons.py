@@ -1,21 +1,13 @@
 """Why an item was picked, as stable codes plus kid-friendly Korean words.
 
 Codes (issue 4): BUDGET_FIT, NEARBY, POPULAR, FOODCARD_OK, HIGH_QUALITY,
-USER_PREFERENCE. The payload carries the codes; the reply text uses ``REASON_TEXT``.
+USER_PREFERENCE. The payload carries the codes; the reply text uses ``REASON_TEXT``
+(both in naviyam/shared/reason_words.py, which the channels read too).
 """
 from __future__ import annotations
 
-BUDGET_FIT, NEARBY, POPULAR = "BUDGET_FIT", "NEARBY", "POPULAR"
-FOODCARD_OK, HIGH_QUALITY, USER_PREFERENCE = "FOODCARD_OK", "HIGH_QUALITY", "USER_PREFERENCE"
-
-REASON_TEXT = {
-    BUDGET_FIT: "예산 안이에요",
-    NEARBY: "가까워요",
-    POPULAR: "인기가 많아요",
-    FOODCARD_OK: "급식카드 OK",
-    HIGH_QUALITY: "평이 좋아요",
-    USER_PREFERENCE: "좋아하는 종류예요",
-}
+from naviyam.shared.reason_words import (BUDGET_FIT, FOODCARD_OK, HIGH_QUALITY, NEARBY, POPULAR,  # noqa: F401
+                                         REASON_TEXT, USER_PREFERENCE)
 
 NEARBY_METERS = 400
 POPULAR_SCORE = 0.7
