@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -53,6 +54,23 @@ def action_pool() -> ThreadPoolExecutor:
     return _POOL
 
 
+_THREAD = threading.local()
+
+
+def thread_loop() -> asyncio.AbstractEventLoop:
+    """The calling action thread's own event loop, made once and kept for the thread's life.
+
+    ``asyncio.run`` per action call made, and closed, a new loop (selector, self-pipe) every
+    time: about 4 % of the action server's CPU in a recommendation turn (docs/PERFORMANCE.md).
+    An action's coroutine runs to completion on it; the loop stays idle between calls.
+    """
+    loop = getattr(_THREAD, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _THREAD.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+    return loop
+
+
 class ThreadedActionExecutor(ActionExecutor):
     """rasa-sdk's executor, running each action on a worker thread with its own event loop."""
 
@@ -63,7 +81,7 @@ class ThreadedActionExecutor(ActionExecutor):
         run_here = super().run
 
         def on_worker_thread() -> Any:
-            return asyncio.run(run_here(action_call, None, dispatcher))
+            return thread_loop().run_until_complete(run_here(action_call, None, dispatcher))
 
         return await asyncio.get_running_loop().run_in_executor(action_pool(), on_worker_thread)
 
