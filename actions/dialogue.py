@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.calls import call_use_case
 from actions.common import Reply, TurnContext, record_turn
+from actions.onboarding_answers import form_takes_it
 from naviyam.domain.onboarding import valid_budget
 from naviyam.shared.korean.vocab import is_negative_feedback
 from naviyam.usecases.profile import save_preferences, start_session
@@ -139,6 +140,10 @@ class ActionClarify(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        if form_takes_it(tracker):
+            # "없어" to the allergy question, unsure to the NLU: the onboarding form runs next
+            # (data/rules/onboarding.yml) and takes it as the answer; no question back.
+            return []
         ctx = TurnContext.from_tracker(tracker)
         reply = Reply(dispatcher, domain)
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []

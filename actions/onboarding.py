@@ -35,8 +35,8 @@ from actions.card_link import CARD_LINK_BUTTON
 from actions.common import Reply, TurnContext, record_turn
 from actions.consent import AGREED, CONSENT_SLOT, DECLINED, declined_events, say_declined
 from actions.dialogue import preference_summary
-from naviyam.domain.onboarding import SKIPPED, OnboardingAnswers, is_bare_answer, valid_budget
-from naviyam.shared.korean.numbers import parse_money
+from actions.onboarding_answers import WORD_ANSWER_INTENTS, answer_from_words, is_answer
+from naviyam.domain.onboarding import SKIPPED, OnboardingAnswers, valid_budget
 from naviyam.shared.korean.vocab import normalize_dietary
 from naviyam.usecases.consent import record_consent
 from naviyam.usecases.profile import save_onboarding
@@ -53,28 +53,6 @@ MAX_PASSES = 2
 # What the form itself runs; anything else between the user's message and the form
 # served the message instead of answering the question.
 _FORM_STEPS = {"action_listen", "onboarding_form", "validate_onboarding_form"}
-# Intents under which a bare value ("치킨이요", "오천원 정도요") still answers the question.
-ANSWER_INTENTS = {"inform", "food_request", "menu_option", "budget_inquiry", "nlu_fallback"}
-
-
-def _entity_texts(tracker: Tracker, name: str | None = None) -> list[str]:
-    out = []
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if name is None or entity.get("entity") == name:
-            out.append(str(entity.get("text") or entity.get("value") or ""))
-    return out
-
-
-def _is_answer(ctx: TurnContext, tracker: Tracker, entity: str) -> bool:
-    """An inform, or a bare value ("치킨이요", "오천원") under another intent."""
-    if not ctx.entities.get(entity):
-        return False
-    if ctx.intent == "inform":
-        return True
-    return ctx.intent in ANSWER_INTENTS and is_bare_answer(
-        ctx.text, _entity_texts(tracker))
-
-
 def _answered(tracker: Tracker, events: list[EventType]) -> bool:
     """This message filled an onboarding slot (an answer, a skip or the consent answer)."""
     return any(e.get("event") == "slot" and e.get("name") in ASKED_SLOTS
@@ -199,7 +177,7 @@ class ValidateOnboardingForm(FormValidationAction):
             return {"onboarding_foods": SKIPPED}
         if asked and ctx.intent == "deny":
             return {"onboarding_foods": []}
-        if _is_answer(ctx, tracker, "food_type") and (asked or ctx.intent == "inform"):
+        if is_answer(ctx, tracker, "food_type") and (asked or ctx.intent == "inform"):
             return {"onboarding_foods": [str(v) for v in ctx.entities["food_type"]]}
         return {}
 
@@ -209,12 +187,10 @@ class ValidateOnboardingForm(FormValidationAction):
         asked = tracker.get_slot("requested_slot") == "onboarding_budget"
         if asked and ctx.intent in ("skip", "deny"):
             return {"onboarding_budget": SKIPPED}
-        if _is_answer(ctx, tracker, "budget") and (asked or ctx.intent == "inform"):
+        if is_answer(ctx, tracker, "budget") and (asked or ctx.intent == "inform"):
             return {"onboarding_budget": ctx.entity("budget")}
-        if asked and ctx.intent == "inform":
-            amount = parse_money(ctx.text)
-            if amount is not None:
-                return {"onboarding_budget": amount}
+        if asked and ctx.intent in WORD_ANSWER_INTENTS:   # "오천원 정도" the NLU was unsure of
+            return answer_from_words("onboarding_budget", ctx.text)
         return {}
 
     async def extract_onboarding_restrictions(self, dispatcher: CollectingDispatcher,
@@ -231,10 +207,10 @@ class ValidateOnboardingForm(FormValidationAction):
             for value in ctx.entities["dietary_restrictions"]:
                 codes.extend(normalize_dietary(str(value)) or [str(value)])
             return {"onboarding_restrictions": list(dict.fromkeys(codes))}
-        if asked and ctx.intent == "inform":
-            codes = normalize_dietary(ctx.text)
-            # "알레르기는 없어요", "가리는 거 없어요": an answer meaning none
-            return {"onboarding_restrictions": codes if codes or "없" not in ctx.text else []}
+        if asked and ctx.intent == "inform":   # an answer naming nothing means none
+            return answer_from_words("onboarding_restrictions", ctx.text) or {"onboarding_restrictions": []}
+        if asked and ctx.intent == "nlu_fallback":   # "없어", "새우 못 먹어" the NLU was unsure of
+            return answer_from_words("onboarding_restrictions", ctx.text)
         return {}
 
     def validate_onboarding_budget(self, slot_value: Any, dispatcher: CollectingDispatcher,

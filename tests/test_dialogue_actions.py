@@ -139,6 +139,40 @@ def test_onboarding_restrictions_none_and_codes(database_url, domain):
     assert slots_of(some)["onboarding_restrictions"] == ["no_nuts"]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("없어", []), ("딱히 없는데", []), ("새우 못 먹어", ["no_shellfish"]), ("몰라", None)])
+def test_an_unsure_short_answer_to_the_allergy_question_is_read_from_its_words(database_url, domain,
+                                                                                 text, expected):
+    """"없어" can fall below the NLU's 0.7 (nlu_fallback); the words still answer the question."""
+    events, _ = run(ValidateOnboardingForm(), form_tracker(text, "nlu_fallback", requested="onboarding_restrictions"),
+                    domain)
+    assert slots_of(events).get("onboarding_restrictions") == expected
+
+
+@pytest.mark.parametrize(("text", "requested", "entities", "asks_back"), [
+    ("없어", "onboarding_restrictions", [], False),          # the form takes it as "none"
+    ("오천원", "onboarding_budget", [], False),
+    ("치킨이요", "onboarding_foods", [food("치킨", "치킨")], False),
+    ("몰라", "onboarding_restrictions", [], True),           # no answer in the words: ask back
+    ("음 글쎄", "onboarding_budget", [], True),
+])
+def test_clarify_stays_silent_when_the_pending_question_is_answered(database_url, domain, text, requested,
+                                                                     entities, asks_back):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.7}, {"name": "deny", "confidence": 0.5}]
+    trk = make_tracker(sender(), text, "nlu_fallback", entities, ranking=ranking,
+                       slots={"requested_slot": requested, "onboarding_pending": True},
+                       active_loop={"name": "onboarding_form"})
+    events, messages = run(ActionClarify(), trk, domain)
+    assert events == []
+    assert bool([m for m in messages if m.get("text")]) is asks_back
+
+
+def test_clarify_asks_back_outside_the_onboarding_form(database_url, domain):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.7}, {"name": "deny", "confidence": 0.5}]
+    _, messages = run(ActionClarify(), make_tracker(sender(), "없어", "nlu_fallback", ranking=ranking), domain)
+    assert [m for m in messages if m.get("text")]
+
+
 def test_onboarding_save_writes_the_profile_and_gives_the_welcome_coupon(database_url, domain):
     who = sender()
     trk = make_tracker(who, "없어요", "deny", slots={

@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from naviyam.shared.korean.vocab import normalize_dietary
+
 SKIPPED = "skip"
 MIN_BUDGET = 500
 MAX_BUDGET = 100_000
@@ -30,6 +32,16 @@ def valid_budget(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return won if MIN_BUDGET <= won <= MAX_BUDGET else None
+
+
+def restrictions_said(text: str) -> list[str] | None:
+    """The answer to "못 먹는 음식이나 알레르기가 있어요?" read from its words: the restriction
+    codes it names, [] for an answer that means none ("없어", "알레르기는 없어요"), None when the
+    words say neither."""
+    codes = normalize_dietary(text or "")
+    if codes:
+        return codes
+    return [] if "없" in (text or "") else None
 
 
 _REQUEST_WORDS = re.compile(

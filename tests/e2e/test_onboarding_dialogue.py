@@ -40,3 +40,18 @@ def test_a_new_user_who_keeps_asking_is_asked_twice_then_left_alone(bot, engine)
     with engine.connect() as conn:
         user_id = conn.execute(select(User.id).where(User.external_user_id == sender)).scalar_one_or_none()
     assert user_id is None      # nothing was answered or agreed to, nothing was saved
+
+
+def test_a_short_none_to_the_allergy_question_ends_the_onboarding(bot, engine):
+    """The benchmark's returning children answer "없어": below the NLU's 0.7 it used to get the
+    clarifying question and leave the onboarding open; the form now reads the words."""
+    sender = "e2e_short_answers"
+    meta = {"now": WEEKDAY_LUNCH, "location": GEONDAE}
+    answers = [texts_of(bot.send(sender, text, meta)) for text in
+               ("건대입구역에서 5천원으로 점심 추천해줘", "동의해요", "떡볶이 좋아해", "5천원", "없어")]
+    assert "못 먹는 음식이나 알레르기가 있어요?" in answers[3], answers[3]
+    last = answers[4]
+    assert "알려 줘서 고마워요" in last and "잘 이해했는지" not in last, last
+    with engine.connect() as conn:
+        user_id = conn.execute(select(User.id).where(User.external_user_id == sender)).scalar_one()
+    assert user_id is not None
