@@ -33,20 +33,24 @@ def _call(sender: str) -> dict:
             "domain": {}}
 
 
-def test_each_action_thread_reuses_its_loop_and_answers_every_call(monkeypatch):
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="naviyam-action-test")
+def _run_on_pool(monkeypatch, threads: int, calls) -> list:
+    """``calls(executor)`` (a coroutine function) on a fresh pool of ``threads`` action threads."""
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="naviyam-action-test")
     monkeypatch.setattr(server, "_POOL", pool)
     RecordLoop.seen.clear()
     executor = server.ThreadedActionExecutor()
     executor.register_action(RecordLoop)
-
-    async def three_calls() -> list:
-        return [await executor.run(_call(f"kid-{i}")) for i in range(3)]
-
     try:
-        answers = asyncio.run(three_calls())
+        return asyncio.run(calls(executor))
     finally:
         pool.shutdown(wait=True)
+
+
+def test_each_action_thread_reuses_its_loop_and_answers_every_call(monkeypatch):
+    async def three_calls(executor) -> list:
+        return [await executor.run(_call(f"kid-{i}")) for i in range(3)]
+
+    answers = _run_on_pool(monkeypatch, 1, three_calls)
     texts = [a["responses"][0]["text"] if isinstance(a, dict) else a.responses[0]["text"] for a in answers]
     assert texts == ["turn 1", "turn 2", "turn 3"]
     threads = {thread for thread, _ in RecordLoop.seen}
@@ -56,19 +60,10 @@ def test_each_action_thread_reuses_its_loop_and_answers_every_call(monkeypatch):
 
 
 def test_concurrent_calls_each_get_an_answer(monkeypatch):
-    pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="naviyam-action-test")
-    monkeypatch.setattr(server, "_POOL", pool)
-    RecordLoop.seen.clear()
-    executor = server.ThreadedActionExecutor()
-    executor.register_action(RecordLoop)
-
-    async def together() -> list:
+    async def together(executor) -> list:
         return await asyncio.gather(*(executor.run(_call(f"kid-{i}")) for i in range(9)))
 
-    try:
-        answers = asyncio.run(together())
-    finally:
-        pool.shutdown(wait=True)
+    answers = _run_on_pool(monkeypatch, 3, together)
     assert len(answers) == 9 and len(RecordLoop.seen) == 9
     # a thread's loop is never shared with another thread
     by_loop: dict[asyncio.AbstractEventLoop, set[int]] = {}
