@@ -7,10 +7,7 @@ Designers write sentence patterns ("{장소} 가는데 {음식} 맛집 알려줘
 data/nlu_templates.yml (its header documents the format); dishes come from data/food_lexicon.yml
 and places from data/places/gazetteer.csv, so the training data names dishes and towns from all
 over the vocabulary, not only the sample menus. Deterministic (seeded). A sentence already in the
-hand-written training data or in a held-out test file (tests/nlu_test) is skipped, and so is a
-near-copy of a held-out sentence (the same but for a leading filler, trailing ㅋㅋ/ㅠㅠ/!/~ or
-spaces; or nearly the same: difflib ratio >= 0.85, so "혹시 카드 등록하는 법 알려줄래?" is not
-generated while "카드 등록하는 법 알려줘" is held out, or at most two letters apart), so the
+hand-written training data or in a held-out test file (tests/nlu_test) is skipped, so the
 held-out files stay held out; so is a sentence whose entity does not start and end on a token
 of the bot's Kiwi tokenizer (bot/nlu/kiwi_tokenizer.py: "충무김밥집" is one token, so
 [충무김밥](food_type)집 could never be learnt). Never edit the generated file by hand.
@@ -19,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import difflib
 import random
 import re
 import sys
@@ -183,57 +179,10 @@ class Filler:
         return " ".join(text.split())
 
 
-# Marks people end with; a sentence that differs from a held-out one only by them, by spaces
-# or by a leading filler word is that held-out sentence and is never generated.
-_TRAILING_MARKS = re.compile(r"[\sㅋㅎㅠㅜ!~.?]+$")
-# ... and so is one whose near_key is this similar (difflib ratio) to a held-out one's: a one-word
-# change ("혹시 카드 등록하는 법 알려줄래?" for "카드 등록하는 법 알려줘") is a trivial paraphrase.
-NEAR_COPY_RATIO = 0.85
-# Short answers are near-copies at a lower ratio: a sentence of NEAR_COPY_SHORT letters or more
-# that differs from a held-out one by at most NEAR_COPY_CHARS letters ("네 동의합니다" for "넵 동의합니다",
-# "동의할게요" for "동의할게") is one too; two-letter places alone ("성남" for "성수") are not.
-NEAR_COPY_SHORT = 4
-NEAR_COPY_CHARS = 2
-# the lists of leading fillers (near_key strips one of their words)
-FILLER_LISTS = ("말머리", "짧은말머리")
-
-
-def near_key(text: str, fillers: list[str]) -> str:
-    """``text`` without a leading filler, trailing marks and spaces (how near-copies are found)."""
-    text = plain(text)
-    for filler in sorted((f.strip() for f in fillers if f.strip()), key=len, reverse=True):
-        if text.startswith(filler + " "):
-            text = text[len(filler) + 1:]
-            break
-    return "".join(_TRAILING_MARKS.sub("", text).split())
-
-
-def near_copy(key: str, held_out_keys: set[str]) -> bool:
-    """``key`` (a :func:`near_key`) equals or nearly equals a held-out sentence's key."""
-    if key in held_out_keys:
-        return True
-    for other in held_out_keys:
-        matcher = difflib.SequenceMatcher(None, key, other)
-        if matcher.real_quick_ratio() >= NEAR_COPY_RATIO and matcher.quick_ratio() >= NEAR_COPY_RATIO \
-                and matcher.ratio() >= NEAR_COPY_RATIO:
-            return True
-        if max(len(key), len(other)) >= NEAR_COPY_SHORT and abs(len(key) - len(other)) <= NEAR_COPY_CHARS:
-            same = sum(block.size for block in matcher.get_matching_blocks())
-            if len(key) + len(other) - 2 * same <= NEAR_COPY_CHARS:
-                return True
-    return False
-
-
-def generate(spec: dict, skip: set[str], held_out: set[str] = frozenset()) -> dict[str, list[str]]:
-    """intent → annotated sentences, deterministic for a given spec.
-
-    Sentences in ``skip`` or ``held_out`` and near-copies of ``held_out`` sentences
-    (:func:`near_key`, :func:`near_copy`) are not generated."""
+def generate(spec: dict, skip: set[str]) -> dict[str, list[str]]:
+    """intent → annotated sentences, deterministic for a given spec."""
     seed = spec.get("seed", 0)
-    lists = spec.get("lists") or {}
-    fillers = [str(w) for name in FILLER_LISTS for w in (lists.get(name) or [])]
-    seen = set(skip) | set(held_out)
-    held_out_keys = {near_key(text, fillers) for text in held_out}
+    seen = set(skip)
     result: dict[str, list[str]] = {}
     for intent, body in (spec.get("intents") or {}).items():
         rng = random.Random(f"{seed}-{intent}")
@@ -245,8 +194,7 @@ def generate(spec: dict, skip: set[str], held_out: set[str] = frozenset()) -> di
             text = filler.fill(patterns[attempts % len(patterns)])
             attempts += 1
             key = plain(text)
-            if key and key not in seen and not near_copy(near_key(key, fillers), held_out_keys) \
-                    and aligned(text):
+            if key and key not in seen and aligned(text):
                 seen.add(key)
                 sentences.append(text)
         result[intent] = sentences
@@ -264,7 +212,8 @@ def render(generated: dict[str, list[str]]) -> str:
 def build() -> str:
     spec = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
     hand_written = [p for p in (ROOT / "data" / "nlu").glob("*.yml") if p != OUTPUT]
-    return render(generate(spec, existing_sentences(hand_written), existing_sentences(HELD_OUT.glob("*.yml"))))
+    skip = existing_sentences(hand_written) | existing_sentences(HELD_OUT.glob("*.yml"))
+    return render(generate(spec, skip))
 
 
 def main(argv: list[str] | None = None) -> int:
