@@ -27,6 +27,7 @@ from naviyam.domain.recommend.reasons import FOODCARD_OK, REASON_TEXT, reasons_t
 from naviyam.domain.recommend.request import RecommendationRequest
 from naviyam.domain.recommend.result import RecommendationResult, RecommendedItem
 from naviyam.domain.recommend.wording import food_values
+from naviyam.shared.reason_words import FOODCARD_PARTLY_TEXT
 from naviyam.usecases.recommend_turn import RecommendTurn, recommend_turn
 from naviyam.usecases.selection import choose_option
 from naviyam.usecases.turns import Turn
@@ -114,7 +115,7 @@ def item_line(reply: Reply, n: int, item: RecommendedItem) -> str:
     if item.final_price < item.price:
         price = f"{won(item.price)} (쿠폰을 쓰면 {won(item.final_price)})"
     walk = f" · 도보 {item.walk_minutes}분" if item.walk_minutes is not None else ""
-    card = REASON_TEXT[FOODCARD_OK] if item.foodcard == "Y" else "급식카드 일부 메뉴만 가능"
+    card = REASON_TEXT[FOODCARD_OK] if item.foodcard == "Y" else FOODCARD_PARTLY_TEXT
     reasons = reasons_text(item.reasons)
     return reply.line("utter_recommend_item", n=n, shop_name=item.shop_name, menu_name=item.menu_name,
                       price=price, walk=walk, foodcard=card,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from naviyam.shared.text_safety import escape_html
-from naviyam.shared.reason_words import REASON_TEXT
+from naviyam.shared.reason_words import FOODCARD_PARTLY_TEXT, REASON_TEXT
 
 CHOOSE_PAYLOAD = "/choose_option"
 MENU_PAYLOAD = "/shop_menu"
@@ -33,7 +33,7 @@ OPTIONS_PROMPT = "더 필요한 게 있으면 아래에서 골라 주세요 👇
 SHARE_LOCATION_PROMPT = "아래 📍 버튼으로 지금 위치를 보내 주셔도 돼요."
 SHARE_LOCATION_LABEL = "📍 내 위치 보내기"
 
-FOODCARD_LINES = {"Y": "💳 급식카드 사용 가능", "P": "💳 급식카드 일부 메뉴만 가능"}
+FOODCARD_LINES = {"Y": "💳 급식카드 사용 가능", "P": f"💳 {FOODCARD_PARTLY_TEXT}"}
 REASON_LABELS = REASON_TEXT  # one table with the action's text answer
 
 KAKAO_MAX_OUTPUTS = 3

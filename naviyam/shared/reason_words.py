@@ -17,3 +17,7 @@ REASON_TEXT = {
     # Said only when the item's category is one the child chose or keeps choosing.
     USER_PREFERENCE: "좋아하는 종류예요",
 }
+
+# Not a reason code: the card line of a shop that takes the meal card for some menus only
+# (is_food_card_shop "P"), in the action's text and the channels' cards alike.
+FOODCARD_PARTLY_TEXT = "급식카드 일부 메뉴만 가능"
