@@ -37,7 +37,11 @@ def test_coverage(gazetteer):
     kinds = {}
     for place in gazetteer.places:
         kinds.setdefault(place.kind, []).append(place)
-    assert len(kinds["district"]) == 25
+    seoul = [p for p in kinds["district"] if p.parent == "서울"]
+    assert len(seoul) == 25
+    # the six 광역시' 구 (부산 15, 대구 7, 인천 8, 광주 5, 대전 5, 울산 4), under their city
+    assert len(kinds["district"]) == 25 + 44
+    assert {p.parent for p in kinds["district"]} == {"서울", "부산", "대구", "인천", "광주", "대전", "울산"}
     assert len(kinds["city"]) + len(kinds["metro"]) >= 80       # 75 시 + 특별/광역시
     assert len(kinds["county"]) >= 80                            # 82 군
     assert len(kinds["station"]) >= 200 and len(kinds["neighbourhood"]) >= 150
@@ -60,16 +64,40 @@ def test_known_coordinates(gazetteer, name, lat, lng):
     assert distance_m(place.lat, place.lng, lat, lng) < 1500
 
 
+def test_metro_places_are_in_their_city(gazetteer):
+    """Issue 14 rows (scripts/derive_metro_places.py): each 구 within 20 km of its city's centre,
+    each neighbourhood within 10 km of its 구's centre (영종도 is 9 km across the sea from
+    인천 중구's old town), and the 중구 are told apart."""
+    for place in gazetteer.places:
+        parent = gazetteer.get(place.parent) if place.parent else None
+        if place.kind == "district" and place.parent != "서울":
+            assert distance_m(place.lat, place.lng, parent.lat, parent.lng) < 20_000, place
+        if place.kind == "neighbourhood" and parent is not None and parent.parent not in ("서울", ""):
+            assert distance_m(place.lat, place.lng, parent.lat, parent.lng) < 10_000, place
+    seoul, busan = gazetteer.get("중구"), gazetteer.get("부산 중구")
+    assert seoul.parent == "서울" and busan.parent == "부산"
+    assert distance_m(seoul.lat, seoul.lng, busan.lat, busan.lng) > 300_000
+
+
 @pytest.mark.parametrize("text,name", [
     ("건대", "건대입구"), ("홍대", "홍대입구"), ("강남", "강남"), ("강남역 근처에서", "강남"),
     ("건대입구역 2번 출구", "건대입구"), ("수원", "수원시"), ("경기 광주", "경기 광주시"),
     ("광주", "광주"), ("종로", "종로구"), ("마포구 쪽", "마포구"),
+    # issue 14: the metro cities' 구 and neighbourhoods
+    ("서면인데 돈까스 먹을래", "서면"), ("부산 서면", "서면"), ("부산 서면인데 돈까스 먹을래", "서면"),
+    ("해운대 근처", "해운대"), ("부산 해운대", "해운대"), ("해운대구", "해운대구"), ("부산진구에서", "부산진구"),
+    ("광안리 쪽", "광안리"), ("동성로에서", "동성로"), ("둔산동 근처", "둔산동"), ("충장로", "충장로"),
+    ("송도", "송도"), ("구월동", "구월동"), ("주안역", "주안동"), ("동래", "동래구"),
+    # same-named 구: the bare name stays Seoul's, the others carry their city
+    ("중구", "중구"), ("중구 쪽", "중구"), ("강서구", "강서구"), ("부산 중구", "부산 중구"), ("부산중구", "부산 중구"),
+    ("대구 중구 쪽", "대구 중구"), ("부산 강서구", "부산 강서구"), ("광주 북구", "광주 북구"), ("인천 서구", "인천 서구"),
 ])
 def test_resolve(gazetteer, text, name):
     assert gazetteer.resolve(text).name == name
 
 
-@pytest.mark.parametrize("text", ["예산", "고양이", "학교 앞", "근처", "우리 동네", "아틀란티스", ""])
+@pytest.mark.parametrize("text", ["예산", "고양이", "학교 앞", "근처", "우리 동네", "아틀란티스", "",
+                                  "동구", "서구", "남구", "북구", "수영", "이번 주안에", "감사하다"])
 def test_common_words_are_not_places(gazetteer, text):
     assert gazetteer.resolve(text) is None
 

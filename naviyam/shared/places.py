@@ -3,8 +3,8 @@
 Standard library only: both environments use it (the app resolves ``place_name`` to
 coordinates; the Rasa entity normaliser resolves ``location`` entities to canonical names).
 The rows come from ``data/places/gazetteer.csv`` (docs/PLACES.md): ``name, kind, parent,
-lat, lon, aliases`` with aliases separated by ``|``. Kinds: ``district`` (Seoul 구),
-``neighbourhood`` (Seoul 동), ``station`` (Seoul subway), ``landmark`` (universities, sights),
+lat, lon, aliases`` with aliases separated by ``|``. Kinds: ``district`` (a 구 of Seoul or a 광역시),
+``neighbourhood`` (a 동 or named area), ``station`` (Seoul subway), ``landmark`` (universities, sights),
 ``metro`` (특별시/광역시/특별자치시), ``city`` (시), ``county`` (군).
 
 Reverse geocoding is the nearest entry (``Gazetteer.area_at``): the nearest station or
@@ -30,6 +30,11 @@ FIELDS = ("name", "kind", "parent", "lat", "lon", "aliases")
 LAT_RANGE, LON_RANGE = (33.0, 38.7), (124.5, 131.0)
 _EARTH_M = 6_371_008.8
 _TAILS = re.compile(r"(근처|주변|쪽|앞|부근|근방|에서|에|으로|로|이요|요|인데|인근|방면|일대|사거리)$")
+
+
+def _specificity(place: "Place") -> int:
+    """The more local place first: "부산 서면" is 서면, not 부산."""
+    return 0 if place.kind in LOCAL_KINDS else 2 if place.kind == "metro" else 1
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -80,7 +85,7 @@ class Gazetteer:
         for place in self.places:
             for key in (place.name, *place.aliases):
                 self._index.setdefault(compact(key), place)
-        self._by_length = sorted((k for k in self._index if len(k) >= 2), key=len, reverse=True)
+        self._by_length = sorted((k for k in self._index if len(k) >= 3), key=len, reverse=True)
 
     @classmethod
     def from_rows(cls, rows: Iterable[dict[str, str]]) -> Gazetteer:
@@ -126,12 +131,19 @@ class Gazetteer:
                 return self._index[candidate]
             if candidate.endswith("역") and candidate[:-1] in self._index:
                 return self._index[candidate[:-1]]
-        key = strip_tails(key)
-        # "건대입구역 2번 출구", "부산 해운대": the longest known name inside the text.
-        for candidate in self._by_length:
-            if candidate in key:
-                return self._index[candidate]
-        return None
+        # "건대입구역 2번 출구", "부산 해운대", "동성로에서": the longest known name of three or
+        # more characters inside the text (tails off first, else as typed, since "로" is a tail).
+        for haystack in (strip_tails(key), key):
+            found = [c for c in self._by_length if c in haystack]
+            if found:
+                longest = [c for c in found if len(c) == len(found[0])]
+                return min((self._index[c] for c in longest), key=_specificity)
+        # "서면인데 돈까스 먹을래", "부산 서면": a word that is a name once its tails are off
+        # (two-letter names only as a whole word: "이번 주 안에" is not 주안).
+        words = [self._index.get(w) or self._index.get(w[:-1] if w.endswith("역") else "")
+                 for w in (strip_tails(compact(word)) for word in str(text).split()) if w]
+        words = [p for p in words if p is not None]
+        return min(words, key=_specificity) if words else None
 
     def nearest(self, lat: float, lng: float, kinds: Iterable[str] = KINDS) -> tuple[Place, float] | None:
         wanted = set(kinds)
