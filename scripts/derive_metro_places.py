@@ -27,8 +27,9 @@ METROS = {"부산광역시": "부산", "대구광역시": "대구", "인천광�
           "대전광역시": "대전", "울산광역시": "울산"}
 # 구 names that exist in more than one city (or in Seoul): named "<city> <구>"
 SHARED = {"중구", "동구", "서구", "남구", "북구", "강서구"}
-# short forms people use; everyday words (수영, 사상, 연수, 남동, 광산, 유성, 수성) are left out
-SHORT = {"해운대구": "", "동래구": "동래", "연제구": "연제", "사하구": "사하", "금정구": "금정",
+# short forms people use; everyday words (수영, 사상, 연수, 남동, 광산, 유성, 수성) are left out,
+# and so are those inside everyday words (사하: 감사하다, 장사하는), which the lookup would flag
+SHORT = {"해운대구": "", "동래구": "동래", "연제구": "연제", "금정구": "금정",
          "영도구": "영도", "달서구": "달서", "미추홀구": "미추홀", "부평구": "부평", "계양구": "계양",
          "대덕구": "대덕"}
 # name, city, 구, 행정동 (their centres are averaged), aliases

@@ -3,6 +3,7 @@
 repeat a held-out test sentence."""
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from scripts import gen_nlu_varied
@@ -33,3 +34,15 @@ def test_no_held_out_sentence_is_generated():
     generated = gen_nlu_varied.existing_sentences([gen_nlu_varied.OUTPUT])
     held_out = gen_nlu_varied.existing_sentences(gen_nlu_varied.HELD_OUT.glob("*.yml"))
     assert generated and not generated & held_out
+
+
+def test_places_come_from_the_fixed_list_and_each_is_in_the_gazetteer(tmp_path, monkeypatch):
+    """New gazetteer rows do not reshuffle the generated sentences (data/places/template_places.txt
+    header); a listed name the gazetteer does not know is refused with its line."""
+    listed = gen_nlu_varied.places()
+    assert listed[:3] == ["종로구", "종로", "중구"] and "서면" not in listed   # a metro row, not listed
+    unknown = tmp_path / "template_places.txt"
+    unknown.write_text("# header\n종로구\n아틀란티스\n", encoding="utf-8")
+    monkeypatch.setattr(gen_nlu_varied, "TEMPLATE_PLACES", unknown)
+    with pytest.raises(ValueError, match="line 3: '아틀란티스'"):
+        gen_nlu_varied.places()
