@@ -36,6 +36,14 @@ them to the event broker as Rasa's ``_stream_new_events`` does (Rasa's SQL broke
 rows in one transaction, ``publish_turn``). When anything does not line up
 (a new conversation, a tracker not from ``retrieve``, the stored conversation changed since:
 its last event is not the tracker's) it falls back to Rasa's own save of the masked tracker.
+
+**Reading only the latest session** (issue 11). Rasa's Redis and in-memory ``retrieve`` build a
+tracker from every stored event, replaying the whole history, then split it into one tracker per
+session (replaying it again) and return the last: a child who uses the bot every school day
+makes each turn slower than the one before. ``retrieve`` here cuts the stored events at the last
+``action_session_start`` first (the event Rasa splits on, kept as the session's first event) and
+replays only that session: the same tracker, at a cost that no longer grows with the history.
+``retrieve_full_tracker`` still returns everything.
 """
 from __future__ import annotations
 
@@ -48,6 +56,8 @@ from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.tracker_store import (
     InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore, create_tracker_store,
 )
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -101,6 +111,16 @@ def masked_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
     )
     copy.model_id, copy.assistant_id = tracker.model_id, tracker.assistant_id
     return copy
+
+
+def latest_session(events: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """Serialised events from the last ``action_session_start`` on (all when there is none), as
+    Rasa's ``get_trackers_for_conversation_sessions`` splits a conversation."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "action" and event.get("name") == ACTION_SESSION_START_NAME:
+            return events[index:]
+    return events
 
 
 def publish_turn(broker: EventBroker, sender_id: Text, events: List[Dict[Text, Any]]) -> None:
@@ -216,9 +236,29 @@ class MaskingTrackerStore(TrackerStore):
         logger.info("Erased the stored conversation of one sender (erasure requested in chat)")
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        tracker = await self._inner.retrieve(sender_id)
+        raw = self._stored_text(sender_id)
+        if raw is False:   # a store Rasa already reads session by session (SQL)
+            tracker = await self._inner.retrieve(sender_id)
+        else:
+            tracker = None if raw is None else self._latest_session_tracker(sender_id, raw)
         if tracker is not None:
             setattr(tracker, STORED_EVENTS, len(tracker.events))
+        return tracker
+
+    def _stored_text(self, sender_id: Text) -> Any:
+        """The stored conversation's JSON text, None when there is none, False for other stores."""
+        inner = self._inner
+        if isinstance(inner, RedisTrackerStore):
+            return inner.red.get(inner.key_prefix + sender_id)
+        if isinstance(inner, InMemoryTrackerStore):
+            return inner.store.get(sender_id)
+        return False
+
+    def _latest_session_tracker(self, sender_id: Text, raw: Any) -> DialogueStateTracker:
+        stored = json.loads(raw)
+        stored["events"] = latest_session(stored.get("events") or [])
+        tracker = self._inner.init_tracker(sender_id)
+        tracker.recreate_from_dialogue(Dialogue.from_parameters(stored))
         return tracker
 
     async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:

@@ -238,3 +238,45 @@ def test_entities_lose_a_name_the_message_revealed_by_context():
                        asyncio.run(store.retrieve("rest:privacy-name")).events], ensure_ascii=False)
     assert "김민수" not in dump and "[이름]" in dump and "[가림]" in dump
     assert tracker.latest_message.entities[0]["value"] == "김민수"  # the live turn is untouched
+
+
+def _three_sessions(store: MaskingTrackerStore, sender: str) -> None:
+    for day in range(3):
+        tracker = asyncio.run(store.get_or_create_tracker(sender))
+        if day:
+            tracker.update(ActionExecuted("action_session_start"))
+            tracker.update(SessionStarted())
+            tracker.update(SlotSet("note", f"{day}일째 메모"))
+            tracker.update(ActionExecuted("action_listen"))
+        tracker.update(user(f"{day}일째 메시지"))
+        tracker.update(ActionExecuted("action_recommend"))
+        tracker.update(BotUttered(f"{day}일째 추천"))
+        asyncio.run(store.save(tracker))
+
+
+@pytest.mark.parametrize("kind", ["redis", "in_memory"])
+def test_retrieve_replays_only_the_latest_session_and_equals_rasas(kind, monkeypatch):
+    """Issue 11: the stored events are cut at the last action_session_start before the tracker
+    is built; the tracker is the one Rasa's own retrieve returns (events and slots)."""
+    from rasa.shared.core.events import Event
+
+    store = _redis_store("latestsession")[0] if kind == "redis" else MaskingTrackerStore(domain=DOMAIN)
+    sender = f"rest:latest-{kind}"
+    _three_sessions(store, sender)
+    rasas = asyncio.run(store.inner.retrieve(sender))
+    original = Event.from_parameters   # a staticmethod
+    built = []
+    monkeypatch.setattr(Event, "from_parameters", staticmethod(
+        lambda parameters, *a, **k: built.append(parameters) or original(parameters, *a, **k)))
+    ours = asyncio.run(store.retrieve(sender))
+    assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasas.events]
+    assert ours.current_slot_values() == rasas.current_slot_values()
+    assert ours.get_slot("note") == "2일째 메모"
+    assert [e.get("text") for e in built if e["event"] == "user"] == ["2일째 메시지"]
+    assert built[0]["name"] == "action_session_start"
+    if kind == "redis":   # the earlier sessions stay stored, and the next turn appends after them
+        ours.update(user("3번째 메시지"))
+        asyncio.run(store.save(ours))
+        texts = [e.get("text") for e in _stored(store.inner.red, store, sender)
+                 if e["event"] == "user"]
+        assert texts == ["0일째 메시지", "1일째 메시지", "2일째 메시지", "3번째 메시지"]
