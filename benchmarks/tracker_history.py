@@ -8,7 +8,9 @@ redis://127.0.0.1:6379/3, keys under ``benchhistory``, removed afterwards) with 
 domain. Then ``MaskingTrackerStore.retrieve`` (bot/tracker_store.py: cuts the stored events at the
 last session start, replays one session) and Rasa 3.6's ``RedisTrackerStore.retrieve`` (replays
 everything, splits by session, replays each again) read it alternately; it prints p50/p95 of each
-and their ratio. Both return the same tracker (tests/rasa_env/test_masking_tracker_store.py). It
+and their ratio. Then it saves one more turn (six events) the same way, alternately: ours appends
+the masked new events to the stored JSON (still re-reading and re-writing the whole text), Rasa's
+deserialises the stored conversation and merges it with the tracker. Both return the same tracker (tests/rasa_env/test_masking_tracker_store.py). It
 prints figures only and asserts nothing.
 """
 from __future__ import annotations
@@ -63,6 +65,16 @@ def timed(call, sender: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def one_turn_save(save, retrieve, sender: str, domain: Domain) -> float:
+    async def turn() -> float:
+        tracker = await retrieve(sender)
+        tracker.update_with_events(day_events(0)[3:9], domain)
+        start = time.perf_counter()
+        await save(tracker)
+        return (time.perf_counter() - start) * 1000
+    return asyncio.run(turn())
+
+
 def p95(values: list[float]) -> float:
     return sorted(values)[max(0, int(round(0.95 * len(values))) - 1)]
 
@@ -78,7 +90,9 @@ def main() -> int:
                                 inner_store="redis", port=url.port or 6379, db=db, key_prefix=PREFIX)
     print(f"load average {os.getloadavg()[0]:.2f}; Redis {url.hostname}:{url.port or 6379}/{db}; "
           f"{args.repeat} reads each, alternating")
-    print(f"{'sessions':>8} {'events':>7} {'ours p50':>9} {'ours p95':>9} {'Rasa p50':>9} {'Rasa p95':>9} {'ratio p50':>9}")
+    print("retrieve (ms), then saving one turn (ms)")
+    print(f"{'sessions':>8} {'events':>7} {'ours p50':>9} {'ours p95':>9} {'Rasa p50':>9} {'Rasa p95':>9} "
+          f"{'ratio p50':>9} {'save ours':>9} {'save Rasa':>9}")
     try:
         for sessions in (int(s) for s in args.sessions.split(",") if s):
             sender = f"bench:{sessions}"
@@ -87,9 +101,14 @@ def main() -> int:
             for _ in range(args.repeat):
                 ours.append(timed(store.retrieve, sender))
                 rasas.append(timed(store.inner.retrieve, sender))
+            saves: dict[str, list[float]] = {"ours": [], "rasa": []}
+            for _ in range(max(3, args.repeat // 3)):
+                saves["ours"].append(one_turn_save(store.save, store.retrieve, sender, store.domain))
+                saves["rasa"].append(one_turn_save(store.inner.save, store.inner.retrieve, sender, store.domain))
             o50, r50 = statistics.median(ours), statistics.median(rasas)
             print(f"{sessions:>8} {count:>7} {o50:>9.1f} {p95(ours):>9.1f} {r50:>9.1f} {p95(rasas):>9.1f} "
-                  f"{r50 / o50:>8.1f}x")
+                  f"{r50 / o50:>8.1f}x {statistics.median(saves['ours']):>9.1f} "
+                  f"{statistics.median(saves['rasa']):>9.1f}")
     finally:
         for key in store.inner.red.scan_iter(f"{store.inner.key_prefix}*"):
             store.inner.red.delete(key)
