@@ -201,7 +201,7 @@ def render_result(reply: Reply, result: RecommendationResult, *, more: bool = Fa
         reply.say("utter_recommend_alternatives",
                   buttons=option_buttons(len(result.alternatives))[:-1] + [CHANGE_CONDITIONS],
                   header="\n".join(header), items="\n".join(items))
-    elif not more and result.place_name and result.filtering_steps.get("radius") == 0:
+    elif not more and result.place_name and result.no_usable_shop_near:
         reply.say("utter_recommend_none_here", place=result.place_name)   # no meal-card shop there at all
     else:
         if missing:

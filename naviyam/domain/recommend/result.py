@@ -148,6 +148,12 @@ class RecommendationResult:
         return [i.shop_id for i in self.items]
 
     @property
+    def no_usable_shop_near(self) -> bool:
+        """A place was searched and no open meal-card shop's menu is within the radius at all
+        (the hard filters' ``radius`` step left nothing), whatever the budget or dish."""
+        return self.filtering_steps.get("radius") == 0
+
+    @property
     def shown(self) -> list[RecommendedItem]:
         """Items, then alternatives: the numbered options of the answer ("1번", "2번", ...)."""
         return self.items + self.alternatives
