@@ -31,7 +31,9 @@ recommendation turns that was a third of the Rasa server's CPU, and it grows wit
 child keeps using the bot. A tracker this store returned remembers how many events it had
 (``STORED_EVENTS``); Rasa only appends to a tracker during a turn (turns of one sender are
 serialised by the lock store), so saving masks only the events after that count, appends them
-to the stored JSON (same format as Rasa's: ``{"events": [...], "name": ...}``) and publishes
+to the stored JSON (same format as Rasa's: ``{"events": [...], "name": ...}``; only the text's end
+is read, to check its last event, and rewritten with SETRANGE under WATCH: bot/tracker_text.py)
+and publishes
 them to the event broker as Rasa's ``_stream_new_events`` does (Rasa's SQL broker: the turn's
 rows in one transaction, ``publish_turn``). When anything does not line up
 (a new conversation, a tracker not from ``retrieve``, the stored conversation changed since:
@@ -41,8 +43,8 @@ its last event is not the tracker's) it falls back to Rasa's own save of the mas
 tracker from every stored event, replaying the whole history, then split it into one tracker per
 session (replaying it again) and return the last: a child who uses the bot every school day
 makes each turn slower than the one before. ``retrieve`` here cuts the stored events at the last
-``action_session_start`` first (the event Rasa splits on, kept as the session's first event) and
-replays only that session: the same tracker, at a cost that no longer grows with the history.
+``action_session_start`` first (the event Rasa splits on, kept as the session's first event),
+parsing only that session's part of the stored text, and replays only that session: the same tracker, at a cost that no longer grows with the history.
 ``retrieve_full_tracker`` still returns everything.
 """
 from __future__ import annotations
@@ -63,12 +65,19 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from redis.exceptions import WatchError
+
+from bot.tracker_text import appended, ending, last_event, latest_session_events
 from naviyam.shared.personal_data import mask_in_context
 
 logger = logging.getLogger(__name__)
 
 # Attribute put on a tracker returned by ``retrieve``: how many of its events are stored.
 STORED_EVENTS = "_naviyam_stored_events"
+
+# How much of a stored conversation's end a save reads to find its last event (a larger last
+# event makes the save fall back to Rasa's merge).
+TAIL_BYTES = 16_384
 
 # Set by action_forget_user (domain/privacy.yml) once the user's data was erased.
 ERASURE_SLOT = "personal_data_erased_at"
@@ -194,29 +203,35 @@ class MaskingTrackerStore(TrackerStore):
 
     def _append_to_redis(self, tracker: DialogueStateTracker) -> bool:
         """Append the tracker's unsaved events, masked, to its stored conversation; False when
-        the stored conversation is not the one this tracker was read from (Rasa's save then)."""
+        the stored conversation is not the one this tracker was read from (Rasa's save then).
+        Only the stored text's end is read and rewritten (bot/tracker_text.py)."""
         stored_count = getattr(tracker, STORED_EVENTS, 0)
         events = list(tracker.events)
         if not 0 < stored_count <= len(events):
             return False
-        inner = self._inner
-        key = inner.key_prefix + tracker.sender_id
-        raw = inner.red.get(key)
-        if raw is None:
-            return False
-        stored = json.loads(raw)
-        stored_events = stored.get("events") or []
-        last_read = events[stored_count - 1]
-        if not stored_events or stored_events[-1].get("event") != last_read.type_name \
-                or stored_events[-1].get("timestamp") != last_read.timestamp:
-            return False
+        inner, sender = self._inner, tracker.sender_id
+        key = inner.key_prefix + sender
         new = [mask_event(event.as_dict()) for event in events[stored_count:]]
-        if new:
-            stored_events.extend(new)
-            stored["events"] = stored_events
-            inner.red.set(key, json.dumps(stored), ex=inner.record_exp or None)
-            if inner.event_broker is not None:
-                publish_turn(inner.event_broker, tracker.sender_id, new)
+        try:
+            with inner.red.pipeline() as pipe:
+                pipe.watch(key)   # another writer in between: EXEC fails, Rasa's merge then
+                length = pipe.strlen(key)
+                tail = pipe.getrange(key, max(0, length - TAIL_BYTES), -1) if length else ""
+                stored_last = last_event(tail, sender) if tail.isascii() else None
+                last_read = events[stored_count - 1]
+                if stored_last is None or stored_last.get("event") != last_read.type_name \
+                        or stored_last.get("timestamp") != last_read.timestamp:
+                    return False
+                if new:
+                    pipe.multi()
+                    pipe.setrange(key, length - len(ending(sender)), appended(new, sender))
+                    if inner.record_exp:
+                        pipe.expire(key, inner.record_exp)
+                    pipe.execute()
+        except (WatchError, UnicodeDecodeError):
+            return False
+        if new and inner.event_broker is not None:
+            publish_turn(inner.event_broker, sender, new)
         setattr(tracker, STORED_EVENTS, len(events))
         return True
 
@@ -255,10 +270,11 @@ class MaskingTrackerStore(TrackerStore):
         return False
 
     def _latest_session_tracker(self, sender_id: Text, raw: Any) -> DialogueStateTracker:
-        stored = json.loads(raw)
-        stored["events"] = latest_session(stored.get("events") or [])
+        events = latest_session_events(raw) if isinstance(raw, str) else None
+        if events is None:   # not Rasa's usual layout: parse it all
+            events = latest_session(json.loads(raw).get("events") or [])
         tracker = self._inner.init_tracker(sender_id)
-        tracker.recreate_from_dialogue(Dialogue.from_parameters(stored))
+        tracker.recreate_from_dialogue(Dialogue.from_parameters({"name": sender_id, "events": events}))
         return tracker
 
     async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:

@@ -280,3 +280,26 @@ def test_retrieve_replays_only_the_latest_session_and_equals_rasas(kind, monkeyp
         texts = [e.get("text") for e in _stored(store.inner.red, store, sender)
                  if e["event"] == "user"]
         assert texts == ["0일째 메시지", "1일째 메시지", "2일째 메시지", "3번째 메시지"]
+
+
+def test_redis_save_after_an_event_larger_than_the_tail_read_falls_back_to_rasas_save():
+    from bot.tracker_store import TAIL_BYTES
+
+    store, client = _redis_store("appendlarge")
+    sender = "rest:append-large"
+    tracker = asyncio.run(store.get_or_create_tracker(sender))
+    tracker.update(BotUttered("긴 안내 " + "가" * TAIL_BYTES))
+    asyncio.run(store.save(tracker))
+    calls = []
+    rasas_save = store.inner.save
+
+    async def counting_save(*args, **kwargs):
+        calls.append(1)
+        await rasas_save(*args, **kwargs)
+
+    store.inner.save = counting_save
+    again = asyncio.run(store.retrieve(sender))
+    again.update(user("다음 메시지"))
+    asyncio.run(store.save(again))
+    assert calls == [1]
+    assert [e["event"] for e in _stored(client, store, sender)][-2:] == ["bot", "user"]
