@@ -44,7 +44,8 @@ tracker from every stored event, replaying the whole history, then split it into
 session (replaying it again) and return the last: a child who uses the bot every school day
 makes each turn slower than the one before. ``retrieve`` here cuts the stored events at the last
 ``action_session_start`` first (the event Rasa splits on, kept as the session's first event),
-parsing only that session's part of the stored text, and replays only that session: the same tracker, at a cost that no longer grows with the history.
+parsing only that session's part of the stored text, and replays only that session: the same
+tracker, at a cost that no longer grows with the history.
 ``retrieve_full_tracker`` still returns everything.
 """
 from __future__ import annotations
@@ -58,7 +59,6 @@ from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.tracker_store import (
     InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore, create_tracker_store,
 )
-from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
@@ -67,7 +67,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from redis.exceptions import WatchError
 
-from bot.tracker_text import appended, ending, last_event, latest_session_events
+from bot.tracker_text import appended, ending, last_event, latest_session, latest_session_events
 from naviyam.shared.personal_data import mask_in_context
 
 logger = logging.getLogger(__name__)
@@ -120,16 +120,6 @@ def masked_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
     )
     copy.model_id, copy.assistant_id = tracker.model_id, tracker.assistant_id
     return copy
-
-
-def latest_session(events: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
-    """Serialised events from the last ``action_session_start`` on (all when there is none), as
-    Rasa's ``get_trackers_for_conversation_sessions`` splits a conversation."""
-    for index in range(len(events) - 1, -1, -1):
-        event = events[index]
-        if event.get("event") == "action" and event.get("name") == ACTION_SESSION_START_NAME:
-            return events[index:]
-    return events
 
 
 def publish_turn(broker: EventBroker, sender_id: Text, events: List[Dict[Text, Any]]) -> None:
@@ -211,7 +201,7 @@ class MaskingTrackerStore(TrackerStore):
             return False
         inner, sender = self._inner, tracker.sender_id
         key = inner.key_prefix + sender
-        new = [mask_event(event.as_dict()) for event in events[stored_count:]]
+        new: List[Dict[Text, Any]] = []
         try:
             with inner.red.pipeline() as pipe:
                 pipe.watch(key)   # another writer in between: EXEC fails, Rasa's merge then
@@ -222,6 +212,7 @@ class MaskingTrackerStore(TrackerStore):
                 if stored_last is None or stored_last.get("event") != last_read.type_name \
                         or stored_last.get("timestamp") != last_read.timestamp:
                     return False
+                new = [mask_event(event.as_dict()) for event in events[stored_count:]]
                 if new:
                     pipe.multi()
                     pipe.setrange(key, length - len(ending(sender)), appended(new, sender))
@@ -251,23 +242,16 @@ class MaskingTrackerStore(TrackerStore):
         logger.info("Erased the stored conversation of one sender (erasure requested in chat)")
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        raw = self._stored_text(sender_id)
-        if raw is False:   # a store Rasa already reads session by session (SQL)
-            tracker = await self._inner.retrieve(sender_id)
-        else:
+        inner = self._inner
+        if isinstance(inner, (RedisTrackerStore, InMemoryTrackerStore)):
+            raw = (inner.red.get(inner.key_prefix + sender_id) if isinstance(inner, RedisTrackerStore)
+                   else inner.store.get(sender_id))
             tracker = None if raw is None else self._latest_session_tracker(sender_id, raw)
+        else:   # SQL: Rasa already reads only the latest session
+            tracker = await inner.retrieve(sender_id)
         if tracker is not None:
             setattr(tracker, STORED_EVENTS, len(tracker.events))
         return tracker
-
-    def _stored_text(self, sender_id: Text) -> Any:
-        """The stored conversation's JSON text, None when there is none, False for other stores."""
-        inner = self._inner
-        if isinstance(inner, RedisTrackerStore):
-            return inner.red.get(inner.key_prefix + sender_id)
-        if isinstance(inner, InMemoryTrackerStore):
-            return inner.store.get(sender_id)
-        return False
 
     def _latest_session_tracker(self, sender_id: Text, raw: Any) -> DialogueStateTracker:
         events = latest_session_events(raw) if isinstance(raw, str) else None

@@ -18,9 +18,11 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Optional
 
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+
 HEAD = '{"events": ['
 SEPARATOR = ", "
-SESSION_START = '"name": "action_session_start"'
+SESSION_START = '"name": ' + json.dumps(ACTION_SESSION_START_NAME)
 ACTION_START = '{"event": "action"'
 EVENT_START = '{"event": "'
 _DECODER = json.JSONDecoder()
@@ -62,8 +64,19 @@ def latest_session_events(text: str) -> Optional[List[Dict[str, Any]]]:
     if start < len(HEAD):
         return None
     events = _events_from(text, start)
-    if not events or events[0].get("event") != "action" or events[0].get("name") != "action_session_start":
-        return None
+    return events if events and is_session_start(events[0]) else None
+
+
+def is_session_start(event: Dict[str, Any]) -> bool:
+    return event.get("event") == "action" and event.get("name") == ACTION_SESSION_START_NAME
+
+
+def latest_session(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Serialised events from the last ``action_session_start`` on (all when there is none), as
+    Rasa's ``get_trackers_for_conversation_sessions`` splits a conversation (the whole-parse path)."""
+    for index in range(len(events) - 1, -1, -1):
+        if is_session_start(events[index]):
+            return events[index:]
     return events
 
 

@@ -16,7 +16,6 @@ of the bot's Kiwi tokenizer (bot/nlu/kiwi_tokenizer.py: "충무김밥집" is one
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import re
 import sys
@@ -28,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from naviyam.shared import food_lexicon  # noqa: E402
+from naviyam.shared.places import Gazetteer  # noqa: E402
 
 TEMPLATES = ROOT / "data" / "nlu_templates.yml"
 LEXICON = ROOT / "data" / "food_lexicon.yml"
@@ -85,10 +85,7 @@ def dishes() -> list[tuple[str, ...]]:
 
 def places() -> list[str]:
     """The template places, in file order; each must be a gazetteer name or alias."""
-    known: set[str] = set()
-    with open(GAZETTEER, encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            known.update(n.strip() for n in [row["name"]] + (row.get("aliases") or "").split("|"))
+    known = set(Gazetteer.from_csv(GAZETTEER).names())
     names: list[str] = []
     for number, line in enumerate(TEMPLATE_PLACES.read_text(encoding="utf-8").splitlines(), 1):
         name = line.strip()

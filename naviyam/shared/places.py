@@ -119,6 +119,12 @@ class Gazetteer:
     def get(self, name: str) -> Place | None:
         return self._index.get(compact(name))
 
+    def _named(self, key: str) -> Place | None:
+        """The place whose compact name or alias is ``key``, with or without a trailing 역."""
+        if not key:
+            return None
+        return self._index.get(key) or (self._index.get(key[:-1]) if key.endswith("역") else None)
+
     def resolve(self, text: str | None) -> Place | None:
         """"건대 근처" → 건대입구; "강남역 2번 출구" → 강남; unknown → None."""
         if not text:
@@ -127,10 +133,9 @@ class Gazetteer:
         if not key:
             return None
         for candidate in (key, strip_tails(key)):
-            if candidate in self._index:
-                return self._index[candidate]
-            if candidate.endswith("역") and candidate[:-1] in self._index:
-                return self._index[candidate[:-1]]
+            place = self._named(candidate)
+            if place is not None:
+                return place
         # "건대입구역 2번 출구", "부산 해운대", "동성로에서": the longest known name of three or
         # more characters inside the text (tails off first, else as typed, since "로" is a tail).
         for haystack in (strip_tails(key), key):
@@ -140,8 +145,7 @@ class Gazetteer:
                 return min((self._index[c] for c in longest), key=_specificity)
         # "서면인데 돈까스 먹을래", "부산 서면": a word that is a name once its tails are off
         # (two-letter names only as a whole word: "이번 주 안에" is not 주안).
-        words = [self._index.get(w) or self._index.get(w[:-1] if w.endswith("역") else "")
-                 for w in (strip_tails(compact(word)) for word in str(text).split()) if w]
+        words = [self._named(strip_tails(compact(word))) for word in str(text).split()]
         words = [p for p in words if p is not None]
         return min(words, key=_specificity) if words else None
 
